@@ -1,0 +1,4 @@
+package private
+
+// registerRecoveryRoutes registers the methods of this file's area.
+func (s *Server) registerRecoveryRoutes() {}

@@ -1,0 +1,95 @@
+// Package private is the core server's private REST API: POST
+// /rest/v3/<method> with the PowerAuth Server's request and response
+// envelopes, field names, enums and error codes. It is a thin translation
+// layer over internal/service and must only be reachable from the bank's
+// backend (its own listener, 127.0.0.1:8081 by default).
+package private
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/service"
+)
+
+// Prefix is the path prefix of every method.
+const Prefix = "/rest/v3/"
+
+// Options configure the private API.
+type Options struct {
+	// RestrictAccess requires HTTP Basic credentials of an integration
+	// (client token : client secret) on every call. On by default in mauth.
+	RestrictAccess bool
+	// Logger receives internal errors (never secrets).
+	Logger *slog.Logger
+	// ServerVersion is mauth's own version, reported by the status method.
+	ServerVersion string
+}
+
+// Server serves the private API.
+type Server struct {
+	svc  *service.Service
+	opts Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+}
+
+// New builds the private API over the core service.
+func New(svc *service.Service, opts Options) *Server {
+	s := &Server{svc: svc, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.registerSystemRoutes()
+	s.registerApplicationRoutes()
+	s.registerIntegrationRoutes()
+	s.registerCallbackRoutes()
+	s.registerActivationRoutes()
+	s.registerRecoveryRoutes()
+	s.registerSignatureRoutes()
+	s.registerTokenRoutes()
+	s.registerEncryptionRoutes()
+	s.mux.HandleFunc("/", render.NotFound)
+	return s
+}
+
+// Handler returns the HTTP handler, with access control when configured.
+func (s *Server) Handler() http.Handler {
+	if !s.opts.RestrictAccess {
+		return s.mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, Prefix) {
+			s.mux.ServeHTTP(w, r)
+			return
+		}
+		token, secret, ok := r.BasicAuth()
+		if !ok || !s.svc.AuthenticateIntegration(r.Context(), token, secret) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="mauth"`)
+			render.ErrorResponse(w, http.StatusUnauthorized, render.ErrorObject{Code: service.CodeAuthentication, Message: "Authentication failed"})
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+// method registers POST /rest/v3/<name>. The request object is decoded into
+// a fresh Req; fn's result becomes the responseObject (nil → {"status":"OK"}).
+func method[Req any](s *Server, name string, fn func(ctx context.Context, req *Req) (any, error)) {
+	s.mux.HandleFunc("POST "+Prefix+name, func(w http.ResponseWriter, r *http.Request) {
+		req := new(Req)
+		if err := render.DecodeRequest(r, req); err != nil {
+			render.Error(w, r, s.log, err)
+			return
+		}
+		resp, err := fn(r.Context(), req)
+		if err != nil {
+			render.Error(w, r, s.log, err)
+			return
+		}
+		render.OK(w, resp)
+	})
+}

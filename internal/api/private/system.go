@@ -1,0 +1,60 @@
+package private
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/mauth/mauth/internal/buildinfo"
+	"github.com/mauth/mauth/internal/service"
+)
+
+type statusResponse struct {
+	Status                 string    `json:"status"`
+	ApplicationName        string    `json:"applicationName"`
+	ApplicationDisplayName string    `json:"applicationDisplayName"`
+	ApplicationEnvironment string    `json:"applicationEnvironment"`
+	Version                string    `json:"version"`
+	MauthVersion           string    `json:"mauthVersion"`
+	BuildTime              *string   `json:"buildTime"`
+	Timestamp              time.Time `json:"timestamp"`
+}
+
+type errorListRequest struct {
+	Language string `json:"language"`
+}
+
+type errorItem struct {
+	Code  string `json:"code"`
+	Value string `json:"value"`
+}
+
+type errorListResponse struct {
+	Errors []errorItem `json:"errors"`
+}
+
+func (s *Server) registerSystemRoutes() {
+	method(s, "status", func(ctx context.Context, _ *struct{}) (any, error) {
+		v := s.opts.ServerVersion
+		if v == "" {
+			v = buildinfo.Version
+		}
+		return statusResponse{
+			Status:                 "OK",
+			ApplicationName:        "mauth",
+			ApplicationDisplayName: "mauth core server",
+			ApplicationEnvironment: "",
+			Version:                buildinfo.ServerAPILevel,
+			MauthVersion:           v,
+			Timestamp:              s.svc.Now(),
+		}, nil
+	})
+	method(s, "error/list", func(ctx context.Context, _ *errorListRequest) (any, error) {
+		out := errorListResponse{Errors: make([]errorItem, 0, len(service.CodeMessages))}
+		for code, msg := range service.CodeMessages {
+			out.Errors = append(out.Errors, errorItem{Code: code, Value: msg})
+		}
+		sort.Slice(out.Errors, func(i, j int) bool { return out.Errors[i].Code < out.Errors[j].Code })
+		return out, nil
+	})
+}

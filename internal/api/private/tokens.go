@@ -1,0 +1,4 @@
+package private
+
+// registerTokenRoutes registers the methods of this file's area.
+func (s *Server) registerTokenRoutes() {}

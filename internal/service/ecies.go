@@ -1,0 +1,210 @@
+package service
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/protocol"
+)
+
+// EciesRequest is the ECIES cryptogram as the private API receives it
+// ("ECIES-in"): Base64 strings plus the protocol version that produced them.
+type EciesRequest struct {
+	EphemeralPublicKey string
+	EncryptedData      string
+	Mac                string
+	Nonce              string
+	Timestamp          *int64
+	ProtocolVersion    string
+	TemporaryKeyID     string
+}
+
+// EciesResponse is an encrypted response ("ECIES-out"); Nonce and
+// Timestamp are set for 3.2+.
+type EciesResponse struct {
+	EncryptedData string
+	Mac           string
+	Nonce         string
+	Timestamp     *int64
+}
+
+// eciesScope names who a request is decrypted for.
+type eciesScope struct {
+	app        domain.Application
+	version    domain.ApplicationVersion
+	activation *domain.Activation // nil in application scope
+	sh1        string
+}
+
+// parse converts the wire strings to a protocol request, validating Base64
+// and the presence rules of the version matrix.
+func (r EciesRequest) parse() (*protocol.EncryptedRequest, string, error) {
+	version := r.ProtocolVersion
+	if version == "" {
+		// Pre-3.1 clients did not send nonce; before 3.2 no timestamp.
+		switch {
+		case r.TemporaryKeyID != "":
+			version = protocol.Version33
+		case r.Timestamp != nil:
+			version = protocol.Version32
+		case r.Nonce != "":
+			version = protocol.Version31
+		default:
+			version = protocol.Version30
+		}
+	}
+	if !protocol.ValidVersion(version) {
+		return nil, "", Errorf(CodeInvalidRequest, "Unsupported protocol version.")
+	}
+	dec := func(field, s string) ([]byte, error) {
+		if s == "" {
+			return nil, nil
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, Errorf(CodeInvalidInputFormat, "Invalid Base64 in %s.", field)
+		}
+		return b, nil
+	}
+	var req protocol.EncryptedRequest
+	var err error
+	if req.EphemeralPublicKey, err = dec("ephemeralPublicKey", r.EphemeralPublicKey); err != nil {
+		return nil, "", err
+	}
+	if req.EncryptedData, err = dec("encryptedData", r.EncryptedData); err != nil {
+		return nil, "", err
+	}
+	if req.MAC, err = dec("mac", r.Mac); err != nil {
+		return nil, "", err
+	}
+	if req.Nonce, err = dec("nonce", r.Nonce); err != nil {
+		return nil, "", err
+	}
+	if r.Timestamp != nil {
+		req.Timestamp = *r.Timestamp
+	}
+	req.TemporaryKeyID = r.TemporaryKeyID
+	// Round-trip through the strict wire parser so every rule of the
+	// version matrix is enforced in one place.
+	body, err := req.Marshal()
+	if err != nil {
+		return nil, "", Wrap(CodeInvalidRequest, "Invalid encrypted request.", err)
+	}
+	parsed, err := protocol.ParseEncryptedRequest(body, version)
+	if err != nil {
+		return nil, "", Wrap(CodeInvalidRequest, "Invalid encrypted request.", err)
+	}
+	return parsed, version, nil
+}
+
+// decryptRequest decrypts an ECIES request for the scope, inside the
+// caller's write transaction: it picks the key (master, activation or 3.3
+// temporary key), checks the timestamp window (too old and too new) and
+// records the request in the replay cache. Decryption failures are
+// CodeDecryptionFailed; a replay or stale request is CodeDecryptionFailed too,
+// with a distinct message.
+func (s *Service) decryptRequest(ctx context.Context, tx store.Tx, sc eciesScope, r EciesRequest) ([]byte, *protocol.EciesEnvelope, error) {
+	req, version, err := r.parse()
+	if err != nil {
+		return nil, nil, err
+	}
+	ectx := protocol.EciesContext{
+		Version:           version,
+		SharedInfo1:       sc.sh1,
+		ApplicationKey:    sc.version.ApplicationKey,
+		ApplicationSecret: sc.version.ApplicationSecret,
+		TemporaryKeyID:    req.TemporaryKeyID,
+	}
+	var key *protocol.PrivateKey
+	if sc.activation != nil {
+		ectx.ActivationID = sc.activation.ActivationID
+		ks, err := s.activationKeys(*sc.activation)
+		if err != nil {
+			return nil, nil, err
+		}
+		ectx.TransportKey = ks.Transport
+	}
+	switch {
+	case req.TemporaryKeyID != "":
+		if key, err = s.temporaryPrivateKey(ctx, tx, req.TemporaryKeyID, sc); err != nil {
+			return nil, nil, err
+		}
+	case sc.activation != nil:
+		if key, err = s.activationServerKey(*sc.activation); err != nil {
+			return nil, nil, err
+		}
+	default:
+		if key, _, err = s.masterKey(ctx, tx, sc.app); err != nil {
+			return nil, nil, err
+		}
+	}
+	if req.Timestamp != 0 {
+		if err := protocol.CheckRequestTimestamp(req.Timestamp, s.now(), s.cfg.EciesMaxAge, s.cfg.EciesMaxFuture); err != nil {
+			return nil, nil, Wrap(CodeDecryptionFailed, "Encrypted request is expired or its timestamp is in the future.", err)
+		}
+	}
+	plain, env, err := protocol.DecryptRequest(key, ectx, req)
+	if err != nil {
+		return nil, nil, Wrap(CodeDecryptionFailed, "Decryption failed.", err)
+	}
+	if env.RequiresReplayCheck() {
+		typ := domain.UniqueValueECIESApplicationScope
+		if sc.activation != nil {
+			typ = domain.UniqueValueECIESActivationScope
+		}
+		// Keep the value until the request could no longer pass the age check.
+		expires := s.Now().Add(s.cfg.EciesMaxAge + s.cfg.EciesMaxFuture)
+		err := tx.InsertUniqueValue(ctx, domain.UniqueValue{Type: typ, Value: env.ReplayKey(), Expires: expires})
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return nil, nil, Errorf(CodeDecryptionFailed, "Encrypted request was already used (replay).")
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("replay cache: %w", err)
+		}
+	}
+	return plain, env, nil
+}
+
+// encryptResponse encrypts a response with the request's envelope.
+func (s *Service) encryptResponse(env *protocol.EciesEnvelope, plaintext []byte) (*EciesResponse, error) {
+	resp, err := env.EncryptResponse(plaintext, s.now())
+	if err != nil {
+		return nil, Wrap(CodeEncryptionFailed, "Encryption failed.", err)
+	}
+	enc := base64.StdEncoding
+	out := &EciesResponse{EncryptedData: enc.EncodeToString(resp.EncryptedData), Mac: enc.EncodeToString(resp.MAC)}
+	if resp.Nonce != nil {
+		out.Nonce = enc.EncodeToString(resp.Nonce)
+	}
+	if resp.Timestamp != 0 {
+		ts := resp.Timestamp
+		out.Timestamp = &ts
+	}
+	return out, nil
+}
+
+// temporaryPrivateKey loads a 3.3 temporary key and checks that it is
+// unexpired and bound to the same application key and activation (none in
+// application scope). Any mismatch is CodeMissingTemporaryKey.
+func (s *Service) temporaryPrivateKey(ctx context.Context, r store.Reader, id string, sc eciesScope) (*protocol.PrivateKey, error) {
+	missing := Errorf(CodeMissingTemporaryKey, "Temporary key is missing or expired.")
+	k, err := r.GetTemporaryKey(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, missing
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load temporary key: %w", err)
+	}
+	wantActivation := ""
+	if sc.activation != nil {
+		wantActivation = sc.activation.ActivationID
+	}
+	if !k.Expires.After(s.now()) || k.ApplicationKey != sc.version.ApplicationKey || k.ActivationID != wantActivation {
+		return nil, missing
+	}
+	return s.openPrivateKey(k.PrivateKeyEncrypted, temporaryKeyContext(k.ID))
+}

@@ -1,0 +1,295 @@
+// Package service holds the use cases of the mauth core server (the
+// PowerAuth Server equivalent): applications, activations, signatures,
+// tokens, end-to-end encryption, vault unlock, recovery, temporary keys,
+// integrations and callbacks. It talks to the database only through
+// internal/store and never imports HTTP; every surface (the private REST
+// API, the enrollment API, the CLI) calls it.
+//
+// Errors meant for API clients are *Error values with a stable code;
+// anything else is an internal failure.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/secretbox"
+	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/protocol"
+)
+
+// Config holds the behaviour knobs of the core server. Zero values are
+// replaced by the defaults of DefaultConfig in New.
+type Config struct {
+	// ActivationValidity is how long a CREATED activation (and its code) stays usable.
+	ActivationValidity time.Duration
+	// SignatureMaxFailedAttempts is the default per-activation limit of
+	// failed non-possession signatures before the activation is BLOCKED.
+	SignatureMaxFailedAttempts int64
+	// SignatureLookAhead is how many counter values a signature is tried against.
+	SignatureLookAhead int
+	// OfflineSignatureComponentLength is the default digit count per offline factor (4–8).
+	OfflineSignatureComponentLength int
+	// TokenTimestampValidity is how old a token timestamp may be.
+	TokenTimestampValidity time.Duration
+	// TokenTimestampForwardValidity is how far in the future a token timestamp may be.
+	TokenTimestampForwardValidity time.Duration
+	// EciesMaxAge is how old an ECIES request timestamp (3.2+) may be.
+	// The reference server does not check this; mauth does.
+	EciesMaxAge time.Duration
+	// EciesMaxFuture is how far in the future an ECIES request timestamp may be.
+	EciesMaxFuture time.Duration
+	// TemporaryKeyValidity is the lifetime of a 3.3 temporary encryption key.
+	TemporaryKeyValidity time.Duration
+	// RecoveryMaxFailedAttempts is the number of wrong PUKs that blocks a recovery code.
+	RecoveryMaxFailedAttempts int64
+	// VaultUnlockAllowBiometry lets possession_biometry signatures unlock the vault.
+	VaultUnlockAllowBiometry bool
+	// RecoveryPUKHashMemoryKiB is the Argon2 memory cost for PUK and OTP hashes.
+	RecoveryPUKHashMemoryKiB uint32
+}
+
+// DefaultConfig returns the reference server's defaults.
+func DefaultConfig() Config {
+	return Config{
+		ActivationValidity:              5 * time.Minute,
+		SignatureMaxFailedAttempts:      5,
+		SignatureLookAhead:              protocol.DefaultLookAhead,
+		OfflineSignatureComponentLength: 8,
+		TokenTimestampValidity:          2 * time.Hour,
+		TokenTimestampForwardValidity:   30 * time.Minute,
+		EciesMaxAge:                     protocol.DefaultEciesMaxAge,
+		EciesMaxFuture:                  protocol.DefaultEciesMaxFuture,
+		TemporaryKeyValidity:            protocol.TemporaryKeyValidity,
+		RecoveryMaxFailedAttempts:       5,
+		RecoveryPUKHashMemoryKiB:        1 << 15,
+	}
+}
+
+func (c *Config) fillDefaults() {
+	d := DefaultConfig()
+	if c.ActivationValidity <= 0 {
+		c.ActivationValidity = d.ActivationValidity
+	}
+	if c.SignatureMaxFailedAttempts <= 0 {
+		c.SignatureMaxFailedAttempts = d.SignatureMaxFailedAttempts
+	}
+	if c.SignatureLookAhead <= 0 {
+		c.SignatureLookAhead = d.SignatureLookAhead
+	}
+	if c.OfflineSignatureComponentLength == 0 {
+		c.OfflineSignatureComponentLength = d.OfflineSignatureComponentLength
+	}
+	if c.TokenTimestampValidity <= 0 {
+		c.TokenTimestampValidity = d.TokenTimestampValidity
+	}
+	if c.TokenTimestampForwardValidity <= 0 {
+		c.TokenTimestampForwardValidity = d.TokenTimestampForwardValidity
+	}
+	if c.EciesMaxAge <= 0 {
+		c.EciesMaxAge = d.EciesMaxAge
+	}
+	if c.EciesMaxFuture <= 0 {
+		c.EciesMaxFuture = d.EciesMaxFuture
+	}
+	if c.TemporaryKeyValidity <= 0 {
+		c.TemporaryKeyValidity = d.TemporaryKeyValidity
+	}
+	if c.RecoveryMaxFailedAttempts <= 0 {
+		c.RecoveryMaxFailedAttempts = d.RecoveryMaxFailedAttempts
+	}
+	if c.RecoveryPUKHashMemoryKiB == 0 {
+		c.RecoveryPUKHashMemoryKiB = d.RecoveryPUKHashMemoryKiB
+	}
+}
+
+// Validate reports settings outside their legal range.
+func (c Config) Validate() error {
+	if c.OfflineSignatureComponentLength < protocol.MinOfflineDecimalLength || c.OfflineSignatureComponentLength > protocol.MaxOfflineDecimalLength {
+		return fmt.Errorf("offline signature component length %d is outside 4..8", c.OfflineSignatureComponentLength)
+	}
+	if c.SignatureLookAhead > 255 {
+		return fmt.Errorf("signature look-ahead %d is larger than 255", c.SignatureLookAhead)
+	}
+	if c.SignatureMaxFailedAttempts > 255 {
+		return fmt.Errorf("signature max failed attempts %d is larger than 255", c.SignatureMaxFailedAttempts)
+	}
+	return nil
+}
+
+// Service is the core server. It is safe for concurrent use.
+type Service struct {
+	store store.Store
+	box   *secretbox.Box
+	cfg   Config
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// Option customises a Service.
+type Option func(*Service)
+
+// WithClock replaces the wall clock (tests).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// New builds a Service over a store. box encrypts server secrets at rest.
+func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Service, error) {
+	if st == nil || box == nil {
+		return nil, errors.New("service: store and secret box are required")
+	}
+	cfg.fillDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	s := &Service{store: st, box: box, cfg: cfg, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Store returns the underlying store (for wiring health checks and jobs).
+func (s *Service) Store() store.Store { return s.store }
+
+// Now returns the service clock's current time, in UTC with millisecond precision
+// (the precision the database keeps).
+func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// At-rest encryption contexts: every sealed secret is bound to its record.
+func masterKeyContext(applicationName, keyPairName string) string {
+	return "pa_master_keypair:" + applicationName + ":" + keyPairName
+}
+
+func activationKeyContext(activationID string) string {
+	return "pa_activation.server_private_key:" + activationID
+}
+
+func temporaryKeyContext(id string) string { return "pa_temporary_key:" + id }
+
+func tokenSecretContext(tokenID string) string { return "pa_token.secret:" + tokenID }
+
+// sealPrivateKey encrypts a private key for storage.
+func (s *Service) sealPrivateKey(k *protocol.PrivateKey, context string) []byte {
+	return s.box.Seal(k.Bytes(), context)
+}
+
+// openPrivateKey decrypts a stored private key.
+func (s *Service) openPrivateKey(sealed []byte, context string) (*protocol.PrivateKey, error) {
+	raw, err := s.box.Open(sealed, context)
+	if err != nil {
+		return nil, Wrap(CodeGenericCryptography, "Stored private key cannot be decrypted.", err)
+	}
+	k, err := protocol.ParsePrivateKey(raw)
+	if err != nil {
+		return nil, Wrap(CodeInvalidKeyFormat, "Stored private key is invalid.", err)
+	}
+	return k, nil
+}
+
+// masterKey returns the newest master key pair of an application with its
+// private key decrypted.
+func (s *Service) masterKey(ctx context.Context, r store.Reader, app domain.Application) (*protocol.PrivateKey, domain.MasterKeyPair, error) {
+	kp, err := r.GetNewestMasterKeyPair(ctx, app.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, kp, Errorf(CodeNoMasterKeyPair, "No master server key pair configured in database.")
+	}
+	if err != nil {
+		return nil, kp, fmt.Errorf("load master key pair: %w", err)
+	}
+	k, err := s.openPrivateKey(kp.PrivateKeyEncrypted, masterKeyContext(app.Name, kp.Name))
+	if err != nil {
+		return nil, kp, err
+	}
+	return k, kp, nil
+}
+
+// activationServerKey decrypts the server private key of an activation.
+func (s *Service) activationServerKey(a domain.Activation) (*protocol.PrivateKey, error) {
+	if len(a.ServerPrivateKeyEncrypted) == 0 {
+		return nil, Errorf(CodeActivationIncorrectState, "Activation has no key pair yet.")
+	}
+	return s.openPrivateKey(a.ServerPrivateKeyEncrypted, activationKeyContext(a.ActivationID))
+}
+
+// activationKeys derives the activation's symmetric keys on the server side.
+func (s *Service) activationKeys(a domain.Activation) (*protocol.ActivationKeys, error) {
+	priv, err := s.activationServerKey(a)
+	if err != nil {
+		return nil, err
+	}
+	dev, err := protocol.ParsePublicKey(a.DevicePublicKey)
+	if err != nil {
+		return nil, Wrap(CodeInvalidKeyFormat, "Stored device public key is invalid.", err)
+	}
+	ks, err := protocol.DeriveActivationKeysECDH(priv, dev)
+	if err != nil {
+		return nil, Wrap(CodeGenericCryptography, "Key agreement failed.", err)
+	}
+	return ks, nil
+}
+
+// applicationVersionByKey resolves an application key to its version and
+// application. An unknown key is CodeInvalidApplication.
+func (s *Service) applicationVersionByKey(ctx context.Context, r store.Reader, applicationKey string) (domain.ApplicationVersion, domain.Application, error) {
+	v, err := r.GetApplicationVersionByKey(ctx, applicationKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, domain.Application{}, Errorf(CodeInvalidApplication, "Application does not exist or is not supported.")
+	}
+	if err != nil {
+		return v, domain.Application{}, fmt.Errorf("load application version: %w", err)
+	}
+	app, err := r.GetApplication(ctx, v.ApplicationID)
+	if err != nil {
+		return v, app, fmt.Errorf("load application: %w", err)
+	}
+	return v, app, nil
+}
+
+// applicationByName resolves the REST API's applicationId.
+func (s *Service) applicationByName(ctx context.Context, r store.Reader, name string) (domain.Application, error) {
+	if name == "" {
+		return domain.Application{}, Errorf(CodeNoApplicationID, "No application ID was set.")
+	}
+	app, err := r.GetApplicationByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return app, Errorf(CodeInvalidApplication, "Application does not exist.")
+	}
+	if err != nil {
+		return app, fmt.Errorf("load application: %w", err)
+	}
+	return app, nil
+}
+
+// activationByID loads an activation; unknown ids are CodeActivationNotFound.
+func activationByID(ctx context.Context, r store.Reader, id string) (domain.Activation, error) {
+	a, err := r.GetActivation(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, Errorf(CodeActivationNotFound, "Activation with given activation ID was not found.")
+	}
+	if err != nil {
+		return a, fmt.Errorf("load activation: %w", err)
+	}
+	return a, nil
+}
+
+// activationForUpdate loads and locks an activation inside a transaction.
+func activationForUpdate(ctx context.Context, tx store.Tx, id string) (domain.Activation, error) {
+	a, err := tx.GetActivationForUpdate(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, Errorf(CodeActivationNotFound, "Activation with given activation ID was not found.")
+	}
+	if err != nil {
+		return a, fmt.Errorf("lock activation: %w", err)
+	}
+	return a, nil
+}

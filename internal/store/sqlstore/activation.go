@@ -1,0 +1,249 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/store"
+)
+
+// activationDataColumns are the pa_activation columns written from a
+// domain.Activation, in the order of activationArgs; activation_id comes
+// first and row_revision is managed by the store.
+var activationDataColumns = []string{
+	"activation_id", "application_id", "user_id", "activation_name", "activation_code",
+	"activation_signature", "activation_status", "activation_otp", "activation_otp_validation",
+	"commit_phase", "blocked_reason", "counter", "ctr_data", "device_public_key", "extras",
+	"platform", "device_info", "flags", "external_id", "protocol", "failed_attempts",
+	"max_failed_attempts", "server_private_key", "server_public_key", "master_keypair_id",
+	"timestamp_created", "timestamp_activation_expire", "timestamp_last_used",
+	"timestamp_last_change", "version",
+}
+
+var (
+	activationColumns = strings.Join(activationDataColumns, ", ") + ", row_revision"
+
+	insertActivationSQL = `INSERT INTO pa_activation (` + strings.Join(activationDataColumns, ", ") +
+		`, row_revision) VALUES (` + placeholders(1, len(activationDataColumns)) + `, 0) ON CONFLICT DO NOTHING`
+
+	// updateActivationSQL sets every column but the id ($1) and bumps the
+	// revision; compareAndSwapActivationSQL also requires the old revision.
+	updateActivationSQL = `UPDATE pa_activation SET ` + assignments(activationDataColumns[1:], 2) +
+		`, row_revision = row_revision + 1 WHERE activation_id = $1`
+	compareAndSwapActivationSQL = updateActivationSQL +
+		fmt.Sprintf(` AND row_revision = $%d`, len(activationDataColumns)+1) + ` RETURNING row_revision`
+	updateActivationReturningSQL = updateActivationSQL + ` RETURNING row_revision`
+)
+
+// activationArgs returns the values of activationDataColumns for a.
+func activationArgs(a *domain.Activation) []any {
+	return []any{
+		a.ActivationID, a.ApplicationID, a.UserID, nullString(a.Name), nullString(a.ActivationCode),
+		blob(a.ActivationSignature), int64(a.Status), nullString(a.OtpHash), int64(a.OtpValidation),
+		int64(a.CommitPhase), nullString(a.BlockedReason), a.Counter, blob(a.CtrData), blob(a.DevicePublicKey), nullString(a.Extras),
+		nullString(a.Platform), nullString(a.DeviceInfo), jsonStrings(a.Flags), nullString(a.ExternalID), string(a.Protocol), a.FailedAttempts,
+		a.MaxFailedAttempts, blob(a.ServerPrivateKeyEncrypted), blob(a.ServerPublicKey), nullInt(a.MasterKeyPairID),
+		millis(a.Created), millis(a.ActivationExpire), nullMillis(a.LastUsed),
+		nullMillis(a.LastChange), int64(a.Version),
+	}
+}
+
+func scanActivation(s scanner) (domain.Activation, error) {
+	var (
+		a                                                          domain.Activation
+		name, code, otp, blocked, extras, platform, devInfo, extID sql.NullString
+		sig, ctr, devKey, srvPriv, srvPub                          []byte
+		status, otpVal, phase, version                             int64
+		flags, protocol                                            string
+		keyPair, lastUsed, lastChange                              sql.NullInt64
+		created, expire                                            int64
+	)
+	err := s.Scan(&a.ActivationID, &a.ApplicationID, &a.UserID, &name, &code,
+		&sig, &status, &otp, &otpVal,
+		&phase, &blocked, &a.Counter, &ctr, &devKey, &extras,
+		&platform, &devInfo, &flags, &extID, &protocol, &a.FailedAttempts,
+		&a.MaxFailedAttempts, &srvPriv, &srvPub, &keyPair,
+		&created, &expire, &lastUsed,
+		&lastChange, &version, &a.Revision)
+	if err != nil {
+		return a, err
+	}
+	a.Name, a.ActivationCode, a.OtpHash, a.BlockedReason = name.String, code.String, otp.String, blocked.String
+	a.Extras, a.Platform, a.DeviceInfo, a.ExternalID = extras.String, platform.String, devInfo.String, extID.String
+	a.ActivationSignature, a.CtrData, a.DevicePublicKey = fromBlob(sig), fromBlob(ctr), fromBlob(devKey)
+	a.ServerPrivateKeyEncrypted, a.ServerPublicKey = fromBlob(srvPriv), fromBlob(srvPub)
+	a.Status, a.OtpValidation, a.CommitPhase = domain.ActivationStatus(status), domain.OtpValidation(otpVal), domain.CommitPhase(phase)
+	a.Protocol, a.MasterKeyPairID, a.Version = domain.ActivationProtocol(protocol), keyPair.Int64, int(version)
+	a.Created, a.ActivationExpire = fromMillis(created), fromMillis(expire)
+	a.LastUsed, a.LastChange = fromNullMillis(lastUsed), fromNullMillis(lastChange)
+	a.Flags, err = fromJSONStrings(flags)
+	return a, err
+}
+
+// liveStatuses are the states in which an activation code is in use.
+var liveStatuses = []domain.ActivationStatus{domain.ActivationCreated, domain.ActivationPendingCommit}
+
+func statusArg(s domain.ActivationStatus) any { return int64(s) }
+
+// GetActivation implements store.Reader.
+func (c *conn) GetActivation(ctx context.Context, activationID string) (domain.Activation, error) {
+	return getOne(ctx, c, "get activation",
+		`SELECT `+activationColumns+` FROM pa_activation WHERE activation_id = $1`, scanActivation, activationID)
+}
+
+// GetActivationForUpdate implements store.Tx.
+func (c *conn) GetActivationForUpdate(ctx context.Context, activationID string) (domain.Activation, error) {
+	return getOne(ctx, c, "get activation for update",
+		`SELECT `+activationColumns+` FROM pa_activation WHERE activation_id = $1`+c.d.ForUpdate,
+		scanActivation, activationID)
+}
+
+// GetActivationByCode implements store.Reader.
+func (c *conn) GetActivationByCode(ctx context.Context, activationCode string) (domain.Activation, error) {
+	return getOne(ctx, c, "get activation by code",
+		`SELECT `+activationColumns+` FROM pa_activation
+		 WHERE activation_code = $1 AND activation_status IN ($2, $3)`,
+		scanActivation, activationCode, int64(domain.ActivationCreated), int64(domain.ActivationPendingCommit))
+}
+
+// ListActivations implements store.Reader.
+func (c *conn) ListActivations(ctx context.Context, f store.ActivationListFilter) ([]domain.Activation, error) {
+	var a args
+	q := `SELECT ` + activationColumns + ` FROM pa_activation WHERE user_id = ` + a.add(f.UserID)
+	if f.ApplicationID != 0 {
+		q += ` AND application_id = ` + a.add(f.ApplicationID)
+	}
+	if len(f.Statuses) > 0 {
+		q += ` AND activation_status IN ` + in(&a, f.Statuses, statusArg)
+	}
+	if len(f.Protocols) > 0 {
+		q += ` AND protocol IN ` + in(&a, f.Protocols, func(p domain.ActivationProtocol) any { return string(p) })
+	}
+	q += ` ORDER BY timestamp_created DESC, activation_id DESC` + limitOffset(&a, f.Limit, f.Offset)
+	return listDynamic(ctx, c, "list activations", q, scanActivation, a...)
+}
+
+// LookupActivations implements store.Reader. Flags are matched after the
+// query (they are stored as a JSON list), so the limit is applied in Go
+// when flags are given.
+func (c *conn) LookupActivations(ctx context.Context, f store.ActivationLookup) ([]domain.Activation, error) {
+	var a args
+	var where []string
+	if len(f.UserIDs) > 0 {
+		where = append(where, `user_id IN `+in(&a, f.UserIDs, func(s string) any { return s }))
+	}
+	if len(f.ApplicationIDs) > 0 {
+		where = append(where, `application_id IN `+in(&a, f.ApplicationIDs, func(id int64) any { return id }))
+	}
+	if !f.LastUsedAfter.IsZero() {
+		where = append(where, `timestamp_last_used >= `+a.add(millis(f.LastUsedAfter)))
+	}
+	if !f.LastUsedBefore.IsZero() {
+		where = append(where, `timestamp_last_used < `+a.add(millis(f.LastUsedBefore)))
+	}
+	if len(f.Statuses) > 0 {
+		where = append(where, `activation_status IN `+in(&a, f.Statuses, statusArg))
+	}
+	q := `SELECT ` + activationColumns + ` FROM pa_activation`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY timestamp_created DESC, activation_id DESC`
+	if len(f.Flags) == 0 {
+		q += limitOffset(&a, f.Limit, 0)
+	}
+	found, err := listDynamic(ctx, c, "lookup activations", q, scanActivation, a...)
+	if err != nil || len(f.Flags) == 0 {
+		return found, err
+	}
+	var out []domain.Activation
+	for _, act := range found {
+		if slices.ContainsFunc(act.Flags, func(fl string) bool { return slices.Contains(f.Flags, fl) }) {
+			out = append(out, act)
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// ListExpiredActivationsForUpdate implements store.Tx.
+func (c *conn) ListExpiredActivationsForUpdate(ctx context.Context, now time.Time, limit int) ([]domain.Activation, error) {
+	var a args
+	q := `SELECT ` + activationColumns + ` FROM pa_activation
+	      WHERE activation_status IN ` + in(&a, liveStatuses, statusArg) + `
+	      AND timestamp_activation_expire < ` + a.add(millis(now)) + `
+	      ORDER BY timestamp_activation_expire, activation_id` + limitOffset(&a, limit, 0) + c.d.ForUpdateSkipLocked
+	return listDynamic(ctx, c, "list expired activations", q, scanActivation, a...)
+}
+
+// CreateActivation implements store.Tx.
+func (c *conn) CreateActivation(ctx context.Context, a *domain.Activation) error {
+	if err := c.insertOne(ctx, "create activation", insertActivationSQL, activationArgs(a)...); err != nil {
+		return err
+	}
+	a.Revision = 0
+	return nil
+}
+
+// UpdateActivation implements store.Tx.
+func (c *conn) UpdateActivation(ctx context.Context, a *domain.Activation) error {
+	rev, err := c.updateActivation(ctx, "update activation", updateActivationReturningSQL, activationArgs(a))
+	if err != nil {
+		return err
+	}
+	if rev < 0 {
+		return fmt.Errorf("update activation: %w", store.ErrNotFound)
+	}
+	a.Revision = rev
+	return nil
+}
+
+// CompareAndSwapActivation implements store.Tx.
+func (c *conn) CompareAndSwapActivation(ctx context.Context, a *domain.Activation) error {
+	rev, err := c.updateActivation(ctx, "compare and swap activation", compareAndSwapActivationSQL,
+		append(activationArgs(a), a.Revision))
+	if err != nil {
+		return err
+	}
+	if rev >= 0 {
+		a.Revision = rev
+		return nil
+	}
+	// Nothing matched: tell a missing row from a changed one.
+	var one int
+	err = c.queryRow(ctx, `SELECT 1 FROM pa_activation WHERE activation_id = $1`, a.ActivationID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("compare and swap activation: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return c.d.wrap("compare and swap activation", err)
+	}
+	return fmt.Errorf("compare and swap activation: revision %d is stale: %w", a.Revision, store.ErrConflict)
+}
+
+// updateActivation runs an activation UPDATE … RETURNING row_revision and
+// returns the new revision, or -1 when no row matched.
+func (c *conn) updateActivation(ctx context.Context, op, query string, args []any) (int64, error) {
+	var rev int64
+	err := c.queryRow(ctx, query, args...).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return -1, nil
+	}
+	if err != nil {
+		return 0, c.d.wrap(op, err)
+	}
+	return rev, nil
+}
+
+// DeleteActivation implements store.Tx.
+func (c *conn) DeleteActivation(ctx context.Context, activationID string) error {
+	return c.execOne(ctx, "delete activation", `DELETE FROM pa_activation WHERE activation_id = $1`, activationID)
+}

@@ -1,0 +1,145 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/store"
+)
+
+const activationHistoryColumns = `id, activation_id, activation_status, event_reason, external_user_id,
+	activation_name, activation_version, timestamp_created`
+
+func scanActivationHistory(s scanner) (domain.ActivationHistory, error) {
+	var (
+		h                      domain.ActivationHistory
+		status, version        int64
+		reason, extUser, aname sql.NullString
+		created                int64
+	)
+	if err := s.Scan(&h.ID, &h.ActivationID, &status, &reason, &extUser, &aname, &version, &created); err != nil {
+		return h, err
+	}
+	h.Status, h.ActivationVersion, h.Created = domain.ActivationStatus(status), int(version), fromMillis(created)
+	h.EventReason, h.ExternalUserID, h.ActivationName = reason.String, extUser.String, aname.String
+	return h, nil
+}
+
+// ListActivationHistory implements store.Reader.
+func (c *conn) ListActivationHistory(ctx context.Context, activationID string, from, to time.Time) ([]domain.ActivationHistory, error) {
+	var a args
+	q := `SELECT ` + activationHistoryColumns + ` FROM pa_activation_history WHERE activation_id = ` + a.add(activationID)
+	q += timeRange(&a, "timestamp_created", from, to) + ` ORDER BY id`
+	return listDynamic(ctx, c, "list activation history", q, scanActivationHistory, a...)
+}
+
+// CreateActivationHistory implements store.Tx.
+func (c *conn) CreateActivationHistory(ctx context.Context, h *domain.ActivationHistory) error {
+	id, err := c.insertID(ctx, "create activation history",
+		`INSERT INTO pa_activation_history (activation_id, activation_status, event_reason, external_user_id,
+		 activation_name, activation_version, timestamp_created)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
+		h.ActivationID, int64(h.Status), nullString(h.EventReason), nullString(h.ExternalUserID),
+		nullString(h.ActivationName), int64(h.ActivationVersion), millis(h.Created))
+	if err != nil {
+		return err
+	}
+	h.ID = id
+	return nil
+}
+
+const signatureAuditColumns = `id, activation_id, user_id, application_id, activation_counter, activation_ctr_data,
+	activation_status, additional_info, data, signature_type, signature, signature_version, signature_metadata,
+	note, valid, version, timestamp_created`
+
+func scanSignatureAudit(s scanner) (domain.SignatureAudit, error) {
+	var (
+		r                      domain.SignatureAudit
+		ctr, data, meta        []byte
+		status, version        int64
+		info, sigVersion, note sql.NullString
+		created                int64
+	)
+	err := s.Scan(&r.ID, &r.ActivationID, &r.UserID, &r.ApplicationID, &r.ActivationCounter, &ctr,
+		&status, &info, &data, &r.SignatureType, &r.Signature, &sigVersion, &meta,
+		&note, &r.Valid, &version, &created)
+	if err != nil {
+		return r, err
+	}
+	r.ActivationCtrData, r.Data, r.SignatureMetadata = fromBlob(ctr), fromBlob(data), fromBlob(meta)
+	r.ActivationStatus, r.Version, r.Created = domain.ActivationStatus(status), int(version), fromMillis(created)
+	r.SignatureVersion, r.Note = sigVersion.String, note.String
+	if info.Valid && info.String != "" {
+		if err := json.Unmarshal([]byte(info.String), &r.AdditionalInfo); err != nil {
+			return r, fmt.Errorf("decode additional info: %w", err)
+		}
+		if len(r.AdditionalInfo) == 0 {
+			r.AdditionalInfo = nil
+		}
+	}
+	return r, nil
+}
+
+// ListSignatureAudits implements store.Reader.
+func (c *conn) ListSignatureAudits(ctx context.Context, f store.SignatureAuditFilter) ([]domain.SignatureAudit, error) {
+	var a args
+	var where []string
+	if f.UserID != "" {
+		where = append(where, `user_id = `+a.add(f.UserID))
+	}
+	if f.ApplicationID != 0 {
+		where = append(where, `application_id = `+a.add(f.ApplicationID))
+	}
+	if f.ActivationID != "" {
+		where = append(where, `activation_id = `+a.add(f.ActivationID))
+	}
+	q := `SELECT ` + signatureAuditColumns + ` FROM pa_signature_audit WHERE 1 = 1`
+	if len(where) > 0 {
+		q += ` AND ` + strings.Join(where, ` AND `)
+	}
+	q += timeRange(&a, "timestamp_created", f.From, f.To)
+	q += ` ORDER BY timestamp_created DESC, id DESC` + limitOffset(&a, f.Limit, 0)
+	return listDynamic(ctx, c, "list signature audits", q, scanSignatureAudit, a...)
+}
+
+// CreateSignatureAudit implements store.Tx.
+func (c *conn) CreateSignatureAudit(ctx context.Context, r *domain.SignatureAudit) error {
+	var info sql.NullString
+	if len(r.AdditionalInfo) > 0 {
+		b, err := json.Marshal(r.AdditionalInfo)
+		if err != nil {
+			return fmt.Errorf("create signature audit: encode additional info: %w", err)
+		}
+		info = sql.NullString{String: string(b), Valid: true}
+	}
+	id, err := c.insertID(ctx, "create signature audit",
+		`INSERT INTO pa_signature_audit (activation_id, user_id, application_id, activation_counter, activation_ctr_data,
+		 activation_status, additional_info, data, signature_type, signature, signature_version, signature_metadata,
+		 note, valid, version, timestamp_created)
+		 VALUES (`+placeholders(1, 16)+`) ON CONFLICT DO NOTHING RETURNING id`,
+		r.ActivationID, r.UserID, r.ApplicationID, r.ActivationCounter, blob(r.ActivationCtrData),
+		int64(r.ActivationStatus), info, blob(r.Data), r.SignatureType, r.Signature, nullString(r.SignatureVersion),
+		blob(r.SignatureMetadata), nullString(r.Note), r.Valid, int64(r.Version), millis(r.Created))
+	if err != nil {
+		return err
+	}
+	r.ID = id
+	return nil
+}
+
+// timeRange renders " AND col >= $i AND col <= $j" for the non-zero bounds.
+func timeRange(a *args, col string, from, to time.Time) string {
+	s := ""
+	if !from.IsZero() {
+		s += ` AND ` + col + ` >= ` + a.add(millis(from))
+	}
+	if !to.IsZero() {
+		s += ` AND ` + col + ` <= ` + a.add(millis(to))
+	}
+	return s
+}

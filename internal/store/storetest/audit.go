@@ -1,0 +1,113 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/store"
+)
+
+func testActivationHistory(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	a, b := newActivation(t, s, app.ID, "u"), newActivation(t, s, app.ID, "u")
+	h := []domain.ActivationHistory{
+		{ActivationID: a.ActivationID, Status: domain.ActivationCreated, Created: at(0), ActivationVersion: 3},
+		{ActivationID: a.ActivationID, Status: domain.ActivationActive, EventReason: domain.EventReasonOtpValueUpdate, ExternalUserID: "admin", ActivationName: "phone", Created: at(time.Minute), ActivationVersion: 3},
+		{ActivationID: b.ActivationID, Status: domain.ActivationCreated, Created: at(time.Minute), ActivationVersion: 2},
+		{ActivationID: a.ActivationID, Status: domain.ActivationBlocked, EventReason: domain.BlockedReasonMaxFailedAttempts, Created: at(2 * time.Minute), ActivationVersion: 3},
+	}
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		for i := range h {
+			if err := tx.CreateActivationHistory(ctx, &h[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.Less(t, h[0].ID, h[1].ID)
+
+	for _, tc := range []struct {
+		name     string
+		id       string
+		from, to time.Time
+		want     []domain.ActivationHistory
+	}{
+		{"all", a.ActivationID, time.Time{}, time.Time{}, []domain.ActivationHistory{h[0], h[1], h[3]}},
+		{"other activation", b.ActivationID, time.Time{}, time.Time{}, []domain.ActivationHistory{h[2]}},
+		{"from inclusive", a.ActivationID, at(time.Minute), time.Time{}, []domain.ActivationHistory{h[1], h[3]}},
+		{"to inclusive", a.ActivationID, time.Time{}, at(time.Minute), []domain.ActivationHistory{h[0], h[1]}},
+		{"range", a.ActivationID, at(time.Second), at(90 * time.Second), []domain.ActivationHistory{h[1]}},
+		{"empty range", a.ActivationID, at(time.Hour), at(2 * time.Hour), nil},
+		{"unknown activation", uid(), time.Time{}, time.Time{}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ListActivationHistory(ctx, tc.id, tc.from, tc.to)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+	err := txErr(s, func(ctx context.Context, tx store.Tx) error {
+		return tx.CreateActivationHistory(ctx, &domain.ActivationHistory{ActivationID: uid(), Status: domain.ActivationActive, Created: base})
+	})
+	require.ErrorIs(t, err, store.ErrConflict, "history needs an existing activation")
+}
+
+func testSignatureAudits(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app, other := newApp(t, s), newApp(t, s)
+	a := newActivation(t, s, app.ID, "alice")
+	b := newActivation(t, s, other.ID, "alice")
+	c := newActivation(t, s, app.ID, "bob")
+	rec := func(act domain.Activation, created time.Duration, valid bool) domain.SignatureAudit {
+		return domain.SignatureAudit{
+			ActivationID: act.ActivationID, UserID: act.UserID, ApplicationID: act.ApplicationID,
+			ActivationCounter: 7, ActivationCtrData: make16(7), ActivationStatus: domain.ActivationActive,
+			Data: []byte("POST&L3BhL3NpZ25hdHVyZS92YWxpZGF0ZQ==&bm9uY2U=&Ym9keQ=="), SignatureType: "possession_knowledge",
+			Signature: "12345678-87654321", SignatureVersion: "3.3", Valid: valid, Version: 3, Created: at(created),
+		}
+	}
+	r := []domain.SignatureAudit{
+		rec(a, 0, true),
+		rec(a, time.Minute, false),
+		rec(b, 2*time.Minute, true),
+		rec(c, 3*time.Minute, true),
+		rec(a, 4*time.Minute, true),
+	}
+	r[1].Note = "signature does not match"
+	r[1].AdditionalInfo = map[string]string{"ip": "192.0.2.1", "reason": "mismatch"}
+	r[1].SignatureMetadata = []byte(`{"method":"POST"}`)
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		for i := range r {
+			if err := tx.CreateSignatureAudit(ctx, &r[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.NotZero(t, r[0].ID)
+
+	for _, tc := range []struct {
+		name string
+		f    store.SignatureAuditFilter
+		want []domain.SignatureAudit
+	}{
+		{"user newest first", store.SignatureAuditFilter{UserID: "alice"}, []domain.SignatureAudit{r[4], r[2], r[1], r[0]}},
+		{"user and application", store.SignatureAuditFilter{UserID: "alice", ApplicationID: app.ID}, []domain.SignatureAudit{r[4], r[1], r[0]}},
+		{"activation", store.SignatureAuditFilter{ActivationID: c.ActivationID}, []domain.SignatureAudit{r[3]}},
+		{"time range inclusive", store.SignatureAuditFilter{UserID: "alice", From: at(time.Minute), To: at(2 * time.Minute)}, []domain.SignatureAudit{r[2], r[1]}},
+		{"limit", store.SignatureAuditFilter{UserID: "alice", Limit: 2}, []domain.SignatureAudit{r[4], r[2]}},
+		{"everything", store.SignatureAuditFilter{}, []domain.SignatureAudit{r[4], r[3], r[2], r[1], r[0]}},
+		{"nothing", store.SignatureAuditFilter{UserID: "nobody"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ListSignatureAudits(ctx, tc.f)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
