@@ -212,7 +212,7 @@ func (c *Client) ServerTime(ctx context.Context) (time.Time, error) {
 	}
 	st := time.UnixMilli(out.ServerTime)
 	c.mu.Lock()
-	c.timeOffset = time.Until(st)
+	c.timeOffset = st.Sub(c.cfg.Now())
 	c.mu.Unlock()
 	return st, nil
 }
@@ -256,7 +256,7 @@ func (c *Client) temporaryKey(ctx context.Context, d *Device) (*protocol.Tempora
 	}
 	c.mu.Lock()
 	c.tempKeys[actID] = claims
-	c.timeOffset = time.Until(claims.IssuedAt)
+	c.timeOffset = claims.IssuedAt.Sub(c.cfg.Now())
 	c.mu.Unlock()
 	return claims, nil
 }

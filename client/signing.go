@@ -126,6 +126,12 @@ func (c *Client) Remove(ctx context.Context, d *Device, f Factors) error {
 // (d == nil) encrypted request with the X-PowerAuth-Encryption header to a
 // custom endpoint and returns the decrypted response.
 func (c *Client) EncryptedCall(ctx context.Context, d *Device, path string, plaintext []byte) ([]byte, error) {
+	return c.encryptedCall(ctx, d, path, plaintext, nil)
+}
+
+// encryptedCall is EncryptedCall with extra request headers (for example
+// a MAC token).
+func (c *Client) encryptedCall(ctx context.Context, d *Device, path string, plaintext []byte, extra map[string]string) ([]byte, error) {
 	sh1 := protocol.SharedInfo1GenericApplication
 	if d != nil {
 		sh1 = protocol.SharedInfo1GenericActivation
@@ -138,7 +144,11 @@ func (c *Client) EncryptedCall(ctx context.Context, d *Device, path string, plai
 	if err != nil {
 		return nil, fmt.Errorf("client: encode request: %w", err)
 	}
-	raw, err := c.do(ctx, request{path: path, body: body, headers: map[string]string{protocol.HeaderEncryption: c.encryptionHeader(d)}})
+	headers := map[string]string{protocol.HeaderEncryption: c.encryptionHeader(d)}
+	for k, v := range extra {
+		headers[k] = v
+	}
+	raw, err := c.do(ctx, request{path: path, body: body, headers: headers})
 	if err != nil {
 		return nil, err
 	}

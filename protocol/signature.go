@@ -188,8 +188,9 @@ type VerifyResult struct {
 }
 
 // VerifySignature tries the counter values CtrData, next(CtrData), ... up to
-// LookAhead values and reports which one matched. Comparison is constant-time
-// per step; all steps are evaluated so the time does not reveal the step.
+// LookAhead values and reports which one matched. Each comparison is
+// constant-time; the search stops at the first match (the step count only
+// tells how many signatures the server missed, which is no secret).
 func VerifySignature(r VerifyRequest) (VerifyResult, error) {
 	fk, err := r.Keys.FactorKeys(r.Type)
 	if err != nil {
@@ -207,7 +208,6 @@ func VerifySignature(r VerifyRequest) (VerifyResult, error) {
 		length = OnlineDecimalLength
 	}
 	provided := []byte(r.Signature)
-	res := VerifyResult{Step: -1}
 	ctr := r.CtrData
 	for step := 0; step < la; step++ {
 		comps, err := SignatureComponents(fk, ctr, r.Data)
@@ -219,15 +219,12 @@ func VerifySignature(r VerifyRequest) (VerifyResult, error) {
 			return VerifyResult{}, err
 		}
 		next := NextCtrData(ctr)
-		if subtle.ConstantTimeCompare([]byte(sig), provided) == 1 && !res.Valid {
-			res = VerifyResult{Valid: true, Step: step, NextCtrData: next}
+		if subtle.ConstantTimeCompare([]byte(sig), provided) == 1 {
+			return VerifyResult{Valid: true, Step: step, NextCtrData: next}, nil
 		}
 		ctr = next
 	}
-	if !res.Valid {
-		res.Step = -1
-	}
-	return res, nil
+	return VerifyResult{Step: -1}, nil
 }
 
 // RequestData returns the normalized request data without the application

@@ -16,6 +16,12 @@ SDKs work against it unchanged.`,
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.AddCommand(
 		newVersionCommand(),
+		newServeCommand(),
+		newMigrateCommand(),
+		newAppCommand(),
+		newActivationCommand(),
+		newIntegrationCommand(),
+		newDeviceCommand(),
 	)
 	return root
 }

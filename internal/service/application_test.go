@@ -64,3 +64,45 @@ func mustPub(t testing.TB, b []byte) *protocol.PublicKey {
 	}
 	return k
 }
+
+func TestApplicationErrors(t *testing.T) {
+	svc, _ := newSQLiteService(t)
+	ctx := context.Background()
+	ta := createTestApp(t, svc)
+	other := createTestApp(t, svc)
+	apps, err := svc.ListApplications(ctx)
+	if err != nil || len(apps) != 2 || apps[0].Name != ta.App.Name || apps[1].Name != other.App.Name {
+		t.Fatalf("list: %+v %v", apps, err)
+	}
+	// A version name is scoped to its application.
+	if _, err := svc.SetApplicationVersionSupported(ctx, other.App.Name, DefaultVersionName, false); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := svc.GetApplicationDetail(ctx, ta.App.Name)
+	if !d.Versions[0].Supported {
+		t.Fatal("unsupporting another application's version changed this one")
+	}
+	v, err := svc.SetApplicationVersionSupported(ctx, other.App.Name, DefaultVersionName, true)
+	if err != nil || !v.Supported {
+		t.Fatalf("support: %+v %v", v, err)
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+		code string
+	}{
+		{"detail unknown", appErrOf(svc.GetApplicationDetail(ctx, "nope")), CodeInvalidApplication},
+		{"detail empty", appErrOf(svc.GetApplicationDetail(ctx, "")), CodeNoApplicationID},
+		{"lookup unknown key", appErrOf3(svc.LookupApplicationByKey(ctx, "AAAAAAAAAAAAAAAAAAAAAA==")), CodeInvalidApplication},
+		{"support unknown version", appErrOf(svc.SetApplicationVersionSupported(ctx, ta.App.Name, "9.9", true)), CodeInvalidApplication},
+		{"support unknown app", appErrOf(svc.SetApplicationVersionSupported(ctx, "nope", DefaultVersionName, true)), CodeInvalidApplication},
+		{"version blank", appErrOf(svc.CreateApplicationVersion(ctx, ta.App.Name, "")), CodeInvalidRequest},
+		{"version too long", appErrOf(svc.CreateApplicationVersion(ctx, ta.App.Name, string(make([]byte, maxNameLength+1)))), CodeInvalidRequest},
+	} {
+		if CodeOf(c.err) != c.code {
+			t.Errorf("%s: %v, want %s", c.name, c.err, c.code)
+		}
+	}
+}
+
+func appErrOf3[A, B any](_ A, _ B, err error) error { return err }

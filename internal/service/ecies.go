@@ -112,61 +112,89 @@ func (s *Service) decryptRequest(ctx context.Context, tx store.Tx, sc eciesScope
 	if err != nil {
 		return nil, nil, err
 	}
-	ectx := protocol.EciesContext{
-		Version:           version,
-		SharedInfo1:       sc.sh1,
-		ApplicationKey:    sc.version.ApplicationKey,
-		ApplicationSecret: sc.version.ApplicationSecret,
-		TemporaryKeyID:    req.TemporaryKeyID,
+	key, ectx, err := s.eciesKey(ctx, tx, sc, version, req.TemporaryKeyID)
+	if err != nil {
+		return nil, nil, err
 	}
-	var key *protocol.PrivateKey
-	if sc.activation != nil {
-		ectx.ActivationID = sc.activation.ActivationID
-		ks, err := s.activationKeys(*sc.activation)
-		if err != nil {
-			return nil, nil, err
-		}
-		ectx.TransportKey = ks.Transport
-	}
-	switch {
-	case req.TemporaryKeyID != "":
-		if key, err = s.temporaryPrivateKey(ctx, tx, req.TemporaryKeyID, sc); err != nil {
-			return nil, nil, err
-		}
-	case sc.activation != nil:
-		if key, err = s.activationServerKey(*sc.activation); err != nil {
-			return nil, nil, err
-		}
-	default:
-		if key, _, err = s.masterKey(ctx, tx, sc.app); err != nil {
-			return nil, nil, err
-		}
-	}
-	if req.Timestamp != 0 {
-		if err := protocol.CheckRequestTimestamp(req.Timestamp, s.now(), s.cfg.EciesMaxAge, s.cfg.EciesMaxFuture); err != nil {
-			return nil, nil, Wrap(CodeDecryptionFailed, "Encrypted request is expired or its timestamp is in the future.", err)
-		}
+	if err := s.checkEciesTimestamp(req.Timestamp); err != nil {
+		return nil, nil, err
 	}
 	plain, env, err := protocol.DecryptRequest(key, ectx, req)
 	if err != nil {
 		return nil, nil, Wrap(CodeDecryptionFailed, "Decryption failed.", err)
 	}
-	if env.RequiresReplayCheck() {
-		typ := domain.UniqueValueECIESApplicationScope
-		if sc.activation != nil {
-			typ = domain.UniqueValueECIESActivationScope
-		}
-		// Keep the value until the request could no longer pass the age check.
-		expires := s.Now().Add(s.cfg.EciesMaxAge + s.cfg.EciesMaxFuture)
-		err := tx.InsertUniqueValue(ctx, domain.UniqueValue{Type: typ, Value: env.ReplayKey(), Expires: expires})
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return nil, nil, Errorf(CodeDecryptionFailed, "Encrypted request was already used (replay).")
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("replay cache: %w", err)
-		}
+	if err := s.recordEciesReplay(ctx, tx, sc, env); err != nil {
+		return nil, nil, err
 	}
 	return plain, env, nil
+}
+
+// eciesKey picks the server private key of a request (master key,
+// activation key or 3.3 temporary key) and builds its ECIES context.
+func (s *Service) eciesKey(ctx context.Context, r store.Reader, sc eciesScope, version, temporaryKeyID string) (*protocol.PrivateKey, protocol.EciesContext, error) {
+	ectx := protocol.EciesContext{
+		Version:           version,
+		SharedInfo1:       sc.sh1,
+		ApplicationKey:    sc.version.ApplicationKey,
+		ApplicationSecret: sc.version.ApplicationSecret,
+		TemporaryKeyID:    temporaryKeyID,
+	}
+	if sc.activation != nil {
+		ectx.ActivationID = sc.activation.ActivationID
+		ks, err := s.activationKeys(*sc.activation)
+		if err != nil {
+			return nil, ectx, err
+		}
+		ectx.TransportKey = ks.Transport
+	}
+	var key *protocol.PrivateKey
+	var err error
+	switch {
+	case temporaryKeyID != "":
+		key, err = s.temporaryPrivateKey(ctx, r, temporaryKeyID, sc)
+	case sc.activation != nil:
+		key, err = s.activationServerKey(*sc.activation)
+	default:
+		key, _, err = s.masterKey(ctx, r, sc.app)
+	}
+	if err != nil {
+		return nil, ectx, err
+	}
+	return key, ectx, nil
+}
+
+// checkEciesTimestamp rejects a request timestamp (ms; 0 = none, before
+// 3.2) that is too old or too far in the future.
+func (s *Service) checkEciesTimestamp(ts int64) error {
+	if ts == 0 {
+		return nil
+	}
+	if err := protocol.CheckRequestTimestamp(ts, s.now(), s.cfg.EciesMaxAge, s.cfg.EciesMaxFuture); err != nil {
+		return Wrap(CodeDecryptionFailed, "Encrypted request is expired or its timestamp is in the future.", err)
+	}
+	return nil
+}
+
+// recordEciesReplay records the request of env in the replay cache (3.2+)
+// and rejects a request that was seen before.
+func (s *Service) recordEciesReplay(ctx context.Context, tx store.Tx, sc eciesScope, env *protocol.EciesEnvelope) error {
+	if !env.RequiresReplayCheck() {
+		return nil
+	}
+	typ := domain.UniqueValueECIESApplicationScope
+	if sc.activation != nil {
+		typ = domain.UniqueValueECIESActivationScope
+	}
+	// Keep the value until the request could no longer pass the age check.
+	expires := s.Now().Add(s.cfg.EciesMaxAge + s.cfg.EciesMaxFuture)
+	err := tx.InsertUniqueValue(ctx, domain.UniqueValue{Type: typ, Value: env.ReplayKey(), Expires: expires})
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return Errorf(CodeDecryptionFailed, "Encrypted request was already used (replay).")
+	}
+	if err != nil {
+		return fmt.Errorf("replay cache: %w", err)
+	}
+	return nil
 }
 
 // encryptResponse encrypts a response with the request's envelope.

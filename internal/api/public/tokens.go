@@ -1,0 +1,131 @@
+package public
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+
+	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/protocol"
+)
+
+// parseCoreCryptogram checks that body is an ECIES cryptogram of the
+// version and converts it for a core call that decrypts it itself.
+func parseCoreCryptogram(body []byte, version string) (service.EciesRequest, error) {
+	req, err := protocol.ParseEncryptedRequest(body, version)
+	if err != nil {
+		return service.EciesRequest{}, failEncryption.with(err)
+	}
+	enc := base64.StdEncoding
+	out := service.EciesRequest{
+		EphemeralPublicKey: enc.EncodeToString(req.EphemeralPublicKey),
+		EncryptedData:      enc.EncodeToString(req.EncryptedData),
+		Mac:                enc.EncodeToString(req.MAC),
+		ProtocolVersion:    version,
+		TemporaryKeyID:     req.TemporaryKeyID,
+	}
+	if req.Nonce != nil {
+		out.Nonce = enc.EncodeToString(req.Nonce)
+	}
+	if req.Timestamp != 0 {
+		ts := req.Timestamp
+		out.Timestamp = &ts
+	}
+	return out, nil
+}
+
+// writeEciesResponse writes an encrypted response of the core as the body.
+func writeEciesResponse(w http.ResponseWriter, r *service.EciesResponse) {
+	render.JSON(w, http.StatusOK, eciesResponseJSON(r))
+}
+
+// tokenCreate is /pa/v3/token/create: signed over the encrypted body (any
+// factor type), decrypted by the core, which stores the signature type
+// with the token.
+func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
+	auth, _ := AuthFromContext(r.Context())
+	body, r, err := s.mw.readBody(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req, err := parseCoreCryptogram(body, auth.Version)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp, err := s.core.CreateToken(r.Context(), service.CreateTokenInput{
+		ActivationID:   auth.ActivationID,
+		ApplicationKey: auth.ApplicationKey,
+		SignatureType:  auth.SignatureType,
+		Request:        req,
+	})
+	if err != nil {
+		s.fail(w, r, eciesCoreError(err, failSignature))
+		return
+	}
+	writeEciesResponse(w, resp)
+}
+
+// tokenRemove is /pa/v3/token/remove (signed, any factor type); it removes
+// the token only when it belongs to the signing activation.
+func (s *Server) tokenRemove(w http.ResponseWriter, r *http.Request) {
+	auth, _ := AuthFromContext(r.Context())
+	body, r, err := s.mw.readBody(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req struct {
+		TokenID string `json:"tokenId"`
+	}
+	if err := decodeObject(body, &req, failSignature); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.TokenID) == "" {
+		s.fail(w, r, failSignature.withf("tokenId is missing"))
+		return
+	}
+	if _, err := s.core.RemoveToken(r.Context(), req.TokenID, auth.ActivationID); err != nil {
+		s.fail(w, r, coreError(err, failSignature))
+		return
+	}
+	render.OK(w, struct {
+		TokenID string `json:"tokenId"`
+	}{req.TokenID})
+}
+
+// signatureValidate is /pa/v3/signature/validate: the guard did the work.
+func (s *Server) signatureValidate(w http.ResponseWriter, _ *http.Request) {
+	render.OK(w, nil)
+}
+
+// keystoreCreate is /pa/v3/keystore/create: a 3.3 temporary encryption key.
+func (s *Server) keystoreCreate(w http.ResponseWriter, r *http.Request) {
+	body, r, err := s.mw.readBody(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req struct {
+		JWT string `json:"jwt"`
+	}
+	if err := decodeObject(body, &req, failTemporaryKey); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.JWT) == "" {
+		s.fail(w, r, failTemporaryKey.withf("jwt is missing"))
+		return
+	}
+	key, err := s.core.CreateTemporaryKey(r.Context(), req.JWT)
+	if err != nil {
+		s.fail(w, r, coreError(err, failTemporaryKey))
+		return
+	}
+	render.OK(w, struct {
+		JWT string `json:"jwt"`
+	}{key.JWT})
+}

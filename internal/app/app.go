@@ -1,0 +1,368 @@
+// Package app wires mauth together: it opens the database, builds the
+// services and serves the HTTP surfaces on their listeners. It holds no
+// globals; cmd/mauth builds a Config and calls Run.
+//
+// A process has one of three roles: all (the core server and the
+// enrollment server in one process, the public API calling the core service
+// directly), core (only the private API on the database) or enrollment
+// (only the public API, calling a remote core's private API over HTTP with
+// Basic authentication; no database).
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mauth/mauth/internal/api/private"
+	"github.com/mauth/mauth/internal/api/public"
+	"github.com/mauth/mauth/internal/buildinfo"
+	"github.com/mauth/mauth/internal/coreclient"
+	"github.com/mauth/mauth/internal/secretbox"
+	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/internal/store/postgres"
+	"github.com/mauth/mauth/internal/store/sqlite"
+)
+
+// embedded reports whether the configuration uses the embedded SQLite database.
+func (c Config) embedded() bool {
+	return c.DatabaseURL == "" || strings.HasPrefix(c.DatabaseURL, "sqlite:")
+}
+
+// OpenStore opens the configured database, applying migrations when migrate is true.
+func OpenStore(ctx context.Context, c Config, migrate bool) (store.Store, error) {
+	switch {
+	case c.DatabaseURL == "" || strings.HasPrefix(c.DatabaseURL, "sqlite:"):
+		path := strings.TrimPrefix(c.DatabaseURL, "sqlite:")
+		if path == "" {
+			if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("create data folder: %w", err)
+			}
+			path = filepath.Join(c.DataDir, "mauth.db")
+		}
+		st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: migrate})
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		st, err := postgres.Open(ctx, c.DatabaseURL, postgres.Options{Migrate: migrate})
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	return nil, fmt.Errorf("unsupported database URL (use sqlite:PATH or postgres://…)")
+}
+
+// loadServerKey returns the at-rest encryption key, generating a key file
+// for the embedded database on first start.
+func loadServerKey(c Config) (*secretbox.Box, bool, error) {
+	if c.ServerKey != "" {
+		k, err := secretbox.ParseKey(c.ServerKey)
+		if err != nil {
+			return nil, false, err
+		}
+		b, err := secretbox.New(k)
+		return b, false, err
+	}
+	path := c.ServerKeyFile
+	if path == "" {
+		path = filepath.Join(c.DataDir, "server.key")
+	}
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		k, err := secretbox.ParseKey(string(raw))
+		if err != nil {
+			return nil, false, fmt.Errorf("server key file %s: %w", path, err)
+		}
+		b, err := secretbox.New(k)
+		return b, false, err
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, false, fmt.Errorf("read server key file: %w", err)
+	}
+	if !c.embedded() {
+		return nil, false, fmt.Errorf("no server key: set the server key or a server key file (every node sharing a PostgreSQL database needs the same key)")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, false, fmt.Errorf("create server key folder: %w", err)
+	}
+	k := secretbox.GenerateKey()
+	if err := os.WriteFile(path, []byte(encodeKey(k)+"\n"), 0o600); err != nil {
+		return nil, false, fmt.Errorf("write server key file: %w", err)
+	}
+	b, err := secretbox.New(k)
+	return b, true, err
+}
+
+// App is a wired mauth instance.
+type App struct {
+	cfg Config
+	log *slog.Logger
+	// Store and Service are the core's database and domain services; nil
+	// in the enrollment role.
+	Store   store.Store
+	Service *service.Service
+	// Core is what the public API calls: the Service in the all-in-one
+	// role, a client of the remote core's private API in the enrollment
+	// role; nil in the core role.
+	Core public.Core
+	// Private serves /rest/v3 (bind it only to a private address); nil in
+	// the enrollment role.
+	Private http.Handler
+	// Public serves the mobile-facing API; nil in the core role.
+	Public http.Handler
+
+	mu        sync.Mutex
+	listeners []surface
+}
+
+// surface is one HTTP surface bound to its listener.
+type surface struct {
+	name    string
+	handler http.Handler
+	ln      net.Listener
+}
+
+// New validates the configuration, opens the database (core roles) and
+// builds the services and handlers.
+func New(ctx context.Context, c Config) (*App, error) {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Out == nil {
+		c.Out = io.Discard
+	}
+	c.Role = c.role()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{cfg: c, log: c.Logger}
+	if c.servesCore() {
+		if err := a.openCore(ctx); err != nil {
+			return nil, err
+		}
+		a.Private = private.New(a.Service, private.Options{RestrictAccess: c.RestrictAccess, Logger: c.Logger, ServerVersion: buildinfo.Version}).Handler()
+		a.Core = a.Service
+	}
+	if c.role() == RoleEnrollment {
+		cc, err := coreclient.New(coreclient.Options{BaseURL: c.CoreURL, ClientToken: c.CoreClientToken, ClientSecret: c.CoreClientSecret, Timeout: c.CoreTimeout})
+		if err != nil {
+			return nil, err
+		}
+		a.Core = cc
+	}
+	if c.servesPublic() {
+		provider, err := c.IdentityProvider.provider()
+		if err != nil {
+			_ = a.Close()
+			return nil, err
+		}
+		a.Public = public.New(a.Core, public.Options{Logger: c.Logger, IdentityProvider: provider}).Handler()
+	}
+	return a, nil
+}
+
+// openCore opens the database and builds the core service.
+func (a *App) openCore(ctx context.Context) error {
+	c := a.cfg
+	box, generated, err := loadServerKey(c)
+	if err != nil {
+		return err
+	}
+	st, err := OpenStore(ctx, c, c.AutoMigrate)
+	if err != nil {
+		return err
+	}
+	if !c.AutoMigrate {
+		n, err := st.PendingMigrations(ctx)
+		if err != nil {
+			_ = st.Close()
+			return fmt.Errorf("check migrations: %w", err)
+		}
+		if n > 0 {
+			_ = st.Close()
+			return fmt.Errorf("%d database migrations are pending: run `mauth migrate` first", n)
+		}
+	}
+	opts := append([]service.Option{service.WithLogger(c.Logger)}, c.serviceOptions...)
+	svc, err := service.New(st, box, c.Service, opts...)
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
+	if generated {
+		fmt.Fprintf(c.Out, "generated a new server key in %s (back it up: it decrypts the server's private keys)\n", filepath.Join(c.DataDir, "server.key"))
+	}
+	a.Store, a.Service = st, svc
+	return nil
+}
+
+// Close releases the database and the listeners of a Listen not followed by Serve.
+func (a *App) Close() error {
+	a.mu.Lock()
+	for _, s := range a.listeners {
+		_ = s.ln.Close()
+	}
+	a.listeners = nil
+	a.mu.Unlock()
+	if a.Store != nil {
+		return a.Store.Close()
+	}
+	return nil
+}
+
+// Role returns the role the app runs.
+func (a *App) Role() string { return a.cfg.role() }
+
+// Run listens and serves until ctx is cancelled (see Listen and Serve).
+func (a *App) Run(ctx context.Context) error {
+	if err := a.Listen(ctx); err != nil {
+		return err
+	}
+	return a.Serve(ctx)
+}
+
+// Listen creates the first private API credentials when needed (printed
+// once), binds the listeners of the role's surfaces and prints where each
+// listens. After it, PublicAddr and PrivateAddr report the bound addresses
+// (useful with port 0).
+func (a *App) Listen(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.listeners) > 0 {
+		return errors.New("app: already listening")
+	}
+	if a.Service != nil && a.cfg.RestrictAccess {
+		if err := a.bootstrapCredentials(ctx); err != nil {
+			return err
+		}
+	}
+	var bound []surface
+	bind := func(name, addr string, h http.Handler) error {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, s := range bound {
+				_ = s.ln.Close()
+			}
+			return fmt.Errorf("%s listener: %w", name, err)
+		}
+		bound = append(bound, surface{name: name, handler: h, ln: ln})
+		return nil
+	}
+	if a.Public != nil {
+		if err := bind("public", a.cfg.PublicAddr, a.Public); err != nil {
+			return err
+		}
+	}
+	if a.Private != nil {
+		if err := bind("private", a.cfg.PrivateAddr, a.Private); err != nil {
+			return err
+		}
+	}
+	a.listeners = bound
+	out := a.cfg.Out
+	fmt.Fprintf(out, "mauth %s (role %s)\n", buildinfo.Version, a.cfg.role())
+	for _, s := range bound {
+		switch s.name {
+		case "public":
+			fmt.Fprintf(out, "public API  (mobile devices): http://%s%s\n", s.ln.Addr(), public.Prefix)
+		case "private":
+			fmt.Fprintf(out, "private API (bank backend):   http://%s%s\n", s.ln.Addr(), private.Prefix)
+		}
+	}
+	if a.cfg.role() == RoleEnrollment {
+		fmt.Fprintf(out, "core server:                  %s\n", a.cfg.CoreURL)
+	}
+	if d := a.cfg.IdentityProvider.describe(); d != "" && a.Public != nil {
+		fmt.Fprintf(out, "identity provider:            %s\n", d)
+	}
+	return nil
+}
+
+// addr returns the bound address of a surface, nil when it is not listening.
+func (a *App) addr(name string) net.Addr {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range a.listeners {
+		if s.name == name {
+			return s.ln.Addr()
+		}
+	}
+	return nil
+}
+
+// PublicAddr is the bound address of the public API (nil before Listen
+// and in the core role).
+func (a *App) PublicAddr() net.Addr { return a.addr("public") }
+
+// PrivateAddr is the bound address of the private API (nil before Listen
+// and in the enrollment role).
+func (a *App) PrivateAddr() net.Addr { return a.addr("private") }
+
+// Serve serves the bound listeners and runs the maintenance jobs (core
+// roles) until ctx is cancelled, then shuts down gracefully (in-flight
+// requests get up to 10 seconds).
+func (a *App) Serve(ctx context.Context) error {
+	a.mu.Lock()
+	bound := a.listeners
+	a.mu.Unlock()
+	if len(bound) == 0 {
+		return errors.New("app: Serve before Listen")
+	}
+	servers := make([]*http.Server, len(bound))
+	errc := make(chan error, len(bound))
+	for i, s := range bound {
+		servers[i] = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+		go func() {
+			if err := servers[i].Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s API: %w", s.name, err)
+			}
+		}()
+	}
+	var jobs sync.WaitGroup
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	if a.Service != nil {
+		jobs.Go(func() { a.runJobs(jobCtx) })
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	stopJobs()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(shutdownCtx)
+	}
+	jobs.Wait()
+	a.mu.Lock()
+	a.listeners = nil
+	a.mu.Unlock()
+	return runErr
+}
+
+// bootstrapCredentials creates the first integration when there is none
+// and prints its credentials once.
+func (a *App) bootstrapCredentials(ctx context.Context) error {
+	created, integ, err := a.Service.EnsureBootstrapIntegration(ctx, "mauth-bootstrap")
+	if err != nil {
+		return fmt.Errorf("bootstrap integration: %w", err)
+	}
+	if created {
+		fmt.Fprintf(a.cfg.Out, "created private API credentials (shown once; HTTP Basic):\n  client token:  %s\n  client secret: %s\n", integ.ClientToken, integ.ClientSecret)
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/mauth/mauth/internal/service"
+)
+
+// Roles of a mauth process.
+const (
+	// RoleAll runs the core server and the enrollment server in one
+	// process; the public API calls the core service directly.
+	RoleAll = "all"
+	// RoleCore runs only the core server: the private API on its database.
+	RoleCore = "core"
+	// RoleEnrollment runs only the public API, calling a remote core's
+	// private API (Config.CoreURL); it needs no database.
+	RoleEnrollment = "enrollment"
+)
+
+// Config is everything needed to run mauth.
+type Config struct {
+	// Role is RoleAll (the default when empty), RoleCore or RoleEnrollment.
+	Role string
+	// DataDir holds the embedded database and the generated server key.
+	DataDir string
+	// DatabaseURL selects the database: empty for the embedded SQLite file
+	// DataDir/mauth.db, "sqlite:PATH" for another SQLite file, or a
+	// postgres:// URL.
+	DatabaseURL string
+	// PublicAddr is the listen address of the public (mobile) API.
+	PublicAddr string
+	// PrivateAddr is the listen address of the private (back-office) API.
+	// It must not be the public address.
+	PrivateAddr string
+	// ServerKey is the Base64 key that encrypts server secrets at rest.
+	// When empty, ServerKeyFile is read; with the embedded database a
+	// missing key file is generated.
+	ServerKey string
+	// ServerKeyFile is the path of the server key (default DataDir/server.key).
+	ServerKeyFile string
+	// RestrictAccess requires integration credentials (HTTP Basic) on the private API.
+	RestrictAccess bool
+	// AutoMigrate applies pending migrations at start-up.
+	AutoMigrate bool
+	// Service holds the core server's behaviour settings.
+	Service service.Config
+
+	// CoreURL is the private API of the core that the enrollment role calls.
+	CoreURL string
+	// CoreClientToken and CoreClientSecret are the integration credentials
+	// the enrollment role sends to the core (HTTP Basic).
+	CoreClientToken  string
+	CoreClientSecret string
+	// CoreTimeout bounds each call to the core (0: the client's default).
+	CoreTimeout time.Duration
+
+	// IdentityProvider configures custom-credential activations.
+	IdentityProvider IdentityProviderConfig
+
+	// Logger receives the server's logs (JSON or text, set by the caller).
+	Logger *slog.Logger
+	// Out receives messages for the operator (listen addresses, first credentials).
+	Out io.Writer
+
+	// serviceOptions customise the core service (tests set a clock).
+	serviceOptions []service.Option
+}
+
+// DefaultConfig returns the settings `mauth serve` uses without flags.
+func DefaultConfig() Config {
+	return Config{
+		Role:           RoleAll,
+		DataDir:        "data",
+		PublicAddr:     ":8080",
+		PrivateAddr:    "127.0.0.1:8081",
+		RestrictAccess: true,
+		AutoMigrate:    true,
+		Service:        service.DefaultConfig(),
+	}
+}
+
+// role returns the effective role.
+func (c Config) role() string {
+	if c.Role == "" {
+		return RoleAll
+	}
+	return c.Role
+}
+
+// servesCore reports whether the process runs the core (database and private API).
+func (c Config) servesCore() bool { return c.role() != RoleEnrollment }
+
+// servesPublic reports whether the process serves the public API.
+func (c Config) servesPublic() bool { return c.role() != RoleCore }
+
+// Validate reports inconsistent settings.
+func (c Config) Validate() error {
+	switch c.role() {
+	case RoleAll, RoleCore, RoleEnrollment:
+	default:
+		return fmt.Errorf("unknown role %q (use %s, %s or %s)", c.Role, RoleAll, RoleCore, RoleEnrollment)
+	}
+	if c.servesCore() && strings.TrimSpace(c.PrivateAddr) == "" {
+		return errors.New("the private API needs a listen address")
+	}
+	if c.servesPublic() && strings.TrimSpace(c.PublicAddr) == "" {
+		return errors.New("the public API needs a listen address")
+	}
+	if c.role() == RoleAll && sameListener(c.PublicAddr, c.PrivateAddr) {
+		return fmt.Errorf("the private API must not share the public listener address (%s)", c.PublicAddr)
+	}
+	if c.role() == RoleEnrollment {
+		if c.CoreURL == "" {
+			return errors.New("the enrollment role needs the core's private API URL (--core-url)")
+		}
+		if (c.CoreClientToken == "") != (c.CoreClientSecret == "") {
+			return errors.New("set both the core client token and the core client secret, or neither")
+		}
+	} else if c.CoreURL != "" || c.CoreClientToken != "" || c.CoreClientSecret != "" {
+		return fmt.Errorf("the core URL and credentials are settings of the %s role only", RoleEnrollment)
+	}
+	if c.IdentityProvider.configured() && !c.servesPublic() {
+		return fmt.Errorf("identity provider settings need the public API (role %s or %s)", RoleAll, RoleEnrollment)
+	}
+	return c.IdentityProvider.validate()
+}
+
+// sameListener reports whether two listen addresses would collide: the
+// same non-zero port on the same host, or on a host and the wildcard.
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil {
+		return strings.TrimSpace(a) == strings.TrimSpace(b)
+	}
+	if pa != pb || pa == "0" {
+		return false
+	}
+	norm := func(h string) string {
+		h = strings.ToLower(h)
+		switch h {
+		case "", "0.0.0.0", "::", "[::]":
+			return "*"
+		case "localhost", "::1":
+			return "127.0.0.1"
+		}
+		return h
+	}
+	na, nb := norm(ha), norm(hb)
+	return na == nb || na == "*" || nb == "*"
+}

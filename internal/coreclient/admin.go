@@ -1,0 +1,303 @@
+package coreclient
+
+import (
+	"context"
+	"time"
+
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/service"
+)
+
+// Application is an application as the list and create methods return it.
+type Application struct {
+	// ApplicationID is the application's unique name.
+	ApplicationID    string   `json:"applicationId"`
+	ApplicationRoles []string `json:"applicationRoles"`
+}
+
+// ApplicationVersion is one version of an application detail.
+type ApplicationVersion struct {
+	ApplicationVersionID string `json:"applicationVersionId"`
+	ApplicationKey       string `json:"applicationKey"`
+	ApplicationSecret    string `json:"applicationSecret"`
+	// MobileSdkConfig is the single configuration string of the mobile SDKs.
+	MobileSdkConfig string `json:"mobileSdkConfig"`
+	Supported       bool   `json:"supported"`
+}
+
+// ApplicationDetail is the answer of application/detail.
+type ApplicationDetail struct {
+	ApplicationID    string   `json:"applicationId"`
+	ApplicationRoles []string `json:"applicationRoles"`
+	// MasterPublicKey is the Base64 master public key.
+	MasterPublicKey string               `json:"masterPublicKey"`
+	Versions        []ApplicationVersion `json:"versions"`
+}
+
+// VersionByKey returns the version with an application key.
+func (d ApplicationDetail) VersionByKey(applicationKey string) (ApplicationVersion, bool) {
+	for _, v := range d.Versions {
+		if v.ApplicationKey == applicationKey {
+			return v, true
+		}
+	}
+	return ApplicationVersion{}, false
+}
+
+// CreatedVersion is the answer of application/version/create.
+type CreatedVersion struct {
+	ApplicationVersionID string `json:"applicationVersionId"`
+	ApplicationKey       string `json:"applicationKey"`
+	ApplicationSecret    string `json:"applicationSecret"`
+	Supported            bool   `json:"supported"`
+}
+
+// InitActivationRequest is the request of activation/init.
+type InitActivationRequest struct {
+	UserID        string `json:"userId"`
+	ApplicationID string `json:"applicationId"`
+	// TimestampActivationExpire overrides the default validity (nil: default).
+	TimestampActivationExpire *time.Time `json:"timestampActivationExpire,omitempty"`
+	// MaxFailureCount overrides the failed-attempt limit (nil: default).
+	MaxFailureCount *int64 `json:"maxFailureCount,omitempty"`
+	// ActivationOtp is the optional activation OTP.
+	ActivationOtp string `json:"activationOtp,omitempty"`
+	// CommitPhase is ON_COMMIT or ON_KEY_EXCHANGE (empty: ON_COMMIT).
+	CommitPhase string `json:"commitPhase,omitempty"`
+	// ActivationOtpValidation is the deprecated OTP mode (NONE,
+	// ON_KEY_EXCHANGE, ON_COMMIT); do not combine it with CommitPhase.
+	ActivationOtpValidation string   `json:"activationOtpValidation,omitempty"`
+	Flags                   []string `json:"flags,omitempty"`
+}
+
+// InitActivationResponse is the answer of activation/init.
+type InitActivationResponse struct {
+	ActivationID   string `json:"activationId"`
+	ActivationCode string `json:"activationCode"`
+	// ActivationSignature is the Base64 master-key signature of the code.
+	ActivationSignature string `json:"activationSignature"`
+	UserID              string `json:"userId"`
+	ApplicationID       string `json:"applicationId"`
+}
+
+// ActivationStatus is the answer of activation/status: the activation's
+// detail with the encrypted status blob for the device.
+type ActivationStatus struct {
+	ActivationID               string                  `json:"activationId"`
+	ActivationStatus           domain.ActivationStatus `json:"activationStatus"`
+	ActivationOtpValidation    domain.OtpValidation    `json:"activationOtpValidation"`
+	CommitPhase                domain.CommitPhase      `json:"commitPhase"`
+	BlockedReason              *string                 `json:"blockedReason"`
+	ActivationName             *string                 `json:"activationName"`
+	UserID                     string                  `json:"userId"`
+	Extras                     *string                 `json:"extras"`
+	Protocol                   *string                 `json:"protocol"`
+	ExternalID                 *string                 `json:"externalId"`
+	Platform                   *string                 `json:"platform"`
+	DeviceInfo                 *string                 `json:"deviceInfo"`
+	ApplicationID              *string                 `json:"applicationId"`
+	ApplicationRoles           []string                `json:"applicationRoles"`
+	FailedAttempts             int64                   `json:"failedAttempts"`
+	MaxFailedAttempts          int64                   `json:"maxFailedAttempts"`
+	TimestampCreated           time.Time               `json:"timestampCreated"`
+	TimestampLastUsed          *time.Time              `json:"timestampLastUsed"`
+	TimestampLastChange        *time.Time              `json:"timestampLastChange"`
+	EncryptedStatusBlob        string                  `json:"encryptedStatusBlob"`
+	EncryptedStatusBlobNonce   *string                 `json:"encryptedStatusBlobNonce"`
+	ActivationCode             *string                 `json:"activationCode"`
+	ActivationSignature        *string                 `json:"activationSignature"`
+	DevicePublicKeyFingerprint *string                 `json:"devicePublicKeyFingerprint"`
+	Version                    int64                   `json:"version"`
+	ActivationFlags            []string                `json:"activationFlags"`
+}
+
+// ActivationItem is one activation of activation/list.
+type ActivationItem struct {
+	ActivationID        string                  `json:"activationId"`
+	ActivationStatus    domain.ActivationStatus `json:"activationStatus"`
+	BlockedReason       *string                 `json:"blockedReason"`
+	ActivationName      *string                 `json:"activationName"`
+	Platform            *string                 `json:"platform"`
+	DeviceInfo          *string                 `json:"deviceInfo"`
+	ActivationFlags     []string                `json:"activationFlags"`
+	TimestampCreated    time.Time               `json:"timestampCreated"`
+	TimestampLastUsed   *time.Time              `json:"timestampLastUsed"`
+	TimestampLastChange *time.Time              `json:"timestampLastChange"`
+	UserID              string                  `json:"userId"`
+	ApplicationID       string                  `json:"applicationId"`
+	Version             int64                   `json:"version"`
+	FailedAttempts      int64                   `json:"failedAttempts"`
+	MaxFailedAttempts   int64                   `json:"maxFailedAttempts"`
+}
+
+// ActivationChange is the answer of activation/block and activation/unblock.
+type ActivationChange struct {
+	ActivationID     string                  `json:"activationId"`
+	ActivationStatus domain.ActivationStatus `json:"activationStatus"`
+	BlockedReason    *string                 `json:"blockedReason"`
+}
+
+// Integration is an integration with its private API credentials.
+type Integration struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	ClientToken  string `json:"clientToken"`
+	ClientSecret string `json:"clientSecret"`
+}
+
+// SystemStatus is the answer of the status method.
+type SystemStatus struct {
+	Status          string    `json:"status"`
+	ApplicationName string    `json:"applicationName"`
+	Version         string    `json:"version"`
+	MauthVersion    string    `json:"mauthVersion"`
+	Timestamp       time.Time `json:"timestamp"`
+}
+
+// SystemStatus calls the status method (a cheap health check).
+func (c *Client) SystemStatus(ctx context.Context) (SystemStatus, error) {
+	var out SystemStatus
+	err := c.call(ctx, "status", struct{}{}, &out)
+	return out, err
+}
+
+// CreateApplication creates an application with a master key pair and a
+// first version named "default" (application/create).
+func (c *Client) CreateApplication(ctx context.Context, name string) (Application, error) {
+	var out Application
+	err := c.call(ctx, "application/create", struct {
+		ApplicationID string `json:"applicationId"`
+	}{name}, &out)
+	return out, err
+}
+
+// ApplicationDetail returns an application with its versions (application/detail).
+func (c *Client) ApplicationDetail(ctx context.Context, name string) (ApplicationDetail, error) {
+	var out ApplicationDetail
+	err := c.call(ctx, "application/detail", struct {
+		ApplicationID string `json:"applicationId"`
+	}{name}, &out)
+	return out, err
+}
+
+// ListApplications lists every application (application/list).
+func (c *Client) ListApplications(ctx context.Context) ([]Application, error) {
+	var out struct {
+		Applications []Application `json:"applications"`
+	}
+	err := c.call(ctx, "application/list", struct{}{}, &out)
+	return out.Applications, err
+}
+
+// CreateApplicationVersion adds a version to an application (application/version/create).
+func (c *Client) CreateApplicationVersion(ctx context.Context, applicationName, versionName string) (CreatedVersion, error) {
+	var out CreatedVersion
+	err := c.call(ctx, "application/version/create", struct {
+		ApplicationID        string `json:"applicationId"`
+		ApplicationVersionID string `json:"applicationVersionId"`
+	}{applicationName, versionName}, &out)
+	return out, err
+}
+
+// LookupApplicationByKey resolves an application key
+// (application/detail/version, then application/detail). The store IDs
+// of the application and version are not part of the private API and
+// stay 0: compare applications by Name.
+func (c *Client) LookupApplicationByKey(ctx context.Context, applicationKey string) (domain.Application, domain.ApplicationVersion, error) {
+	var found struct {
+		ApplicationID string `json:"applicationId"`
+	}
+	err := c.call(ctx, "application/detail/version", struct {
+		ApplicationKey string `json:"applicationKey"`
+	}{applicationKey}, &found)
+	if err != nil {
+		return domain.Application{}, domain.ApplicationVersion{}, err
+	}
+	d, err := c.ApplicationDetail(ctx, found.ApplicationID)
+	if err != nil {
+		return domain.Application{}, domain.ApplicationVersion{}, err
+	}
+	v, ok := d.VersionByKey(applicationKey)
+	if !ok {
+		// The version disappeared between the two calls.
+		return domain.Application{}, domain.ApplicationVersion{}, service.Errorf(service.CodeInvalidApplication, "Application does not exist or is not supported.")
+	}
+	app := domain.Application{Name: d.ApplicationID, Roles: nilIfEmpty(d.ApplicationRoles)}
+	return app, domain.ApplicationVersion{
+		Name:              v.ApplicationVersionID,
+		ApplicationKey:    v.ApplicationKey,
+		ApplicationSecret: v.ApplicationSecret,
+		Supported:         v.Supported,
+	}, nil
+}
+
+// InitActivation creates a CREATED activation with an activation code (activation/init).
+func (c *Client) InitActivation(ctx context.Context, req InitActivationRequest) (InitActivationResponse, error) {
+	var out InitActivationResponse
+	err := c.call(ctx, "activation/init", req, &out)
+	return out, err
+}
+
+// ActivationStatus returns the detail of an activation (activation/status
+// without a challenge). An unknown ID answers REMOVED with a nil
+// ApplicationID, as the reference server does.
+func (c *Client) ActivationStatus(ctx context.Context, activationID string) (ActivationStatus, error) {
+	return c.activationStatus(ctx, activationID, nil)
+}
+
+func (c *Client) activationStatus(ctx context.Context, activationID string, challenge []byte) (ActivationStatus, error) {
+	req := struct {
+		ActivationID string  `json:"activationId"`
+		Challenge    *string `json:"challenge,omitempty"`
+	}{ActivationID: activationID}
+	if challenge != nil {
+		s := b64(challenge)
+		req.Challenge = &s
+	}
+	var out ActivationStatus
+	err := c.call(ctx, "activation/status", req, &out)
+	return out, err
+}
+
+// BlockActivation blocks an ACTIVE activation (activation/block).
+func (c *Client) BlockActivation(ctx context.Context, activationID, reason, externalUserID string) (ActivationChange, error) {
+	var out ActivationChange
+	err := c.call(ctx, "activation/block", struct {
+		ActivationID   string `json:"activationId"`
+		Reason         string `json:"reason,omitempty"`
+		ExternalUserID string `json:"externalUserId,omitempty"`
+	}{activationID, reason, externalUserID}, &out)
+	return out, err
+}
+
+// UnblockActivation unblocks a BLOCKED activation (activation/unblock).
+func (c *Client) UnblockActivation(ctx context.Context, activationID, externalUserID string) (ActivationChange, error) {
+	var out ActivationChange
+	err := c.call(ctx, "activation/unblock", struct {
+		ActivationID   string `json:"activationId"`
+		ExternalUserID string `json:"externalUserId,omitempty"`
+	}{activationID, externalUserID}, &out)
+	return out, err
+}
+
+// ListActivations lists a user's activations, optionally of one
+// application (activation/list).
+func (c *Client) ListActivations(ctx context.Context, userID, applicationID string) ([]ActivationItem, error) {
+	var out struct {
+		Activations []ActivationItem `json:"activations"`
+	}
+	err := c.call(ctx, "activation/list", struct {
+		UserID        string `json:"userId"`
+		ApplicationID string `json:"applicationId,omitempty"`
+	}{userID, applicationID}, &out)
+	return out.Activations, err
+}
+
+// CreateIntegration creates private API credentials (integration/create).
+func (c *Client) CreateIntegration(ctx context.Context, name string) (Integration, error) {
+	var out Integration
+	err := c.call(ctx, "integration/create", struct {
+		Name string `json:"name"`
+	}{name}, &out)
+	return out, err
+}

@@ -1,0 +1,205 @@
+// Package coreclient is a typed client of the core server's private REST
+// API (POST /rest/v3/<method>). The enrollment role uses it as its
+// public.Core when it runs apart from the core (split deployment), and the
+// `mauth` CLI uses it for administration (applications, activations,
+// integrations).
+//
+// Error answers of the core become *service.Error values with the same
+// code, message and current recovery PUK index, so the enrollment API
+// renders exactly the errors it renders in the all-in-one deployment.
+// Failures to reach the core (connection refused, timeouts, 5xx answers)
+// become *UnavailableError; credentials the core rejects become an error
+// wrapping ErrUnauthorized. Neither is a *service.Error, so the public API
+// answers them with a 5xx, never with a client error.
+package coreclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mauth/mauth/internal/buildinfo"
+	"github.com/mauth/mauth/internal/service"
+)
+
+// DefaultTimeout bounds one call to the core when Options.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
+
+// maxResponseBody bounds the size of a core answer.
+const maxResponseBody = 4 << 20
+
+// restPrefix is the path prefix of every private API method.
+const restPrefix = "/rest/v3/"
+
+// ErrUnauthorized means the core rejected the integration credentials.
+var ErrUnauthorized = errors.New("the core server rejected the integration credentials (HTTP Basic client token and secret)")
+
+// Options configure a Client.
+type Options struct {
+	// BaseURL is the core's private API root, e.g. http://127.0.0.1:8081
+	// (a trailing /rest/v3 is accepted and ignored).
+	BaseURL string
+	// ClientToken and ClientSecret are the integration credentials sent
+	// as HTTP Basic authentication; leave both empty when the core serves
+	// its private API without access control.
+	ClientToken  string
+	ClientSecret string
+	// Timeout bounds each call (default DefaultTimeout); the caller's
+	// context can end a call earlier.
+	Timeout time.Duration
+	// HTTPClient sends the requests (default: a client with its own transport).
+	HTTPClient *http.Client
+}
+
+// Client calls the core's private REST API. It is safe for concurrent use.
+type Client struct {
+	base    string
+	token   string
+	secret  string
+	timeout time.Duration
+	http    *http.Client
+}
+
+// New validates the options and returns a client.
+func New(opts Options) (*Client, error) {
+	base := strings.TrimRight(strings.TrimSpace(opts.BaseURL), "/")
+	base = strings.TrimSuffix(base, strings.TrimSuffix(restPrefix, "/"))
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("coreclient: core URL %q must be an absolute http:// or https:// URL", opts.BaseURL)
+	}
+	if (opts.ClientToken == "") != (opts.ClientSecret == "") {
+		return nil, errors.New("coreclient: set both the client token and the client secret, or neither")
+	}
+	if opts.Timeout < 0 {
+		return nil, errors.New("coreclient: negative timeout")
+	}
+	c := &Client{base: base, token: opts.ClientToken, secret: opts.ClientSecret, timeout: opts.Timeout, http: opts.HTTPClient}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.http == nil {
+		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	return c, nil
+}
+
+// BaseURL returns the core URL the client calls.
+func (c *Client) BaseURL() string { return c.base }
+
+// UnavailableError means the core could not be reached or failed
+// internally: a network error, a timeout or a 5xx answer. The enrollment
+// API answers it with a 5xx status.
+type UnavailableError struct {
+	// Method is the private API method, e.g. "activation/status".
+	Method string
+	// HTTPStatus is the core's status for a 5xx answer; 0 when no answer came.
+	HTTPStatus int
+	// Err is the underlying network error, if any.
+	Err error
+}
+
+func (e *UnavailableError) Error() string {
+	if e.HTTPStatus != 0 {
+		return fmt.Sprintf("coreclient: %s: the core server answered HTTP %d", e.Method, e.HTTPStatus)
+	}
+	return fmt.Sprintf("coreclient: %s: the core server is unreachable: %v", e.Method, e.Err)
+}
+
+// Unwrap returns the network error.
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Unavailable reports true; the public API can test for
+// interface{ Unavailable() bool } without importing this package.
+func (e *UnavailableError) Unavailable() bool { return true }
+
+// Timeout reports whether the call ran out of time.
+func (e *UnavailableError) Timeout() bool {
+	var te interface{ Timeout() bool }
+	return errors.Is(e.Err, context.DeadlineExceeded) || (errors.As(e.Err, &te) && te.Timeout())
+}
+
+// errorObject is the responseObject of an error answer.
+type errorObject struct {
+	Code                    string `json:"code"`
+	Message                 string `json:"message"`
+	CurrentRecoveryPukIndex *int   `json:"currentRecoveryPukIndex"`
+}
+
+// call sends {"requestObject": req} to method and decodes the
+// responseObject of an OK answer into resp (when resp is not nil).
+func (c *Client) call(ctx context.Context, method string, req, resp any) error {
+	body, err := json.Marshal(struct {
+		RequestObject any `json:"requestObject"`
+	}{req})
+	if err != nil {
+		return fmt.Errorf("coreclient: %s: encode request: %w", method, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+restPrefix+method, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("coreclient: %s: %w", method, err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Accept", "application/json")
+	hr.Header.Set("User-Agent", "mauth-coreclient/"+buildinfo.Version)
+	if c.token != "" {
+		hr.SetBasicAuth(c.token, c.secret)
+	}
+	res, err := c.http.Do(hr)
+	if err != nil {
+		return &UnavailableError{Method: method, Err: err}
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponseBody+1))
+	if err != nil {
+		return &UnavailableError{Method: method, Err: fmt.Errorf("read answer: %w", err)}
+	}
+	if len(raw) > maxResponseBody {
+		return fmt.Errorf("coreclient: %s: the core's answer exceeds %d bytes", method, maxResponseBody)
+	}
+	return decodeAnswer(method, res.StatusCode, raw, resp)
+}
+
+// decodeAnswer interprets a core answer; see the package documentation.
+func decodeAnswer(method string, status int, raw []byte, resp any) error {
+	var env struct {
+		Status         string          `json:"status"`
+		ResponseObject json.RawMessage `json:"responseObject"`
+	}
+	jsonErr := json.Unmarshal(raw, &env)
+	switch {
+	case status == http.StatusUnauthorized:
+		return fmt.Errorf("coreclient: %s: %w", method, ErrUnauthorized)
+	case status >= 500:
+		return &UnavailableError{Method: method, HTTPStatus: status}
+	case jsonErr != nil:
+		return fmt.Errorf("coreclient: %s: the core answered HTTP %d without a JSON envelope", method, status)
+	case status == http.StatusOK && env.Status == "OK":
+		if resp == nil || len(env.ResponseObject) == 0 || string(env.ResponseObject) == "null" {
+			return nil
+		}
+		if err := json.Unmarshal(env.ResponseObject, resp); err != nil {
+			return fmt.Errorf("coreclient: %s: decode answer: %w", method, err)
+		}
+		return nil
+	case env.Status == "ERROR":
+		var eo errorObject
+		if err := json.Unmarshal(env.ResponseObject, &eo); err != nil || eo.Code == "" {
+			return fmt.Errorf("coreclient: %s: the core answered HTTP %d with a malformed error", method, status)
+		}
+		if status == http.StatusNotFound {
+			return fmt.Errorf("coreclient: %s: the core server does not serve this method (%s)", method, eo.Code)
+		}
+		return &service.Error{Code: eo.Code, Message: eo.Message, CurrentRecoveryPukIndex: eo.CurrentRecoveryPukIndex}
+	}
+	return fmt.Errorf("coreclient: %s: unexpected answer HTTP %d status %q", method, status, env.Status)
+}

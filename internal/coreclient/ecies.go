@@ -1,0 +1,96 @@
+package coreclient
+
+import (
+	"encoding/base64"
+	"fmt"
+
+	"github.com/mauth/mauth/internal/service"
+)
+
+// eciesIn holds the ECIES request fields ("ECIES-in") that encrypted
+// methods carry next to their own fields.
+type eciesIn struct {
+	EphemeralPublicKey string `json:"ephemeralPublicKey"`
+	EncryptedData      string `json:"encryptedData"`
+	Mac                string `json:"mac"`
+	Nonce              string `json:"nonce,omitempty"`
+	Timestamp          *int64 `json:"timestamp,omitempty"`
+	ProtocolVersion    string `json:"protocolVersion,omitempty"`
+	TemporaryKeyID     string `json:"temporaryKeyId,omitempty"`
+}
+
+func eciesInOf(r service.EciesRequest) eciesIn {
+	return eciesIn{
+		EphemeralPublicKey: r.EphemeralPublicKey,
+		EncryptedData:      r.EncryptedData,
+		Mac:                r.Mac,
+		Nonce:              r.Nonce,
+		Timestamp:          r.Timestamp,
+		ProtocolVersion:    r.ProtocolVersion,
+		TemporaryKeyID:     r.TemporaryKeyID,
+	}
+}
+
+// eciesOut holds the ECIES response fields ("ECIES-out"); all are null
+// when the method has no encrypted answer.
+type eciesOut struct {
+	EncryptedData *string `json:"encryptedData"`
+	Mac           *string `json:"mac"`
+	Nonce         *string `json:"nonce"`
+	Timestamp     *int64  `json:"timestamp"`
+}
+
+// response converts the fields; nil when the answer carries no cryptogram.
+func (e eciesOut) response() *service.EciesResponse {
+	if e.EncryptedData == nil && e.Mac == nil {
+		return nil
+	}
+	r := &service.EciesResponse{Timestamp: e.Timestamp}
+	if e.EncryptedData != nil {
+		r.EncryptedData = *e.EncryptedData
+	}
+	if e.Mac != nil {
+		r.Mac = *e.Mac
+	}
+	if e.Nonce != nil {
+		r.Nonce = *e.Nonce
+	}
+	return r
+}
+
+// requireResponse is response for methods whose answer must be encrypted.
+func (e eciesOut) requireResponse(method string) (*service.EciesResponse, error) {
+	r := e.response()
+	if r == nil || r.EncryptedData == "" || r.Mac == "" {
+		return nil, fmt.Errorf("coreclient: %s: the core's answer has no encrypted payload", method)
+	}
+	return r, nil
+}
+
+// decodeB64 decodes an optional Base64 field of a core answer.
+func decodeB64(method, field string, s *string) ([]byte, error) {
+	if s == nil {
+		return nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(*s)
+	if err != nil {
+		return nil, fmt.Errorf("coreclient: %s: %s is not Base64", method, field)
+	}
+	return b, nil
+}
+
+// strOf dereferences an optional string.
+func strOf(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// nilIfEmpty maps an empty list to nil, as the service returns it.
+func nilIfEmpty(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}

@@ -1,0 +1,492 @@
+package service
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/protocol"
+)
+
+// Notes written to the signature audit log, one per outcome. They are the
+// values the PowerAuth protocol servers use, so audit consumers can filter
+// on them.
+const (
+	auditNoteSignatureOK         = "signature_ok"
+	auditNoteSignatureMismatch   = "signature_does_not_match"
+	auditNoteInvalidState        = "activation_invalid_state"
+	auditNoteInvalidStateBlocked = "activation_invalid_state_ctr_mismatch"
+	auditNoteInvalidApplication  = "activation_invalid_application"
+)
+
+// Keys of SignatureAudit.AdditionalInfo set by signature verification.
+const (
+	// AuditInfoBlockedReason is set when the attempt blocked the activation.
+	AuditInfoBlockedReason = "BLOCKED_REASON"
+	// AuditInfoBiometryAllowed is "TRUE" on a failed offline attempt that
+	// also tried possession_biometry.
+	AuditInfoBiometryAllowed = "BIOMETRY_ALLOWED"
+)
+
+// VerifySignatureInput is one online multi-factor signature (the
+// X-PowerAuth-Authorization header of a device request) to verify.
+type VerifySignatureInput struct {
+	// ActivationID is pa_activation_id.
+	ActivationID string
+	// ApplicationKey is pa_application_key; its version supplies the
+	// application secret and must be supported and belong to the
+	// activation's application.
+	ApplicationKey string
+	// Data is the normalized request data WITHOUT the application secret:
+	// METHOD "&" B64(uriId) "&" NONCE_B64 "&" B64(body), see
+	// protocol.RequestData. The service appends "&" + applicationSecret.
+	Data string
+	// Signature is pa_signature as sent (DECIMAL or BASE64 text).
+	Signature string
+	// SignatureType is pa_signature_type.
+	SignatureType protocol.SignatureType
+	// SignatureVersion is pa_version ("3.0" … "3.3"); it selects the
+	// signature format (DECIMAL for 3.0, BASE64 from 3.1).
+	SignatureVersion string
+	// ForcedSignatureVersion is 3 while a version-2 activation commits its
+	// upgrade (the client already signs with the hash-based counter); 0
+	// otherwise. Other values are ignored.
+	ForcedSignatureVersion int
+	// AdditionalInfo is copied into the signature audit record.
+	AdditionalInfo map[string]string
+}
+
+// VerifySignatureResult is the outcome of a signature verification. When
+// the activation does not exist, is not ACTIVE or the application key is
+// not acceptable, only SignatureValid (false), ActivationID and
+// ActivationStatus are set (REMOVED for an unknown activation) and
+// RemainingAttempts is nil.
+type VerifySignatureResult struct {
+	// SignatureValid tells whether the signature matched.
+	SignatureValid bool
+	// ActivationID echoes the activation.
+	ActivationID string
+	// ActivationStatus is the status after the attempt (BLOCKED when this
+	// attempt used up the last allowed failure).
+	ActivationStatus domain.ActivationStatus
+	// BlockedReason is the activation's blocked reason on a failure; empty
+	// on success.
+	BlockedReason string
+	// UserID is the user of the activation.
+	UserID string
+	// ApplicationID is the application's name (the API's applicationId).
+	ApplicationID string
+	// SignatureType is the factor combination that matched, or on a failure
+	// the first one tried.
+	SignatureType protocol.SignatureType
+	// RemainingAttempts is how many failed non-possession attempts are left
+	// before the activation gets BLOCKED.
+	RemainingAttempts *int64
+	// ApplicationRoles are the roles of the activation's application.
+	ApplicationRoles []string
+	// ActivationFlags are the flags of the activation.
+	ActivationFlags []string
+}
+
+// signatureAttempt is everything the shared verification needs about one
+// submitted signature, online or offline.
+type signatureAttempt struct {
+	// data holds the candidate normalized data (with the application secret
+	// or "offline" appended); more than one with proximity-check TOTPs.
+	data [][]byte
+	// signature is the value as received.
+	signature string
+	// types are tried in order; on a failure the first one is reported.
+	types []protocol.SignatureType
+	// format and decimalLength define how the signature is rendered.
+	format        protocol.SignatureFormat
+	decimalLength int
+	// signatureVersion is recorded in the audit log ("" offline).
+	signatureVersion string
+	// forcedVersion is ForcedSignatureVersion of an online request.
+	forcedVersion int
+	// additionalInfo is recorded in the audit log; verification adds keys.
+	additionalInfo map[string]string
+}
+
+// signatureMatch is the result of the counter look-ahead.
+type signatureMatch struct {
+	valid bool
+	// data is the candidate that matched (or the last one tried).
+	data []byte
+	// typ is the matching type (or the first one tried).
+	typ protocol.SignatureType
+	// counter and ctrData are the values to store after a match.
+	counter int64
+	ctrData []byte
+	// cryptoVersion is the signature's crypto version (2 or 3).
+	cryptoVersion int
+}
+
+// ParseSignatureTypeName converts a wire name such as
+// "POSSESSION_KNOWLEDGE" to a protocol signature type. The match is exact
+// (upper case), as the reference server's enum parsing is.
+func ParseSignatureTypeName(name string) (protocol.SignatureType, error) {
+	if name != strings.ToUpper(name) {
+		return "", fmt.Errorf("unknown signature type %q", name)
+	}
+	return protocol.ParseSignatureType(strings.ToLower(name))
+}
+
+// SignatureTypeName returns the wire name of a signature type, e.g.
+// "POSSESSION_KNOWLEDGE"; empty for an empty type.
+func SignatureTypeName(t protocol.SignatureType) string { return strings.ToUpper(string(t)) }
+
+// validate checks the input fields that do not need the database.
+func (in VerifySignatureInput) validate() error {
+	var missing []string
+	if in.ActivationID == "" {
+		missing = append(missing, "activationId")
+	}
+	if in.ApplicationKey == "" {
+		missing = append(missing, "applicationKey")
+	}
+	if in.Data == "" {
+		missing = append(missing, "data")
+	}
+	if in.Signature == "" {
+		missing = append(missing, "signature")
+	}
+	if in.SignatureType == "" {
+		missing = append(missing, "signatureType")
+	}
+	if in.SignatureVersion == "" {
+		missing = append(missing, "signatureVersion")
+	}
+	if len(missing) > 0 {
+		return Errorf(CodeInvalidRequest, "%s - must not be blank", strings.Join(missing, ", "))
+	}
+	if _, err := protocol.ParseSignatureType(string(in.SignatureType)); err != nil {
+		return Errorf(CodeInvalidRequest, "signatureType - unknown signature type")
+	}
+	if !protocol.ValidVersion(in.SignatureVersion) {
+		return Errorf(CodeInvalidRequest, "signatureVersion - must be one of 3.0, 3.1, 3.2, 3.3")
+	}
+	return nil
+}
+
+// VerifySignature verifies an online multi-factor signature and updates the
+// activation's counters, failed attempts and status accordingly, all in one
+// transaction with the activation row locked (so concurrent submissions of
+// the same signature accept exactly one). Every attempt is written to the
+// signature audit log. An unknown activation is not an error: the result
+// is invalid with status REMOVED. Errors are invalid input and internal
+// failures only.
+func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) (VerifySignatureResult, error) {
+	if err := in.validate(); err != nil {
+		return VerifySignatureResult{}, err
+	}
+	var res VerifySignatureResult
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		res, _, err = s.verifySignatureTx(ctx, tx, in)
+		return err
+	})
+	if err != nil {
+		return VerifySignatureResult{}, err
+	}
+	return res, nil
+}
+
+// verifySignatureTx is VerifySignature inside a caller's transaction, for
+// flows that act on a valid signature atomically (vault unlock). It locks
+// the activation and returns it as stored after the attempt (zero when the
+// activation does not exist). in must have been validated.
+func (s *Service) verifySignatureTx(ctx context.Context, tx store.Tx, in VerifySignatureInput) (VerifySignatureResult, domain.Activation, error) {
+	a, err := tx.GetActivationForUpdate(ctx, in.ActivationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return VerifySignatureResult{ActivationID: in.ActivationID, ActivationStatus: domain.ActivationRemoved}, domain.Activation{}, nil
+	}
+	if err != nil {
+		return VerifySignatureResult{}, a, fmt.Errorf("lock activation: %w", err)
+	}
+	now := s.Now() // read under the lock: attempts on one activation are timestamped in order
+	app, err := tx.GetApplication(ctx, a.ApplicationID)
+	if err != nil {
+		return VerifySignatureResult{}, a, fmt.Errorf("load application: %w", err)
+	}
+	at := signatureAttempt{
+		signature:        in.Signature,
+		types:            []protocol.SignatureType{in.SignatureType},
+		format:           protocol.SignatureFormatForVersion(in.SignatureVersion),
+		decimalLength:    protocol.OnlineDecimalLength,
+		signatureVersion: in.SignatureVersion,
+		forcedVersion:    in.ForcedSignatureVersion,
+		additionalInfo:   cloneInfo(in.AdditionalInfo), // fn may be retried: never mutate the input
+	}
+	v, err := tx.GetApplicationVersionByKey(ctx, in.ApplicationKey)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return VerifySignatureResult{}, a, fmt.Errorf("load application version: %w", err)
+	}
+	if err != nil || !v.Supported || v.ApplicationID != a.ApplicationID {
+		// The audit keeps what was signed, with the key in place of the
+		// unknown secret.
+		at.data = [][]byte{protocol.SignatureData(in.Data, in.ApplicationKey)}
+		if err := s.rejectApplicationVersion(ctx, tx, &a, at, now); err != nil {
+			return VerifySignatureResult{}, a, err
+		}
+		return invalidStateResult(a), a, nil
+	}
+	at.data = [][]byte{protocol.SignatureData(in.Data, v.ApplicationSecret)}
+	res, err := s.verifyAttempt(ctx, tx, &a, app, at, now)
+	return res, a, err
+}
+
+// rejectApplicationVersion handles a signature made with an unknown,
+// unsupported or foreign application key: it is invalid, and for an ACTIVE
+// activation a non-possession attempt counts as a failure (and may block).
+// Activations in other states keep their counters: a REMOVED activation
+// must never become BLOCKED.
+func (s *Service) rejectApplicationVersion(ctx context.Context, tx store.Tx, a *domain.Activation, at signatureAttempt, now time.Time) error {
+	prevStatus := a.Status
+	a.LastUsed = now
+	if a.Status == domain.ActivationActive && countsAsFailure(at.types[0]) {
+		a.FailedAttempts++
+		if a.MaxFailedAttempts-a.FailedAttempts <= 0 {
+			blockForFailures(a, at)
+		}
+	}
+	if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
+		return err
+	}
+	return s.writeSignatureAudit(ctx, tx, *a, at, at.data[0], at.types[0], false, a.Version, auditNoteInvalidApplication, now)
+}
+
+// verifyAttempt is the shared part of online and offline verification; a
+// is locked by the caller and updated in place.
+func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Activation, app domain.Application, at signatureAttempt, now time.Time) (VerifySignatureResult, error) {
+	prevStatus := a.Status
+	if a.Status != domain.ActivationActive {
+		// Invalid; counters and status stay as they are.
+		a.LastUsed = now
+		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		if err := s.writeSignatureAudit(ctx, tx, *a, at, at.data[0], at.types[0], false, a.Version, auditNoteInvalidState, now); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		return invalidStateResult(*a), nil
+	}
+	if a.FailedAttempts >= a.MaxFailedAttempts {
+		// ACTIVE with no attempts left should not happen; enforce the block.
+		a.LastUsed = now
+		blockForFailures(a, at)
+		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		if err := s.writeSignatureAudit(ctx, tx, *a, at, at.data[0], at.types[0], false, a.Version, auditNoteInvalidStateBlocked, now); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		return invalidStateResult(*a), nil
+	}
+
+	m, err := s.matchSignature(*a, at, s.cfg.SignatureLookAhead)
+	if err != nil {
+		return VerifySignatureResult{}, err
+	}
+	if m.valid {
+		before := *a // the audit records the counter the signature was checked against
+		a.Counter = m.counter
+		if m.cryptoVersion == 3 {
+			a.CtrData = m.ctrData
+		}
+		if countsAsFailure(m.typ) {
+			a.FailedAttempts = 0
+		}
+		a.LastUsed = now
+		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		if err := s.writeSignatureAudit(ctx, tx, before, at, m.data, m.typ, true, m.cryptoVersion, auditNoteSignatureOK, now); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		return signatureResult(*a, app, true, m.typ), nil
+	}
+
+	if countsAsFailure(m.typ) {
+		a.FailedAttempts++
+	}
+	a.LastUsed = now
+	if len(at.types) > 1 && slices.Contains(at.types, protocol.SignaturePossessionBiometry) {
+		at.additionalInfo[AuditInfoBiometryAllowed] = "TRUE"
+	}
+	if a.MaxFailedAttempts-a.FailedAttempts <= 0 {
+		blockForFailures(a, at)
+	}
+	if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
+		return VerifySignatureResult{}, err
+	}
+	if err := s.writeSignatureAudit(ctx, tx, *a, at, m.data, m.typ, false, m.cryptoVersion, auditNoteSignatureMismatch, now); err != nil {
+		return VerifySignatureResult{}, err
+	}
+	return signatureResult(*a, app, false, m.typ), nil
+}
+
+// matchSignature runs the counter look-ahead: for every counter value from
+// the stored one on, every candidate data and type is tried; the lowest
+// matching counter wins (then the first data, then the first type).
+func (s *Service) matchSignature(a domain.Activation, at signatureAttempt, lookAhead int) (signatureMatch, error) {
+	version := a.Version
+	if version != 2 && version != 3 {
+		return signatureMatch{}, Errorf(CodeActivationIncorrectState, "Activation has an unsupported version.")
+	}
+	if version == 2 && at.forcedVersion == 3 && len(a.CtrData) > 0 {
+		// Upgrade commit: the client already signs with the hash-based counter.
+		version = 3
+	}
+	keys, err := s.activationKeys(a)
+	if err != nil {
+		return signatureMatch{}, err
+	}
+	m := signatureMatch{typ: at.types[0], data: at.data[len(at.data)-1], cryptoVersion: version}
+	best := -1
+	for _, data := range at.data {
+		for _, t := range at.types {
+			step, next, err := lookAheadMatch(keys, t, a, version, data, at, lookAhead)
+			if err != nil {
+				return signatureMatch{}, Wrap(CodeUnableToComputeSignature, "Unable to compute signature.", err)
+			}
+			if step >= 0 && (best < 0 || step < best) {
+				best = step
+				m = signatureMatch{valid: true, data: data, typ: t, counter: a.Counter + int64(step) + 1, ctrData: next, cryptoVersion: version}
+			}
+		}
+	}
+	return m, nil
+}
+
+// lookAheadMatch tries one data and type over the look-ahead window and
+// returns the matching step (-1 when none) and, for version 3, the
+// hash-based counter to store next.
+func lookAheadMatch(keys *protocol.ActivationKeys, t protocol.SignatureType, a domain.Activation, version int, data []byte, at signatureAttempt, lookAhead int) (int, []byte, error) {
+	if version == 3 {
+		if len(a.CtrData) != protocol.CtrDataSize {
+			return -1, nil, fmt.Errorf("stored counter data has %d bytes", len(a.CtrData))
+		}
+		r, err := protocol.VerifySignature(protocol.VerifyRequest{
+			Keys: keys, Type: t, CtrData: a.CtrData, Data: data, Signature: at.signature,
+			Format: at.format, DecimalLength: at.decimalLength, LookAhead: lookAhead,
+		})
+		if err != nil {
+			return -1, nil, err
+		}
+		if !r.Valid {
+			return -1, nil, nil
+		}
+		return r.Step, r.NextCtrData, nil
+	}
+	// Version 2: the counter input is the numeric counter itself. Every
+	// step is evaluated so the time does not reveal the match.
+	match := -1
+	for step := 0; step < lookAhead; step++ {
+		sig, err := protocol.ComputeSignature(keys, t, protocol.CtrDataV2(uint64(a.Counter)+uint64(step)), data, at.format, at.decimalLength)
+		if err != nil {
+			return -1, nil, err
+		}
+		if subtle.ConstantTimeCompare([]byte(sig), []byte(at.signature)) == 1 && match < 0 {
+			match = step
+		}
+	}
+	return match, nil, nil
+}
+
+// countsAsFailure reports whether a failed signature of type t increments
+// the failed attempts (and a valid one resets them): everything but a
+// possession-only signature.
+func countsAsFailure(t protocol.SignatureType) bool {
+	return t != "" && t != protocol.SignaturePossession
+}
+
+// blockForFailures blocks an activation that used up its attempts and
+// notes it in the audit info.
+func blockForFailures(a *domain.Activation, at signatureAttempt) {
+	a.Status = domain.ActivationBlocked
+	a.BlockedReason = domain.BlockedReasonMaxFailedAttempts
+	at.additionalInfo[AuditInfoBlockedReason] = domain.BlockedReasonMaxFailedAttempts
+}
+
+// saveActivation writes a locked activation and records a history entry
+// when its status changed.
+func (s *Service) saveActivation(ctx context.Context, tx store.Tx, a *domain.Activation, prevStatus domain.ActivationStatus) error {
+	if a.Status != prevStatus {
+		a.LastChange = s.Now()
+	}
+	if err := tx.UpdateActivation(ctx, a); err != nil {
+		return fmt.Errorf("update activation: %w", err)
+	}
+	if a.Status != prevStatus {
+		return s.recordHistory(ctx, tx, *a, "", "")
+	}
+	return nil
+}
+
+// writeSignatureAudit appends one audit record: a carries the counter and
+// status to record.
+func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain.Activation, at signatureAttempt, data []byte, t protocol.SignatureType, valid bool, cryptoVersion int, note string, now time.Time) error {
+	rec := domain.SignatureAudit{
+		ActivationID:      a.ActivationID,
+		UserID:            a.UserID,
+		ApplicationID:     a.ApplicationID,
+		ActivationCounter: a.Counter,
+		ActivationCtrData: a.CtrData,
+		ActivationStatus:  a.Status,
+		AdditionalInfo:    maps.Clone(at.additionalInfo),
+		Data:              data,
+		SignatureType:     string(t),
+		Signature:         at.signature,
+		SignatureVersion:  at.signatureVersion,
+		Note:              note,
+		Valid:             valid,
+		Version:           cryptoVersion,
+		Created:           now,
+	}
+	if err := tx.CreateSignatureAudit(ctx, &rec); err != nil {
+		return fmt.Errorf("write signature audit: %w", err)
+	}
+	return nil
+}
+
+// invalidStateResult is the answer for an activation that cannot sign.
+func invalidStateResult(a domain.Activation) VerifySignatureResult {
+	return VerifySignatureResult{ActivationID: a.ActivationID, ActivationStatus: a.Status}
+}
+
+// signatureResult is the full answer after a signature was evaluated.
+func signatureResult(a domain.Activation, app domain.Application, valid bool, t protocol.SignatureType) VerifySignatureResult {
+	remaining := max(a.MaxFailedAttempts-a.FailedAttempts, 0)
+	res := VerifySignatureResult{
+		SignatureValid:    valid,
+		ActivationID:      a.ActivationID,
+		ActivationStatus:  a.Status,
+		UserID:            a.UserID,
+		ApplicationID:     app.Name,
+		SignatureType:     t,
+		RemainingAttempts: &remaining,
+		ApplicationRoles:  slices.Clone(app.Roles),
+		ActivationFlags:   slices.Clone(a.Flags),
+	}
+	if !valid {
+		res.BlockedReason = a.BlockedReason
+	}
+	return res
+}
+
+// cloneInfo copies an additional-info map (nil becomes an empty map).
+func cloneInfo(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return maps.Clone(m)
+}
