@@ -273,6 +273,7 @@ func TestCLIDeviceCommands(t *testing.T) {
 func TestCLIArgumentErrors(t *testing.T) {
 	t.Setenv(envPrivateURL, "http://127.0.0.1:1")
 	t.Setenv(envPIN, "")
+	t.Setenv(envCoreClientSecret, "")
 	dir := t.TempDir()
 	cases := []struct {
 		want string
@@ -293,6 +294,12 @@ func TestCLIArgumentErrors(t *testing.T) {
 		{"--method must be", []string{"device", "sign", "--state", "x", "--method", "PATCH"}},
 		{"--query is for GET", []string{"device", "sign", "--state", "x", "--query", "a=1"}},
 		{"has no body", []string{"device", "sign", "--state", "x", "--method", "GET", "--body", "{}"}},
+		{"unknown role", []string{"serve", "--role", "edge", "--data-dir", dir}},
+		{"--core-url", []string{"serve", "--role", "enrollment", "--data-dir", dir}},
+		{"must not share", []string{"serve", "--public-addr", "127.0.0.1:9", "--private-addr", "localhost:9", "--data-dir", dir}},
+		{"choose one identity provider", []string{"serve", "--idp-url", "http://idp", "--idp-static-file", "users.yaml", "--data-dir", dir}},
+		{"enrollment role only", []string{"serve", "--core-url", "http://core:8081", "--data-dir", dir}},
+		{"set both the core client token and the core client secret", []string{"serve", "--role", "enrollment", "--core-url", "http://core:8081", "--core-client-token", "t"}},
 	}
 	for _, tc := range cases {
 		fail(t, tc.want, tc.args...)

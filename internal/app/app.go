@@ -115,8 +115,8 @@ type App struct {
 	Store   store.Store
 	Service *service.Service
 	// Core is what the public API calls: the Service in the all-in-one
-	// role, a client of the remote core's private API in the enrollment
-	// role; nil in the core role.
+	// (and core) role, a client of the remote core's private API in the
+	// enrollment role.
 	Core public.Core
 	// Private serves /rest/v3 (bind it only to a private address); nil in
 	// the enrollment role.
@@ -249,6 +249,9 @@ func (a *App) Listen(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := a.checkCore(ctx); err != nil {
+		return err
+	}
 	var bound []surface
 	bind := func(name, addr string, h http.Handler) error {
 		ln, err := net.Listen("tcp", addr)
@@ -352,6 +355,30 @@ func (a *App) Serve(ctx context.Context) error {
 	a.listeners = nil
 	a.mu.Unlock()
 	return runErr
+}
+
+// coreCheckTimeout bounds the enrollment role's start-up call to the core.
+const coreCheckTimeout = 5 * time.Second
+
+// checkCore calls the remote core once at start-up (enrollment role).
+// Credentials the core rejects are a configuration error that stops the
+// start; an unreachable core is only reported, since it may come up later.
+func (a *App) checkCore(ctx context.Context) error {
+	cc, ok := a.Core.(*coreclient.Client)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, coreCheckTimeout)
+	defer cancel()
+	_, err := cc.SystemStatus(ctx)
+	switch {
+	case errors.Is(err, coreclient.ErrUnauthorized):
+		return fmt.Errorf("core server %s: %w", cc.BaseURL(), err)
+	case err != nil:
+		fmt.Fprintf(a.cfg.Out, "warning: the core server %s does not answer yet (%v); devices get 5xx answers until it does\n", cc.BaseURL(), err)
+		a.log.WarnContext(ctx, "core server unreachable at start-up", "core", cc.BaseURL(), "error", err)
+	}
+	return nil
 }
 
 // bootstrapCredentials creates the first integration when there is none

@@ -520,3 +520,40 @@ func TestParseIdPAuth(t *testing.T) {
 func slogText(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// TestEnrollmentStartupCheck: credentials the core rejects stop the
+// start-up; a core that is not up yet only warns.
+func TestEnrollmentStartupCheck(t *testing.T) {
+	ctx := context.Background()
+	core := start(t, testConfig(t, RoleCore))
+
+	bad := testConfig(t, RoleEnrollment)
+	bad.CoreURL = "http://" + core.PrivateAddr().String()
+	bad.CoreClientToken, bad.CoreClientSecret = "nobody", "wrong"
+	a, err := New(ctx, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Listen(ctx); !errors.Is(err, coreclient.ErrUnauthorized) {
+		t.Fatalf("Listen with rejected credentials: %v", err)
+	}
+	if a.PublicAddr() != nil {
+		t.Fatal("the public API listens after a failed start")
+	}
+
+	down := testConfig(t, RoleEnrollment)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down.CoreURL = "http://" + ln.Addr().String()
+	ln.Close()
+	r := start(t, down)
+	if !strings.Contains(r.out.String(), "warning: the core server") {
+		t.Fatalf("no warning about the unreachable core:\n%s", r.out)
+	}
+	if code := publicStatus(t, r.PublicAddr()); code != http.StatusOK {
+		t.Fatalf("public status without a core: HTTP %d", code)
+	}
+}

@@ -35,6 +35,9 @@ const DefaultTimeout = 10 * time.Second
 // maxResponseBody bounds the size of a core answer.
 const maxResponseBody = 4 << 20
 
+// codeHTTPRequest is the core's code for a request body it cannot read.
+const codeHTTPRequest = "ERROR_HTTP_REQUEST"
+
 // restPrefix is the path prefix of every private API method.
 const restPrefix = "/rest/v3/"
 
@@ -198,6 +201,10 @@ func decodeAnswer(method string, status int, raw []byte, resp any) error {
 		}
 		if status == http.StatusNotFound {
 			return fmt.Errorf("coreclient: %s: the core server does not serve this method (%s)", method, eo.Code)
+		}
+		if eo.Code == codeHTTPRequest {
+			// The core could not read our request: a client bug, not the caller's input.
+			return fmt.Errorf("coreclient: %s: the core rejected the request as malformed: %s", method, eo.Message)
 		}
 		return &service.Error{Code: eo.Code, Message: eo.Message, CurrentRecoveryPukIndex: eo.CurrentRecoveryPukIndex}
 	}

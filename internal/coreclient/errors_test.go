@@ -215,6 +215,7 @@ func TestTransportErrors(t *testing.T) {
 		{name: "no credentials", opts: coreclient.Options{BaseURL: f.url}, unauthz: true},
 		{name: "unknown method", opts: coreclient.Options{BaseURL: answer(404, `{"status":"ERROR","responseObject":{"code":"ERROR_NOT_FOUND","message":"Resource not found."}}`)}, contains: "does not serve"},
 		{name: "not JSON", opts: coreclient.Options{BaseURL: answer(200, `hello`)}, contains: "without a JSON envelope"},
+		{name: "malformed request", opts: coreclient.Options{BaseURL: answer(400, `{"status":"ERROR","responseObject":{"code":"ERROR_HTTP_REQUEST","message":"Request body is not valid JSON."}}`)}, contains: "malformed"},
 		{name: "error without a code", opts: coreclient.Options{BaseURL: answer(400, `{"status":"ERROR","responseObject":{}}`)}, contains: "malformed error"},
 		{name: "OK with a wrong shape", opts: coreclient.Options{BaseURL: answer(200, `{"status":"OK","responseObject":{"removed":"yes"}}`)}, contains: "decode answer"},
 	}
