@@ -18,10 +18,12 @@ SDKs work against it unchanged.`,
 		newVersionCommand(),
 		newServeCommand(),
 		newMigrateCommand(),
+		newConfigCommand(),
 		newAppCommand(),
 		newActivationCommand(),
 		newIntegrationCommand(),
 		newDeviceCommand(),
+		newBenchCommand(),
 	)
 	return root
 }

@@ -39,10 +39,8 @@ const (
 
 func newServeCommand() *cobra.Command {
 	cfg := app.DefaultConfig()
-	cfg.PublicAddr = envOr(envPublicAddr, cfg.PublicAddr)
-	cfg.PrivateAddr = envOr(envPrivateAddr, cfg.PrivateAddr)
-	cfg.CoreURL = os.Getenv(envCoreURL)
 	var noAuth bool
+	var configPath string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the mauth server (public and private APIs)",
@@ -60,24 +58,19 @@ Roles (--role):
 
 Custom-credential activations need an identity provider: --idp-url (an HTTP
 call-out to the bank's backend, with --idp-timeout and --idp-auth) or
---idp-static-file (a YAML or JSON user table, for demos).`,
+--idp-static-file (a YAML or JSON user table, for demos).
+
+Every setting can come from a YAML file (--config, env MAUTH_CONFIG) and
+from MAUTH_<SECTION>_<KEY> environment variables (see docs/configuration.md
+and ` + "`mauth config check`" + `); flags override both.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			applyEnv(&cfg)
-			if cfg.Role == app.RoleEnrollment {
-				if cfg.CoreClientToken == "" {
-					cfg.CoreClientToken = os.Getenv(envCoreClientToken)
-				}
-				if cfg.CoreClientSecret == "" {
-					cfg.CoreClientSecret = os.Getenv(envCoreClientSecret)
-				}
+			logger, err := loadServeConfig(cmd, &cfg, configPath, &noAuth)
+			if err != nil {
+				return err
 			}
-			if cfg.IdentityProvider.URL != "" && cfg.IdentityProvider.Auth == "" {
-				cfg.IdentityProvider.Auth = os.Getenv(envIdPAuth)
-			}
-			cfg.RestrictAccess = !noAuth
 			cfg.Out = cmd.OutOrStdout()
-			cfg.Logger = newLogger()
+			cfg.Logger = logger
 			a, err := app.New(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -88,6 +81,7 @@ call-out to the bank's backend, with --idp-timeout and --idp-auth) or
 	}
 	serverFlags(cmd, &cfg)
 	f := cmd.Flags()
+	configFlag(cmd, &configPath)
 	f.StringVar(&cfg.Role, "role", cfg.Role, "what this process serves: all, core or enrollment")
 	f.StringVar(&cfg.PublicAddr, "public-addr", cfg.PublicAddr, "listen address of the public (mobile) API (env "+envPublicAddr+")")
 	f.StringVar(&cfg.PrivateAddr, "private-addr", cfg.PrivateAddr, "listen address of the private (back-office) API; keep it off public networks (env "+envPrivateAddr+")")

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mauth/mauth/internal/callbacks"
 	"io"
 	"log/slog"
 	"net"
@@ -23,10 +24,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
+	apipush "github.com/mauth/mauth/internal/api/push"
 	"github.com/mauth/mauth/internal/buildinfo"
 	"github.com/mauth/mauth/internal/coreclient"
+	"github.com/mauth/mauth/internal/metrics"
+	"github.com/mauth/mauth/internal/push"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
@@ -126,6 +131,7 @@ type App struct {
 
 	mu        sync.Mutex
 	listeners []surface
+	metrics   *metrics.Metrics // see Metrics (health.go)
 }
 
 // surface is one HTTP surface bound to its listener.
@@ -169,8 +175,18 @@ func New(ctx context.Context, c Config) (*App, error) {
 			_ = a.Close()
 			return nil, err
 		}
-		a.Public = public.New(a.Core, public.Options{Logger: c.Logger, IdentityProvider: provider}).Handler()
+		pub := public.New(a.Core, public.Options{Logger: c.Logger, IdentityProvider: provider})
+		a.Public = pub.Handler()
+		if a.Service != nil { // Mobile Token API, activation spawn and push registration (issue #5)
+			mux := http.NewServeMux()
+			mux.Handle("/", pub.Handler())
+			mtoken.New(mtoken.Options{Middleware: pub.Middleware(), Operations: mtoken.ServiceOperations{Service: a.Service}, Activations: a.Service, Logger: c.Logger}).Register(mux)
+			apipush.New(apipush.Options{Middleware: pub.Middleware(), Registrar: push.NewRegistry(a.Store, nil), Logger: c.Logger}).Register(mux)
+			a.Public = mux
+		}
 	}
+	a.limit()      // concurrency limit: 503 + Retry-After under overload (limit.go)
+	a.instrument() // health, metrics, request ids, access log (health.go)
 	return a, nil
 }
 
@@ -196,8 +212,8 @@ func (a *App) openCore(ctx context.Context) error {
 			return fmt.Errorf("%d database migrations are pending: run `mauth migrate` first", n)
 		}
 	}
-	opts := append([]service.Option{service.WithLogger(c.Logger)}, c.serviceOptions...)
-	svc, err := service.New(st, box, c.Service, opts...)
+	opts := append([]service.Option{service.WithLogger(c.Logger), service.WithOperationNotifier(newPushNotifier(st, c.Logger))}, c.serviceOptions...)
+	svc, err := service.New(a.observe(st), box, c.Service, opts...)
 	if err != nil {
 		_ = st.Close()
 		return err
@@ -338,6 +354,8 @@ func (a *App) Serve(ctx context.Context) error {
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	if a.Service != nil {
 		jobs.Go(func() { a.runJobs(jobCtx) })
+		// Callback delivery from the database outbox (safe on several nodes).
+		jobs.Go(func() { callbacks.New(a.Service, callbacks.Config{Logger: a.log}).Run(jobCtx) })
 	}
 	var runErr error
 	select {

@@ -61,6 +61,11 @@ type Config struct {
 	// CoreTimeout bounds each call to the core (0: the client's default).
 	CoreTimeout time.Duration
 
+	// MaxInFlight limits the requests each HTTP surface serves at once;
+	// more are answered 503 with Retry-After (0: DefaultMaxInFlight per
+	// CPU, negative: no limit).
+	MaxInFlight int
+
 	// IdentityProvider configures custom-credential activations.
 	IdentityProvider IdentityProviderConfig
 

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/mauth/mauth/internal/testutil/testclock"
+
 	"bytes"
 	"context"
 	"crypto/subtle"
@@ -59,24 +61,8 @@ type Deployment func(t testing.TB, env CoreEnv) public.Core
 // service directly.
 func InProcess(_ testing.TB, env CoreEnv) public.Core { return env.Service }
 
-// testClock is the clock shared by the core, the public API and the
-// devices: real time plus an offset that tests can move forward.
-type testClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
-}
+// testClock is the shared test clock: real time plus an offset tests advance.
+type testClock = testclock.Clock
 
 // Identity provider of the custom-credential scenarios.
 const (

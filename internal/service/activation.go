@@ -119,6 +119,10 @@ func (s *Service) removeActivationLocked(ctx context.Context, tx store.Tx, a *do
 		return nil
 	}
 	a.Status = domain.ActivationRemoved
+	// Tokens of a removed activation can never be used again: delete them.
+	if _, err := tx.DeleteTokensByActivation(ctx, a.ActivationID); err != nil {
+		return fmt.Errorf("delete tokens of removed activation: %w", err)
+	}
 	if revokeRecoveryCodes {
 		if err := s.revokeActivationRecoveryCodes(ctx, tx, a.ActivationID); err != nil {
 			return err

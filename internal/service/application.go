@@ -44,9 +44,9 @@ func validName(field, name string) error {
 	return nil
 }
 
-// CreateApplication creates an application with a new master key pair and
+// createApplicationUnaudited creates an application with a new master key pair and
 // a first version named "default" with its own application key and secret.
-func (s *Service) CreateApplication(ctx context.Context, name string, roles []string) (domain.Application, error) {
+func (s *Service) createApplicationUnaudited(ctx context.Context, name string, roles []string) (domain.Application, error) {
 	if err := validName("applicationId", name); err != nil {
 		return domain.Application{}, err
 	}

@@ -423,8 +423,8 @@ func (s *Service) callbackView(app domain.Application, cb domain.CallbackURL) (C
 	return out, nil
 }
 
-// CreateCallback registers a callback URL for an application.
-func (s *Service) CreateCallback(ctx context.Context, in CallbackInput) (Callback, error) {
+// createCallbackUnaudited registers a callback URL for an application.
+func (s *Service) createCallbackUnaudited(ctx context.Context, in CallbackInput) (Callback, error) {
 	attrs, err := in.validateSettings()
 	if err != nil {
 		return Callback{}, err
@@ -454,9 +454,9 @@ func (s *Service) CreateCallback(ctx context.Context, in CallbackInput) (Callbac
 	return out, err
 }
 
-// UpdateCallback replaces the settings of the callback id of
+// updateCallbackUnaudited replaces the settings of the callback id of
 // in.ApplicationName. Secrets the update does not resend are kept.
-func (s *Service) UpdateCallback(ctx context.Context, id string, in CallbackInput) (Callback, error) {
+func (s *Service) updateCallbackUnaudited(ctx context.Context, id string, in CallbackInput) (Callback, error) {
 	attrs, err := in.validateSettings()
 	if err != nil {
 		return Callback{}, err
@@ -545,9 +545,9 @@ func (s *Service) ListCallbacks(ctx context.Context, applicationName string) ([]
 	return out, err
 }
 
-// RemoveCallback disables a callback (its events stay for the delivery
+// removeCallbackUnaudited disables a callback (its events stay for the delivery
 // history); it reports false when no enabled callback has the id.
-func (s *Service) RemoveCallback(ctx context.Context, id string) (bool, error) {
+func (s *Service) removeCallbackUnaudited(ctx context.Context, id string) (bool, error) {
 	removed := false
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		removed = false

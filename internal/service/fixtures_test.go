@@ -1,10 +1,10 @@
 package service
 
 import (
+	"github.com/mauth/mauth/internal/testutil/testclock"
+
 	"context"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/secretbox"
@@ -13,23 +13,8 @@ import (
 	"github.com/mauth/mauth/protocol"
 )
 
-// testClock is the wall clock plus an offset that tests can advance.
-type testClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
-}
+// testClock is the shared test clock: real time plus an offset tests advance.
+type testClock = testclock.Clock
 
 // newTestService builds a Service on st with a fast Argon2 setting.
 func newTestService(t testing.TB, st store.Store, cfg Config) (*Service, *testClock) {

@@ -52,9 +52,9 @@ func (s *Service) openIntegration(i domain.Integration) (Integration, error) {
 	return Integration{ID: i.ID, Name: i.Name, ClientToken: i.ClientToken, ClientSecret: string(secret)}, nil
 }
 
-// CreateIntegration creates an integration with a generated client token
+// createIntegrationUnaudited creates an integration with a generated client token
 // and secret (random UUIDs).
-func (s *Service) CreateIntegration(ctx context.Context, name string) (Integration, error) {
+func (s *Service) createIntegrationUnaudited(ctx context.Context, name string) (Integration, error) {
 	if err := validName("name", name); err != nil {
 		return Integration{}, err
 	}
@@ -94,9 +94,9 @@ func (s *Service) ListIntegrations(ctx context.Context) ([]Integration, error) {
 	return out, nil
 }
 
-// RemoveIntegration deletes an integration; it reports false when no
+// removeIntegrationUnaudited deletes an integration; it reports false when no
 // integration has the id.
-func (s *Service) RemoveIntegration(ctx context.Context, id string) (bool, error) {
+func (s *Service) removeIntegrationUnaudited(ctx context.Context, id string) (bool, error) {
 	removed := false
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		removed = false
@@ -143,12 +143,12 @@ func (s *Service) EnsureBootstrapIntegration(ctx context.Context, name string) (
 	return created, integ, nil
 }
 
-// AuthenticateIntegration reports whether clientToken/clientSecret are the
+// authenticateIntegrationUnaudited reports whether clientToken/clientSecret are the
 // credentials of an integration. An unknown token costs the same
 // decryption and comparison as a known one, and secrets are compared as
 // SHA-256 digests in constant time, so neither the existence of a token
 // nor the length of its secret shows in the timing.
-func (s *Service) AuthenticateIntegration(ctx context.Context, clientToken, clientSecret string) bool {
+func (s *Service) authenticateIntegrationUnaudited(ctx context.Context, clientToken, clientSecret string) bool {
 	if clientToken == "" {
 		return false
 	}

@@ -97,7 +97,7 @@ func TestOfflinePersonalizedRoundTrip(t *testing.T) {
 	}
 	recs := audits(t, svc, d.ActivationID)
 	if len(recs) != 1 || !recs[0].Valid || recs[0].SignatureVersion != "" || recs[0].Version != 3 ||
-		string(recs[0].Data) != data+"&offline" {
+		string(recs[0].Data) != data {
 		t.Fatalf("audit: %+v", recs)
 	}
 

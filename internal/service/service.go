@@ -128,6 +128,21 @@ type Service struct {
 	cfg   Config
 	now   func() time.Time
 	log   *slog.Logger
+	ops   OperationSettings
+	// notifier is told about created operations (push notifications).
+	notifier OperationNotifier
+}
+
+// OperationNotifier is told, after commit, about every created operation
+// (e.g. to send push notifications to the user's devices). It must not
+// block for long and cannot fail the request.
+type OperationNotifier interface {
+	OperationCreated(ctx context.Context, op domain.Operation)
+}
+
+// WithOperationNotifier sets who is told about created operations.
+func WithOperationNotifier(n OperationNotifier) Option {
+	return func(s *Service) { s.notifier = n }
 }
 
 // Option customises a Service.
@@ -148,7 +163,7 @@ func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Servi
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
-	s := &Service{store: st, box: box, cfg: cfg, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	s := &Service{store: st, box: box, cfg: cfg, now: time.Now, log: slog.New(slog.DiscardHandler), ops: DefaultOperationSettings()}
 	for _, o := range opts {
 		o(s)
 	}

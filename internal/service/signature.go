@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -114,6 +115,49 @@ type signatureAttempt struct {
 	forcedVersion int
 	// additionalInfo is recorded in the audit log; verification adds keys.
 	additionalInfo map[string]string
+	// preKeys, when set, are keys derived before the row was locked; they
+	// are used only if the locked activation still has the same keys.
+	preKeys *derivedKeys
+}
+
+// derivedKeys are an activation's factor keys together with the stored key
+// material they were derived from.
+type derivedKeys struct {
+	serverKeyEncrypted []byte
+	devicePublicKey    []byte
+	keys               *protocol.ActivationKeys
+}
+
+// keysFor returns the pre-derived keys when a still holds the key material
+// they were derived from, nil otherwise.
+func (k *derivedKeys) keysFor(a domain.Activation) *protocol.ActivationKeys {
+	if k == nil || len(k.serverKeyEncrypted) == 0 ||
+		!bytes.Equal(k.serverKeyEncrypted, a.ServerPrivateKeyEncrypted) || !bytes.Equal(k.devicePublicKey, a.DevicePublicKey) {
+		return nil
+	}
+	return k.keys
+}
+
+// preDeriveKeys reads the activation without locking it and derives its
+// keys (ECDH and KDF, the expensive part of a verification), so that the
+// write transaction, which serialises requests on the activation row (and
+// on SQLite's single writer), does not wait for them. Any failure returns
+// nil: the transaction then derives the keys itself and reports errors.
+func (s *Service) preDeriveKeys(ctx context.Context, activationID string) *derivedKeys {
+	var a domain.Activation
+	err := s.store.View(ctx, func(r store.Reader) error {
+		var err error
+		a, err = r.GetActivation(ctx, activationID)
+		return err
+	})
+	if err != nil || a.Status != domain.ActivationActive || len(a.ServerPrivateKeyEncrypted) == 0 {
+		return nil
+	}
+	keys, err := s.activationKeys(a)
+	if err != nil {
+		return nil
+	}
+	return &derivedKeys{serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys}
 }
 
 // signatureMatch is the result of the counter look-ahead.
@@ -188,10 +232,11 @@ func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) 
 	if err := in.validate(); err != nil {
 		return VerifySignatureResult{}, err
 	}
+	pre := s.preDeriveKeys(ctx, in.ActivationID)
 	var res VerifySignatureResult
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		res, _, err = s.verifySignatureTx(ctx, tx, in)
+		res, _, err = s.verifySignatureTxKeys(ctx, tx, in, pre)
 		return err
 	})
 	if err != nil {
@@ -205,6 +250,12 @@ func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) 
 // the activation and returns it as stored after the attempt (zero when the
 // activation does not exist). in must have been validated.
 func (s *Service) verifySignatureTx(ctx context.Context, tx store.Tx, in VerifySignatureInput) (VerifySignatureResult, domain.Activation, error) {
+	return s.verifySignatureTxKeys(ctx, tx, in, nil)
+}
+
+// verifySignatureTxKeys is verifySignatureTx with keys derived before the
+// transaction (nil: derive them under the lock).
+func (s *Service) verifySignatureTxKeys(ctx context.Context, tx store.Tx, in VerifySignatureInput, pre *derivedKeys) (VerifySignatureResult, domain.Activation, error) {
 	a, err := tx.GetActivationForUpdate(ctx, in.ActivationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return VerifySignatureResult{ActivationID: in.ActivationID, ActivationStatus: domain.ActivationRemoved}, domain.Activation{}, nil
@@ -225,6 +276,7 @@ func (s *Service) verifySignatureTx(ctx context.Context, tx store.Tx, in VerifyS
 		signatureVersion: in.SignatureVersion,
 		forcedVersion:    in.ForcedSignatureVersion,
 		additionalInfo:   cloneInfo(in.AdditionalInfo), // fn may be retried: never mutate the input
+		preKeys:          pre,
 	}
 	v, err := tx.GetApplicationVersionByKey(ctx, in.ApplicationKey)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -346,9 +398,12 @@ func (s *Service) matchSignature(a domain.Activation, at signatureAttempt, lookA
 		// Upgrade commit: the client already signs with the hash-based counter.
 		version = 3
 	}
-	keys, err := s.activationKeys(a)
-	if err != nil {
-		return signatureMatch{}, err
+	keys := at.preKeys.keysFor(a)
+	if keys == nil {
+		var err error
+		if keys, err = s.activationKeys(a); err != nil {
+			return signatureMatch{}, err
+		}
 	}
 	m := signatureMatch{typ: at.types[0], data: at.data[len(at.data)-1], cryptoVersion: version}
 	best := -1
@@ -435,6 +490,11 @@ func (s *Service) saveActivation(ctx context.Context, tx store.Tx, a *domain.Act
 // writeSignatureAudit appends one audit record: a carries the counter and
 // status to record.
 func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain.Activation, at signatureAttempt, data []byte, t protocol.SignatureType, valid bool, cryptoVersion int, note string, now time.Time) error {
+	// The signed data ends with "&" + the application secret (or "offline");
+	// the audit log keeps only the request data, never the secret.
+	if i := bytes.LastIndexByte(data, '&'); i >= 0 {
+		data = data[:i]
+	}
 	rec := domain.SignatureAudit{
 		ActivationID:      a.ActivationID,
 		UserID:            a.UserID,
@@ -455,7 +515,7 @@ func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain
 	if err := tx.CreateSignatureAudit(ctx, &rec); err != nil {
 		return fmt.Errorf("write signature audit: %w", err)
 	}
-	return nil
+	return s.auditSignature(ctx, tx, rec)
 }
 
 // invalidStateResult is the answer for an activation that cannot sign.

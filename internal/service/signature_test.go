@@ -106,7 +106,7 @@ func TestVerifySignatureEveryTypeAndVersion(t *testing.T) {
 				if len(recs) != 4 || !recs[0].Valid || recs[0].Note != auditNoteSignatureOK || recs[0].ActivationCounter != 0 ||
 					!bytes.Equal(recs[0].ActivationCtrData, initial.CtrData) || recs[0].SignatureType != string(typ) ||
 					recs[0].SignatureVersion != version || recs[0].Version != 3 || recs[0].UserID != d.UserID ||
-					!bytes.Equal(recs[0].Data, protocol.SignatureData(data, app.Version.ApplicationSecret)) {
+					string(recs[0].Data) != data {
 					t.Fatalf("audit of valid signature: %+v", recs[0])
 				}
 				for _, r := range recs[1:] {
@@ -306,7 +306,7 @@ func TestVerifySignatureApplicationVersion(t *testing.T) {
 	}
 	recs := audits(t, svc, d.ActivationID)
 	if len(recs) != 2 || recs[1].Note != auditNoteInvalidApplication ||
-		!bytes.Equal(recs[1].Data, protocol.SignatureData(data, other.Version.ApplicationKey)) {
+		string(recs[1].Data) != data {
 		t.Fatalf("audit of a foreign key: %+v", recs)
 	}
 

@@ -168,12 +168,12 @@ type ValidateTokenResult struct {
 	ActivationFlags  []string
 }
 
-// ValidateToken verifies a MAC token digest (protocol §5): the timestamp
+// validateTokenUnaudited verifies a MAC token digest (protocol §5): the timestamp
 // must lie in the configured window (CodeTokenTimestampTooOld,
 // CodeTokenTimestampTooInFuture), the activation must be ACTIVE, the digest
 // is compared in constant time and an accepted (nonce, token) pair cannot
 // be used again (CodeInvalidRequest).
-func (s *Service) ValidateToken(ctx context.Context, in ValidateTokenInput) (ValidateTokenResult, error) {
+func (s *Service) validateTokenUnaudited(ctx context.Context, in ValidateTokenInput) (ValidateTokenResult, error) {
 	var out ValidateTokenResult
 	now := s.Now()
 	ts := time.UnixMilli(in.Timestamp)

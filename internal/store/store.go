@@ -57,6 +57,13 @@ type Store interface {
 // Reader holds the lookups. Get methods return ErrNotFound when nothing
 // matches; List methods return an empty (nil) slice instead.
 type Reader interface {
+	// OperationReader holds the lookups of approval operations (operations.go).
+	OperationReader
+	// EventReader holds the lookups of the callback outbox and audit log (events.go).
+	EventReader
+	// PushReader holds the lookups of push registrations (push.go).
+	PushReader
+
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
 	// GetApplicationByName returns the application by its unique name (the
@@ -145,6 +152,12 @@ type Reader interface {
 // returns ErrConflict.
 type Tx interface {
 	Reader
+	// OperationWriter holds the writes of approval operations (operations.go).
+	OperationWriter
+	// EventWriter holds the writes of the callback outbox and audit log (events.go).
+	EventWriter
+	// PushWriter holds the writes of push registrations (push.go).
+	PushWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

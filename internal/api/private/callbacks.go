@@ -127,7 +127,16 @@ func (s *Server) registerCallbackRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return callbackResponseOf(c), nil
+		// mauth extension: the HMAC key of the X-Mauth-Signature header,
+		// returned once, at creation (see callbacks.VerifySignature).
+		secret, err := s.svc.CallbackSigningSecret(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			callbackResponse
+			SigningSecret string `json:"signingSecret"`
+		}{callbackResponseOf(c), secret}, nil
 	})
 	method(s, "application/callback/update", func(ctx context.Context, req *callbackRequest) (any, error) {
 		in, err := req.input(true)

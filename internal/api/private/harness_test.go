@@ -1,6 +1,8 @@
 package private
 
 import (
+	"github.com/mauth/mauth/internal/testutil/testclock"
+
 	"context"
 
 	"bytes"
@@ -9,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +20,8 @@ import (
 	"github.com/mauth/mauth/internal/testutil/teststore"
 )
 
-// testClock is the wall clock plus an offset that tests can advance.
-type testClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-// Advance moves the server's clock forward.
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
-}
+// testClock is the shared test clock: real time plus an offset tests advance.
+type testClock = testclock.Clock
 
 // testServer is a real private API on a real (SQLite) database behind httptest.
 type testServer struct {

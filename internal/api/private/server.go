@@ -52,12 +52,19 @@ func New(svc *service.Service, opts Options) *Server {
 	s.registerSignatureRoutes()
 	s.registerTokenRoutes()
 	s.registerEncryptionRoutes()
+	s.registerAuditRoutes()
+	s.registerOperationRoutes()
 	s.mux.HandleFunc("/", render.NotFound)
 	return s
 }
 
 // Handler returns the HTTP handler, with access control when configured.
 func (s *Server) Handler() http.Handler {
+	return render.WithRequestInfo("private-api", s.handler())
+}
+
+// handler is the mux behind the optional access control.
+func (s *Server) handler() http.Handler {
 	if !s.opts.RestrictAccess {
 		return s.mux
 	}

@@ -388,7 +388,7 @@ func TestSignatureListMethod(t *testing.T) {
 	if oldest["valid"] != true || oldest["note"] != "signature_ok" || oldest["userId"] != d.UserID || oldest["applicationId"] != app.Name ||
 		oldest["activationId"] != d.ActivationID || oldest["signatureType"] != "POSSESSION_KNOWLEDGE" || oldest["signatureVersion"] != "3.0" ||
 		oldest["activationCounter"] != float64(0) || oldest["version"] != float64(3) || oldest["id"] == nil ||
-		string(mustDecodeB64(t, oldest["dataBase64"].(string))) != data+"&"+app.ApplicationSecret ||
+		string(mustDecodeB64(t, oldest["dataBase64"].(string))) != data ||
 		len(mustDecodeB64(t, oldest["activationCtrData"].(string))) != 16 {
 		t.Fatalf("oldest: %v", oldest)
 	}

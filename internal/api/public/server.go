@@ -83,7 +83,7 @@ func New(core Core, opts Options) *Server {
 }
 
 // Handler returns the HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return render.WithRequestInfo("public-api", s.mux) }
 
 // Middleware returns the request guards the server uses, for other
 // surfaces served next to it.

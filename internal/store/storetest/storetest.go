@@ -45,6 +45,8 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("TemporaryKeys", func(t *testing.T) { testTemporaryKeys(t, newStore(t)) })
 	t.Run("UniqueValues", func(t *testing.T) { testUniqueValues(t, newStore(t)) })
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, newStore(t)) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, newStore) })
+	t.Run("Operations", func(t *testing.T) { testOperations(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
 

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "mauth.yaml")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfigCheck(t *testing.T) {
+	key := filepath.Join(t.TempDir(), "idp-auth")
+	if err := os.WriteFile(key, []byte("bearer:tok-123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := writeConfig(t, "server:\n  data_dir: /srv/mauth\nidp:\n  url: http://idp.local/users\n  auth_file: "+key+"\nservice:\n  signature_look_ahead: 40\n")
+	t.Setenv("MAUTH_PUBLIC_ADDR", "127.0.0.1:7070")
+	t.Setenv("MAUTH_SERVICE_SIGNATURE_LOOK_AHEAD", "50")
+	out, err := execute(t, "config", "check", "--config", path)
+	if err != nil {
+		t.Fatalf("config check: %v\n%s", err, out)
+	}
+	for _, want := range []string{"data_dir: /srv/mauth", "addr: 127.0.0.1:7070", "signature_look_ahead: 50", "auth: '********'", "url: http://idp.local/users"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "tok-123") {
+		t.Fatalf("the secret is printed:\n%s", out)
+	}
+
+	bad := writeConfig(t, "private:\n  addr: 127.0.0.1:8081\n  restrict_acess: false\n")
+	fail(t, "private.restrict_acess", "config", "check", "--config", bad)
+	bad = writeConfig(t, "service:\n  offline_signature_component_length: 12\n")
+	fail(t, "service.offline_signature_component_length", "config", "check", "--config", bad)
+	t.Setenv("MAUTH_CONFIG", bad)
+	fail(t, "service.offline_signature_component_length", "config", "check")
+}
+
+// TestServeFromConfigFile starts `mauth serve` from a file, with an
+// environment override and a flag override, and calls both APIs on the
+// configured addresses.
+func TestServeFromConfigFile(t *testing.T) {
+	pub, priv, filePub := freeAddr(t), freeAddr(t), freeAddr(t)
+	path := writeConfig(t, "server:\n  data_dir: "+t.TempDir()+"\npublic:\n  addr: "+filePub+"\nprivate:\n  addr: 127.0.0.1:1\n  restrict_access: false\nservice:\n  recovery_puk_hash_memory_kib: 1024\nlog:\n  level: error\n")
+	t.Setenv("MAUTH_PRIVATE_ADDR", priv) // env over file
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	cmd := newRootCommand()
+	cmd.SetOut(&out)
+	cmd.SetErr(io.Discard)
+	cmd.SetArgs([]string{"serve", "--config", path, "--public-addr", pub}) // flag over file
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+
+	call := func(url string) (int, string) {
+		var lastErr error
+		for range 100 {
+			resp, err := http.Post(url, "application/json", strings.NewReader(`{"requestObject":{}}`))
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode, string(b)
+			}
+			lastErr = err
+			time.Sleep(50 * time.Millisecond) // the server is still starting
+		}
+		t.Fatalf("POST %s: %v", url, lastErr)
+		return 0, ""
+	}
+	// No credentials needed: private.restrict_access is false in the file.
+	if code, body := call("http://" + priv + "/rest/v3/status"); code != http.StatusOK || !strings.Contains(body, `"status":"OK"`) {
+		t.Fatalf("private status on %s: %d %s", priv, code, body)
+	}
+	if code, _ := call("http://" + pub + "/pa/v3/status"); code != http.StatusOK {
+		t.Fatalf("public status on %s: %d", pub, code)
+	}
+	resp, err := http.Get("http://" + priv + "/health/ready")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("ready: %d", resp.StatusCode)
+	}
+}

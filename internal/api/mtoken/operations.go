@@ -1,0 +1,426 @@
+package mtoken
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/mauth/mauth/internal/api/public"
+	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/protocol"
+)
+
+// Limits of request fields.
+const (
+	maxIDLength     = 256
+	maxDataLength   = 64 << 10
+	maxReasonLength = 32
+	maxOTPLength    = 64
+)
+
+// decodeObject reads {"requestObject": {…}} into dst; a missing object is
+// INVALID_REQUEST when required.
+func decodeObject(r *http.Request, dst any, required bool) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return errInvalidRequest("read body: %w", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if required {
+			return errInvalidRequest("request body is empty")
+		}
+		return nil
+	}
+	var env struct {
+		RequestObject json.RawMessage `json:"requestObject"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return errInvalidRequest("request body is not JSON: %w", err)
+	}
+	if len(env.RequestObject) == 0 || string(env.RequestObject) == "null" {
+		if required {
+			return errInvalidRequest("requestObject is missing")
+		}
+		return nil
+	}
+	if err := json.Unmarshal(env.RequestObject, dst); err != nil {
+		return errInvalidRequest("request object: %w", err)
+	}
+	return nil
+}
+
+// okWithTimestamp writes {"status":"OK","currentTimestamp":…,"responseObject":obj}.
+func (s *Server) okWithTimestamp(w http.ResponseWriter, obj any) {
+	render.JSON(w, http.StatusOK, struct {
+		Status           string `json:"status"`
+		CurrentTimestamp string `json:"currentTimestamp"`
+		ResponseObject   any    `json:"responseObject"`
+	}{"OK", formatTime(s.opts.Now()), obj})
+}
+
+// idRequest is the request of detail and claim.
+type idRequest struct {
+	ID string `json:"id"`
+}
+
+func (q idRequest) validate() error {
+	if strings.TrimSpace(q.ID) == "" || len(q.ID) > maxIDLength {
+		return errInvalidRequest("id must have 1 to %d characters", maxIDLength)
+	}
+	return nil
+}
+
+// list is /operation/list: the PENDING operations of the device.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	var req struct{}
+	if err := decodeObject(r, &req, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a := auth(r)
+	ops, err := s.opts.Operations.PendingOperations(r.Context(), ListQuery{UserID: a.UserID, ApplicationID: a.ApplicationID, ActivationID: a.ActivationID})
+	if err != nil {
+		s.fail(w, r, coreError(err))
+		return
+	}
+	s.okWithTimestamp(w, s.views(r, a, ops, true))
+}
+
+// history is /operation/history: the device's operations in every state.
+func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	var req struct{}
+	if err := decodeObject(r, &req, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a := auth(r)
+	ops, err := s.opts.Operations.OperationHistory(r.Context(), ListQuery{UserID: a.UserID, ApplicationID: a.ApplicationID, ActivationID: a.ActivationID, Limit: s.opts.HistoryLimit})
+	if err != nil {
+		s.fail(w, r, coreError(err))
+		return
+	}
+	s.okWithTimestamp(w, s.views(r, a, ops, false))
+}
+
+// views renders the operations the device may see (PENDING and not
+// expired ones only when pendingOnly).
+func (s *Server) views(r *http.Request, a *public.Auth, ops []Operation, pendingOnly bool) []OperationView {
+	prefs := languages(r)
+	now := s.opts.Now()
+	out := make([]OperationView, 0, len(ops))
+	for _, op := range ops {
+		if visible(a, op) != nil {
+			continue
+		}
+		if pendingOnly && (op.Status != StatusPending || (!op.Expires.IsZero() && !now.Before(op.Expires))) {
+			continue
+		}
+		out = append(out, s.opts.Templates.Render(op, prefs))
+	}
+	return out
+}
+
+// loadOperation fetches an operation and checks that the device may see it.
+func (s *Server) loadOperation(r *http.Request, a *public.Auth, id string) (Operation, error) {
+	op, err := s.opts.Operations.OperationDetail(r.Context(), id)
+	if err != nil {
+		return Operation{}, coreError(err)
+	}
+	if err := visible(a, op); err != nil {
+		return Operation{}, err
+	}
+	return op, nil
+}
+
+// detail is /operation/detail: one operation of the device's user.
+func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
+	var req idRequest
+	if err := decodeObject(r, &req, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a := auth(r)
+	op, err := s.loadOperation(r, a, req.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if op.UserID == "" {
+		s.fail(w, r, errInvalidOperation("operation %s is not claimed yet", op.ID))
+		return
+	}
+	s.okWithTimestamp(w, s.opts.Templates.Render(op, languages(r)))
+}
+
+// claim is /operation/detail/claim: assigns an operation created without
+// a user to the device's user and returns it.
+func (s *Server) claim(w http.ResponseWriter, r *http.Request) {
+	var req idRequest
+	if err := decodeObject(r, &req, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a := auth(r)
+	op, err := s.loadOperation(r, a, req.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if op.UserID == "" {
+		if err := statusError(op); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if op, err = s.opts.Operations.ClaimOperation(r.Context(), op.ID, a.UserID); err != nil {
+			s.fail(w, r, coreError(err))
+			return
+		}
+		if op.UserID != a.UserID {
+			s.fail(w, r, errInvalidOperation("operation %s was claimed by another user", op.ID))
+			return
+		}
+	}
+	s.okWithTimestamp(w, s.opts.Templates.Render(op, languages(r)))
+}
+
+// ProximityCheck is the proximity OTP the app read from a QR code or deep link.
+type ProximityCheck struct {
+	OTP               string `json:"otp"`
+	Type              string `json:"type"`
+	TimestampReceived string `json:"timestampReceived,omitempty"`
+	TimestampSent     string `json:"timestampSent,omitempty"`
+}
+
+// authorizeRequest is the request of /operation/authorize.
+type authorizeRequest struct {
+	ID             string          `json:"id"`
+	Data           string          `json:"data"`
+	ProximityCheck *ProximityCheck `json:"proximityCheck,omitempty"`
+	// NumberMatching is the number the user picked (mauth extension).
+	NumberMatching string `json:"numberMatching,omitempty"`
+}
+
+// Keys of additionalData the Mobile Token API sets on core calls.
+const (
+	AdditionalActivationID   = "activationId"
+	AdditionalApplicationID  = "applicationId"
+	AdditionalIPAddress      = "ipAddress"
+	AdditionalUserAgent      = "userAgent"
+	AdditionalAuthFactor     = "authFactor"
+	AdditionalRejectReason   = "rejectReason"
+	AdditionalProximityOTP   = "proximity_otp"
+	AdditionalNumberMatching = "numberMatching"
+)
+
+// requestContext is the additionalData every core call carries.
+func requestContext(r *http.Request, a *public.Auth) map[string]any {
+	m := map[string]any{
+		AdditionalIPAddress: clientIP(r),
+		AdditionalUserAgent: r.UserAgent(),
+	}
+	if a != nil {
+		m[AdditionalActivationID] = a.ActivationID
+		m[AdditionalApplicationID] = a.ApplicationID
+		if a.SignatureType != "" {
+			m[AdditionalAuthFactor] = strings.ToUpper(string(a.SignatureType))
+		}
+	}
+	return m
+}
+
+// authorize is /operation/authorize: approval with the signature the guard
+// verified; the core checks the data, the allowed signature types, the
+// proximity OTP and number matching.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+	var req authorizeRequest
+	if err := decodeObject(r, &req, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := (idRequest{req.ID}).validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Data == "" || len(req.Data) > maxDataLength {
+		s.fail(w, r, errInvalidRequest("data must have 1 to %d bytes", maxDataLength))
+		return
+	}
+	a := auth(r)
+	op, err := s.loadOperation(r, a, req.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.pendingError(op); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	add := requestContext(r, a)
+	if pc := req.ProximityCheck; pc != nil {
+		if len(pc.OTP) > maxOTPLength {
+			s.fail(w, r, errInvalidRequest("proximityCheck.otp is too long"))
+			return
+		}
+		add[AdditionalProximityOTP] = pc.OTP
+		add["proximity_check_type"] = pc.Type
+		if pc.TimestampReceived != "" {
+			add["proximity_check_timestamp_received"] = pc.TimestampReceived
+		}
+		if pc.TimestampSent != "" {
+			add["proximity_check_timestamp_sent"] = pc.TimestampSent
+		}
+	}
+	if req.NumberMatching != "" {
+		if len(req.NumberMatching) > maxOTPLength {
+			s.fail(w, r, errInvalidRequest("numberMatching is too long"))
+			return
+		}
+		add[AdditionalNumberMatching] = req.NumberMatching
+	}
+	res, err := s.opts.Operations.ApproveOperation(r.Context(), ApproveRequest{
+		OperationID:    op.ID,
+		UserID:         a.UserID,
+		ApplicationID:  a.ApplicationID,
+		Data:           req.Data,
+		SignatureType:  strings.ToLower(string(a.SignatureType)),
+		AdditionalData: add,
+	})
+	if err != nil {
+		s.fail(w, r, s.actionError(r, op.ID, err))
+		return
+	}
+	if res.Result == ResultApproved {
+		render.OK(w, nil)
+		return
+	}
+	if res.Operation.Status == StatusPending || res.Operation.Status == "" {
+		s.fail(w, r, errOperationFailed("approval of operation %s failed: %s", op.ID, res.Result))
+		return
+	}
+	s.fail(w, r, statusError(res.Operation))
+}
+
+// pendingError is statusError that also treats a PENDING operation past
+// its expiry as expired.
+func (s *Server) pendingError(op Operation) error {
+	if op.Status == StatusPending && !op.Expires.IsZero() && !s.opts.Now().Before(op.Expires) {
+		op.Status = StatusExpired
+	}
+	if err := statusError(op); err != nil {
+		return err
+	}
+	return nil
+}
+
+// authorizeAuthFailed counts a failed approval when the signature of an
+// authorize request was rejected: the operation id comes from the
+// (unauthenticated) body, and only requests that carry a signature header
+// count.
+func (s *Server) authorizeAuthFailed(r *http.Request, body []byte) {
+	raw := r.Header.Get(protocol.HeaderAuthorization)
+	if strings.TrimSpace(raw) == "" {
+		return
+	}
+	h, err := protocol.ParseAuthorizationHeader(raw)
+	if err != nil {
+		return
+	}
+	var env struct {
+		RequestObject authorizeRequest `json:"requestObject"`
+	}
+	if json.Unmarshal(body, &env) != nil || (idRequest{env.RequestObject.ID}).validate() != nil {
+		return
+	}
+	add := requestContext(r, nil)
+	add[AdditionalActivationID] = h.ActivationID
+	add[AdditionalAuthFactor] = strings.ToUpper(string(h.SignatureType))
+	if _, err := s.opts.Operations.FailApproveOperation(r.Context(), env.RequestObject.ID, add); err != nil {
+		s.log.InfoContext(r.Context(), "failed approval not counted", "operationId", env.RequestObject.ID, "error", err)
+	}
+}
+
+// cancelRequest is the request of /operation/cancel.
+type cancelRequest struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// cancel is /operation/cancel: the user rejects the operation.
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+	var req cancelRequest
+	if err := decodeObject(r, &req, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := (idRequest{req.ID}).validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	reason := strings.TrimSpace(req.Reason)
+	if reason == "" {
+		reason = "UNKNOWN"
+	}
+	if len(reason) > maxReasonLength {
+		s.fail(w, r, errInvalidRequest("reason must have at most %d characters", maxReasonLength))
+		return
+	}
+	a := auth(r)
+	op, err := s.loadOperation(r, a, req.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.pendingError(op); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	add := requestContext(r, a)
+	add[AdditionalRejectReason] = reason
+	res, err := s.opts.Operations.RejectOperation(r.Context(), RejectRequest{
+		OperationID:    op.ID,
+		UserID:         a.UserID,
+		ApplicationID:  a.ApplicationID,
+		AdditionalData: add,
+	})
+	if err != nil {
+		s.fail(w, r, s.actionError(r, op.ID, err))
+		return
+	}
+	if res.Result == ResultRejected {
+		render.OK(w, nil)
+		return
+	}
+	if err := statusError(res.Operation); err != nil && res.Operation.Status != "" {
+		s.fail(w, r, err)
+		return
+	}
+	s.fail(w, r, errInvalidOperation("rejection of operation %s failed: %s", op.ID, res.Result))
+}
+
+// actionError maps a failed approve or reject: when the operation left
+// PENDING meanwhile (a concurrent decision, expiry), the answer names its
+// state; anything else is mapped by coreError.
+func (s *Server) actionError(r *http.Request, id string, err error) error {
+	var se *service.Error
+	if errors.As(err, &se) && (se.Code == service.CodeOperationApproveFailure || se.Code == service.CodeOperationRejectFailure || se.Code == service.CodeOperationInvalidState) {
+		if op, lerr := s.opts.Operations.OperationDetail(r.Context(), id); lerr == nil {
+			if serr := statusError(op); serr != nil {
+				return serr
+			}
+		}
+		return errInvalidOperation("operation %s: %w", id, err)
+	}
+	return coreError(err)
+}

@@ -1,0 +1,50 @@
+package render
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mauth/mauth/internal/service"
+)
+
+func TestWithRequestInfo(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		remote string
+		ua     string
+		basic  [2]string
+		want   service.RequestInfo
+	}{
+		{"plain", "192.0.2.1:5555", "bank/1", [2]string{}, service.RequestInfo{IP: "192.0.2.1", UserAgent: "bank/1", Actor: "private-api"}},
+		{"ipv6 with basic", "[2001:db8::1]:443", "", [2]string{"token", "secret"}, service.RequestInfo{IP: "2001:db8::1", Actor: "private-api:token"}},
+		{"no port", "pipe", strings.Repeat("a", 600), [2]string{}, service.RequestInfo{IP: "pipe", UserAgent: strings.Repeat("a", 512), Actor: "private-api"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got service.RequestInfo
+			h := WithRequestInfo("private-api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = service.RequestInfoOf(r.Context())
+			}))
+			r := httptest.NewRequest(http.MethodPost, "/x", nil)
+			r.RemoteAddr = tc.remote
+			r.Header.Set("User-Agent", tc.ua)
+			if tc.basic[0] != "" {
+				r.SetBasicAuth(tc.basic[0], tc.basic[1])
+			}
+			h.ServeHTTP(httptest.NewRecorder(), r)
+			require.Equal(t, tc.want, got)
+			require.NotContains(t, got.Actor, "secret")
+		})
+	}
+}
+
+func TestWithRequestInfoKeepsPattern(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /rest/v3/status", func(http.ResponseWriter, *http.Request) {})
+	r := httptest.NewRequest(http.MethodPost, "/rest/v3/status", nil)
+	WithRequestInfo("private-api", mux).ServeHTTP(httptest.NewRecorder(), r)
+	require.Equal(t, "POST /rest/v3/status", r.Pattern)
+}

@@ -1,0 +1,281 @@
+// Package bench measures a mauth server: signature verifications, token
+// validations and activations per second through the real HTTP APIs, with
+// latency percentiles and error counts, and in the same run the bounds
+// they are compared with: the database's single-row read-modify-write
+// transaction rate through the server's own store (same file or DSN, same
+// durability settings) and the crypto-only verification rate.
+//
+// Each workload first runs saturated (a closed loop of Workers callers:
+// its capacity) and then open-loop at Load × that capacity, where latency
+// is measured from each request's scheduled start, so queueing counts.
+// Every loop is bounded in time and in request count, and only loopback
+// or the URLs given are contacted.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+)
+
+// Options configure a bench run.
+type Options struct {
+	// DatabaseURL is empty or sqlite:PATH for SQLite (in-process, temp
+	// folder), or a postgres:// URL. With PublicURL it is only used to
+	// measure the database bound.
+	DatabaseURL string
+	// PublicURL and PrivateURL target a running server instead of
+	// starting one; ClientToken/ClientSecret are its private API credentials.
+	PublicURL, PrivateURL     string
+	ClientToken, ClientSecret string
+	// Devices is how many activated devices sign requests (default 64).
+	Devices int
+	// Workers is the concurrency of the saturation phases (default 16).
+	Workers int
+	// Duration is the length of each saturation and open-loop phase
+	// (default 10s; Quick: 3s).
+	Duration time.Duration
+	// Load is the open-loop rate as a fraction of the measured capacity
+	// (default 0.7).
+	Load float64
+	// MaxRequests bounds every phase's request count (default 200000).
+	MaxRequests int64
+	// Quick shortens the run (under two minutes with PostgreSQL too).
+	Quick bool
+	// CPUProfile, when set, receives a CPU profile of the verification
+	// saturation phase (in-process: server and generator together).
+	CPUProfile string
+	// MaxInFlight is the in-process server's concurrency limit
+	// (app.Config.MaxInFlight; 0: its default).
+	MaxInFlight int
+	// Logger receives the in-process server's logs (nil: discarded).
+	Logger *slog.Logger
+	// Progress receives the progress lines and the table (nil: silent).
+	Progress io.Writer
+}
+
+func (o *Options) defaults() {
+	if o.Devices <= 0 {
+		o.Devices = 64
+		if o.Quick {
+			o.Devices = 32
+		}
+	}
+	if o.Workers <= 0 {
+		o.Workers = 16
+	}
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+		if o.Quick {
+			o.Duration = 3 * time.Second
+		}
+	}
+	if o.Load <= 0 || o.Load > 1.5 {
+		o.Load = 0.7
+	}
+	if o.MaxRequests <= 0 {
+		o.MaxRequests = 200000
+	}
+	o.Workers = min(o.Workers, o.Devices)
+}
+
+// Report is the JSON result of a run.
+type Report struct {
+	Started    time.Time `json:"started"`
+	Backend    string    `json:"backend"`
+	Target     string    `json:"target"`
+	GoMaxProcs int       `json:"gomaxprocs"`
+	NumCPU     int       `json:"numCpu"`
+	Devices    int       `json:"devices"`
+	Quick      bool      `json:"quick"`
+	// Phases are every measured phase, workloads and bounds.
+	Phases []PhaseResult `json:"phases"`
+	// Capacity is the saturated throughput per workload (ok/s).
+	Capacity map[string]float64 `json:"capacity"`
+	// Bounds are the database RMW and crypto-only verification rates.
+	DBBound     float64 `json:"dbRmwBound,omitempty"`
+	CryptoBound float64 `json:"cryptoVerifyBound"`
+	// Ratios are each workload's capacity divided by each bound.
+	Ratios map[string]float64 `json:"ratios"`
+	// PeakRSSKiB is VmHWM of this process (in-process target only: it
+	// includes the load generator).
+	PeakRSSKiB int64 `json:"peakRssKiB,omitempty"`
+	// Notes explain what was measured how.
+	Notes []string `json:"notes"`
+}
+
+// Run executes the bench and returns its report.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	o.defaults()
+	out := o.Progress
+	rep := &Report{Started: time.Now().UTC(), GoMaxProcs: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(), Devices: o.Devices, Quick: o.Quick, Capacity: map[string]float64{}, Ratios: map[string]float64{}}
+	rep.Backend = "sqlite"
+	if strings.HasPrefix(o.DatabaseURL, "postgres") {
+		rep.Backend = "postgres"
+	}
+	t, err := startTarget(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer t.stop()
+	rep.Target = "in-process"
+	if !t.inProcess {
+		rep.Target = t.publicURL
+	}
+	logf(out, "mauth bench: %s, %s, %d devices, %d workers, %s phases, open loop at %.0f%% of capacity\n", rep.Backend, rep.Target, o.Devices, o.Workers, o.Duration, o.Load*100)
+	if err := t.setupApp(ctx); err != nil {
+		return nil, err
+	}
+	devs, err := t.provision(ctx, o.Devices, out)
+	if err != nil {
+		return nil, err
+	}
+	p := newPool(devs)
+	drain := 5 * time.Second
+
+	add := func(r PhaseResult) {
+		rep.Phases = append(rep.Phases, r)
+		logf(out, "  %-14s %-10s %9.1f/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  errors %d %s\n", r.Name, r.Mode, r.Throughput, r.P50, r.P99, r.P999, r.Errors, kinds(r.ErrorKinds))
+	}
+	workload := func(name string, workers int, fn op, profile string) error {
+		var stopProfile func()
+		if profile != "" {
+			f, err := os.Create(profile)
+			if err != nil {
+				return fmt.Errorf("bench: CPU profile: %w", err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				f.Close()
+				return fmt.Errorf("bench: CPU profile: %w", err)
+			}
+			stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		}
+		sat := closedLoop(ctx, out, name, workers, o.Duration, o.MaxRequests, fn)
+		if stopProfile != nil {
+			stopProfile()
+		}
+		add(sat)
+		rep.Capacity[name] = sat.Throughput
+		if sat.Throughput > 0 {
+			add(openLoop(ctx, out, name, sat.Throughput*o.Load, o.Duration, 4*o.Devices, o.MaxRequests, drain, fn))
+		}
+		return ctx.Err()
+	}
+
+	// Bounds first, on the same database and devices.
+	if t.st != nil {
+		r := closedLoop(ctx, out, "db-rmw", o.Workers, o.Duration, o.MaxRequests, dbRMWOp(t.st, p))
+		add(r)
+		rep.DBBound = r.Throughput
+	} else {
+		rep.Notes = append(rep.Notes, "database bound not measured: give --database with the server's database to measure it")
+	}
+	fx, err := newCryptoFixture()
+	if err != nil {
+		return nil, fmt.Errorf("bench: crypto fixture: %w", err)
+	}
+	cr := closedLoop(ctx, out, "crypto-verify", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, cryptoOp(fx))
+	add(cr)
+	rep.CryptoBound = cr.Throughput
+
+	if err := workload("verify", o.Workers, t.verifyOp(p), o.CPUProfile); err != nil {
+		return nil, err
+	}
+	if err := workload("token", o.Workers, t.tokenOp(p), ""); err != nil {
+		return nil, err
+	}
+	if err := workload("activation", max(2, o.Workers/2), t.activationOp(), ""); err != nil {
+		return nil, err
+	}
+	for name, c := range rep.Capacity {
+		if rep.DBBound > 0 {
+			rep.Ratios[name+"/db-rmw"] = c / rep.DBBound
+		}
+		if rep.CryptoBound > 0 {
+			rep.Ratios[name+"/crypto-verify"] = c / rep.CryptoBound
+		}
+	}
+	if t.inProcess {
+		rep.PeakRSSKiB = peakRSS()
+		rep.Notes = append(rep.Notes, "in-process: the server and the load generator share the CPUs and the peak RSS")
+	}
+	rep.Notes = append(rep.Notes,
+		"verify: POST /pa/v3/signature/validate, 70% possession_knowledge, 20% possession_biometry, 10% possession; the PIN key is unwrapped once per device",
+		"token: POST /pa/v3/activation/detail with X-PowerAuth-Token (MAC token validation plus an activation-scope encrypted body)",
+		"activation: activation/init (private API) + activation/create key exchange (public API, by the Go client) + activation/commit (private API)",
+		"db-rmw: one transaction per call: GetActivationForUpdate + UpdateActivation of a bench activation through the server's store",
+		"crypto-verify: open sealed server key + ECDH key derivation + signature look-ahead, one goroutine per CPU, no I/O",
+		"operations (create+approve) not measured: the operation API is not part of this bench yet")
+	printTable(out, rep)
+	return rep, nil
+}
+
+// WriteJSON writes the report to path.
+func (r *Report) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func logf(out io.Writer, format string, args ...any) {
+	if out != nil {
+		fmt.Fprintf(out, format, args...)
+	}
+}
+
+func kinds(m map[string]int64) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// printTable prints the summary: capacity, latency at the open-loop load
+// and the ratio to each bound.
+func printTable(out io.Writer, r *Report) {
+	if out == nil {
+		return
+	}
+	fmt.Fprintf(out, "\n%-14s %12s %12s %12s %12s %9s %12s %12s\n", "workload", "capacity/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "÷ db-rmw", "÷ crypto")
+	for _, name := range []string{"verify", "token", "activation"} {
+		c, ok := r.Capacity[name]
+		if !ok {
+			continue
+		}
+		var ol PhaseResult
+		var errs int64
+		for _, p := range r.Phases {
+			if p.Name == name {
+				errs += p.Errors
+				if p.Mode == "open-loop" {
+					ol = p
+				}
+			}
+		}
+		ratio := func(k string) string {
+			if v, ok := r.Ratios[k]; ok {
+				return fmt.Sprintf("%.2f", v)
+			}
+			return "-"
+		}
+		fmt.Fprintf(out, "%-14s %12.1f %12.2f %12.2f %12.2f %9d %12s %12s\n", name, c, ol.P50, ol.P99, ol.P999, errs, ratio(name+"/db-rmw"), ratio(name+"/crypto-verify"))
+	}
+	if r.DBBound > 0 {
+		fmt.Fprintf(out, "%-14s %12.1f\n", "bound db-rmw", r.DBBound)
+	}
+	fmt.Fprintf(out, "%-14s %12.1f\n", "bound crypto", r.CryptoBound)
+	if r.PeakRSSKiB > 0 {
+		fmt.Fprintf(out, "peak RSS %.1f MiB (server and generator)\n", float64(r.PeakRSSKiB)/1024)
+	}
+	fmt.Fprintln(out, "latencies are of the open-loop phase at the given fraction of capacity")
+}

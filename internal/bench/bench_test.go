@@ -1,0 +1,123 @@
+package bench
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/mauth/mauth/internal/testutil/pgtest"
+)
+
+// TestRunSmall runs a tiny bench end to end on each backend: every phase
+// completes without errors and the report is consistent.
+func TestRunSmall(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(*testing.T) string { return "" }},
+		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Run(context.Background(), Options{DatabaseURL: tc.dsn(t), Devices: 4, Workers: 2, Duration: 300 * time.Millisecond, MaxRequests: 40, Load: 0.5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Backend != tc.name || rep.Target != "in-process" {
+				t.Fatalf("report of %s/%s", rep.Backend, rep.Target)
+			}
+			seen := map[string]bool{}
+			for _, p := range rep.Phases {
+				seen[p.Name] = true
+				if p.Errors != 0 {
+					t.Errorf("%s %s: %d errors %v", p.Name, p.Mode, p.Errors, p.ErrorKinds)
+				}
+				if p.OK == 0 {
+					t.Errorf("%s %s: nothing succeeded", p.Name, p.Mode)
+				}
+			}
+			for _, n := range []string{"verify", "token", "activation", "db-rmw", "crypto-verify"} {
+				if !seen[n] {
+					t.Errorf("phase %s missing", n)
+				}
+			}
+			if rep.DBBound <= 0 || rep.CryptoBound <= 0 || rep.Ratios["verify/db-rmw"] <= 0 || rep.PeakRSSKiB <= 0 {
+				t.Fatalf("bounds, ratios or RSS missing: %+v", rep)
+			}
+		})
+	}
+}
+
+// TestOverload drives signature verifications at twice the server's
+// admission limit: the only errors are 503 (or 429), memory stays bounded
+// and the goroutines return to the baseline afterwards.
+func TestOverload(t *testing.T) {
+	const limit = 4
+	ctx := context.Background()
+	baseline := runtime.NumGoroutine()
+	o := Options{MaxInFlight: limit}
+	o.defaults()
+	tg, err := startTarget(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.setupApp(ctx); err != nil {
+		tg.stop()
+		t.Fatal(err)
+	}
+	devs, err := tg.provisionRetrying(ctx, 4*limit)
+	if err != nil {
+		tg.stop()
+		t.Fatal(err)
+	}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+
+	res := closedLoop(ctx, nil, "verify", 4*limit, 2*time.Second, 4000, tg.verifyOp(newPool(devs)))
+	for kind, n := range res.ErrorKinds {
+		if kind != "HTTP 503" && kind != "HTTP 429" {
+			t.Errorf("overload produced %d errors of kind %s (only 503/429 allowed)", n, kind)
+		}
+	}
+	if res.OK == 0 {
+		t.Fatalf("no request succeeded under overload: %+v", res)
+	}
+	t.Logf("overload: %d ok, %d refused %v", res.OK, res.Errors, res.ErrorKinds)
+
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grow := int64(after.HeapInuse) - int64(before.HeapInuse); grow > 64<<20 {
+		t.Errorf("heap grew by %d MiB under overload", grow>>20)
+	}
+	tg.http.CloseIdleConnections()
+	tg.stop()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > baseline+2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > baseline+2 {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("goroutines: %d after the overload, %d before\n%s", n, baseline, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// provisionRetrying provisions devices, retrying calls refused with 503
+// by the admission limit.
+func (t *target) provisionRetrying(ctx context.Context, n int) ([]*device, error) {
+	var devs []*device
+	for len(devs) < n {
+		d, err := t.provision(ctx, 1, nil)
+		if err != nil {
+			if errorKind(err) == "HTTP 503" {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			return nil, err
+		}
+		devs = append(devs, d...)
+	}
+	return devs, nil
+}

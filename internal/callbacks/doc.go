@@ -1,0 +1,25 @@
+// Package callbacks delivers the callback events of the outbox
+// (pa_application_callback_event) to the banks' callback URLs.
+//
+// Services write events in the transaction that changes the state they
+// report; a Dispatcher claims due events (SELECT … FOR UPDATE SKIP LOCKED,
+// so several mauth nodes can run one each), POSTs their JSON payload and
+// records the outcome: any 2xx answer completes the event, anything else
+// schedules a retry with exponential back-off until the callback's
+// maxAttempts, then fails it. Delivery is at least once and in order per
+// callback and activation (or operation): the next event of an activation
+// is not sent before the previous one completed or failed. A dispatcher
+// that dies mid-delivery leaves its events PROCESSING; they are claimed
+// again once their rerun time has passed.
+//
+// Every request carries
+//
+//	Content-Type: application/json
+//	Idempotency-Key: <uuid, the same for every attempt of an event>
+//	X-Mauth-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>
+//
+// where secret is the callback's signing secret (service.CallbackSigningSecret).
+// Receivers check the header with VerifySignature. Authentication to the
+// receiver is per callback: HTTP Basic or an OAuth 2.0 client-credentials
+// bearer token (cached until it expires).
+package callbacks

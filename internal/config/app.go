@@ -1,0 +1,65 @@
+package config
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/mauth/mauth/internal/app"
+	"github.com/mauth/mauth/internal/service"
+)
+
+// App converts the configuration to the app's settings (Logger and Out are
+// left for the caller). It does not validate: call Validate before and
+// app.Config.Validate after any further overrides.
+func (c Config) App() (app.Config, error) {
+	dbURL := c.Database.URL
+	if c.Database.Password != "" && (strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://")) {
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			return app.Config{}, &KeyError{Key: "database.url", Reason: "not a valid URL"}
+		}
+		user := "postgres"
+		if u.User != nil && u.User.Username() != "" {
+			user = u.User.Username()
+		}
+		u.User = url.UserPassword(user, c.Database.Password)
+		dbURL = u.String()
+	}
+	s := c.Service
+	out := app.Config{
+		Role:           c.Server.Role,
+		DataDir:        c.Server.DataDir,
+		DatabaseURL:    dbURL,
+		PublicAddr:     c.Public.Addr,
+		PrivateAddr:    c.Private.Addr,
+		ServerKey:      c.Server.Key,
+		ServerKeyFile:  c.Server.KeyFile,
+		RestrictAccess: c.Private.RestrictAccess,
+		AutoMigrate:    c.Database.Migrate,
+		Service: service.Config{
+			ActivationValidity:              s.ActivationValidity,
+			SignatureMaxFailedAttempts:      s.SignatureMaxFailedAttempts,
+			SignatureLookAhead:              s.SignatureLookAhead,
+			OfflineSignatureComponentLength: s.OfflineSignatureComponentLength,
+			TokenTimestampValidity:          s.TokenTimestampValidity,
+			TokenTimestampForwardValidity:   s.TokenTimestampForwardValidity,
+			EciesMaxAge:                     s.EciesMaxAge,
+			EciesMaxFuture:                  s.EciesMaxFuture,
+			TemporaryKeyValidity:            s.TemporaryKeyValidity,
+			RecoveryMaxFailedAttempts:       s.RecoveryMaxFailedAttempts,
+			VaultUnlockAllowBiometry:        s.VaultUnlockAllowBiometry,
+			RecoveryPUKHashMemoryKiB:        s.RecoveryPUKHashMemoryKiB,
+		},
+		CoreURL:          c.Core.URL,
+		CoreClientToken:  c.Core.ClientToken,
+		CoreClientSecret: c.Core.ClientSecret,
+		CoreTimeout:      c.Core.Timeout,
+		IdentityProvider: app.IdentityProviderConfig{
+			URL:        c.IdP.URL,
+			Timeout:    c.IdP.Timeout,
+			Auth:       c.IdP.Auth,
+			StaticFile: c.IdP.StaticFile,
+		},
+	}
+	return out, nil
+}

@@ -1,0 +1,165 @@
+// Package config is mauth's configuration file: a typed struct with YAML
+// tags, defaults, validation naming the offending key, environment
+// overrides (MAUTH_<SECTION>_<KEY> for every key), secrets read from files
+// (the *_file keys) and an effective view with secrets masked.
+//
+// Precedence, lowest first: defaults, the YAML file, the environment, and
+// (in cmd/mauth) command-line flags.
+package config
+
+import (
+	"time"
+
+	"github.com/mauth/mauth/internal/service"
+)
+
+// Config is every setting of a mauth process. Each section is a YAML
+// mapping; each leaf carries a doc tag (rendered into
+// docs/configuration.md), secret:"true" when it must never be shown, and
+// file:"KEY" when the leaf is a path whose content becomes KEY.
+type Config struct {
+	// Server holds the process settings.
+	Server Server `yaml:"server"`
+	// Public configures the public (mobile) API listener.
+	Public Public `yaml:"public"`
+	// Private configures the private (back-office) API listener.
+	Private Private `yaml:"private"`
+	// Database selects and tunes the database.
+	Database Database `yaml:"database"`
+	// Core configures how the enrollment role reaches the core server.
+	Core Core `yaml:"core"`
+	// IdP configures the identity provider of custom-credential activations.
+	IdP IdP `yaml:"idp"`
+	// Log configures logging.
+	Log Log `yaml:"log"`
+	// Service holds the core server's protocol knobs.
+	Service Service `yaml:"service"`
+}
+
+// Server holds the process settings.
+type Server struct {
+	// Role is what the process serves.
+	Role string `yaml:"role" doc:"what this process serves: all, core or enrollment"`
+	// DataDir holds the embedded database and the generated server key.
+	DataDir string `yaml:"data_dir" doc:"folder of the embedded SQLite database and the generated server key"`
+	// Key is the Base64 server key encrypting private keys at rest.
+	Key string `yaml:"key" secret:"true" doc:"Base64 server key that encrypts private keys at rest (prefer key_file)"`
+	// KeyFile is the file holding the server key.
+	KeyFile string `yaml:"key_file" doc:"file holding the Base64 server key (default DATA_DIR/server.key, generated for the embedded database)"`
+}
+
+// Public configures the public API listener.
+type Public struct {
+	// Addr is the listen address.
+	Addr string `yaml:"addr" doc:"listen address of the public (mobile) API"`
+}
+
+// Private configures the private API listener.
+type Private struct {
+	// Addr is the listen address.
+	Addr string `yaml:"addr" doc:"listen address of the private (back-office) API, health and metrics; keep it off public networks"`
+	// RestrictAccess requires integration credentials.
+	RestrictAccess bool `yaml:"restrict_access" doc:"require integration credentials (HTTP Basic) on /rest/v3"`
+}
+
+// Database selects and tunes the database.
+type Database struct {
+	// URL selects the database.
+	URL string `yaml:"url" doc:"empty for the embedded SQLite file in server.data_dir, sqlite:PATH, or postgres://USER@HOST:PORT/DB"`
+	// Password is the PostgreSQL password, merged into URL.
+	Password string `yaml:"password" secret:"true" doc:"PostgreSQL password (merged into the URL; prefer password_file)"`
+	// PasswordFile holds the PostgreSQL password.
+	PasswordFile string `yaml:"password_file" file:"password" doc:"file holding the PostgreSQL password"`
+	// Migrate applies pending migrations at start-up.
+	Migrate bool `yaml:"migrate" doc:"apply pending database migrations at start-up"`
+}
+
+// Core configures how the enrollment role reaches the core server.
+type Core struct {
+	// URL is the core's private API.
+	URL string `yaml:"url" doc:"enrollment role: the core server's private API URL, e.g. http://core:8081"`
+	// ClientToken is the integration client token.
+	ClientToken string `yaml:"client_token" doc:"enrollment role: integration client token for the core"`
+	// ClientSecret is the integration client secret.
+	ClientSecret string `yaml:"client_secret" secret:"true" doc:"enrollment role: integration client secret for the core (prefer client_secret_file)"`
+	// ClientSecretFile holds the integration client secret.
+	ClientSecretFile string `yaml:"client_secret_file" file:"client_secret" doc:"file holding the integration client secret"`
+	// Timeout bounds each call to the core.
+	Timeout time.Duration `yaml:"timeout" doc:"timeout of each call to the core (0: 10s)"`
+}
+
+// IdP configures the identity provider.
+type IdP struct {
+	// URL is the bank's backend receiving identity attributes.
+	URL string `yaml:"url" doc:"HTTP identity provider: URL of the bank's backend that maps credentials to a user"`
+	// Timeout bounds each call.
+	Timeout time.Duration `yaml:"timeout" doc:"timeout of each identity provider call (0: 10s)"`
+	// Auth authenticates the calls.
+	Auth string `yaml:"auth" secret:"true" doc:"identity provider authentication: basic:USER:PASSWORD or bearer:TOKEN (prefer auth_file)"`
+	// AuthFile holds Auth.
+	AuthFile string `yaml:"auth_file" file:"auth" doc:"file holding the identity provider authentication"`
+	// StaticFile is a static user table.
+	StaticFile string `yaml:"static_file" doc:"static YAML or JSON user table (demos)"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Format is auto, json or text.
+	Format string `yaml:"format" doc:"auto (JSON unless stderr is a terminal), json or text"`
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level" doc:"minimum level: debug, info, warn or error"`
+}
+
+// Service holds the core server's protocol knobs (see internal/service.Config).
+type Service struct {
+	// ActivationValidity is how long a CREATED activation stays usable.
+	ActivationValidity time.Duration `yaml:"activation_validity" doc:"how long a CREATED activation and its code stay usable"`
+	// SignatureMaxFailedAttempts blocks an activation after that many failures.
+	SignatureMaxFailedAttempts int64 `yaml:"signature_max_failed_attempts" doc:"failed signatures before an activation is BLOCKED (1-255)"`
+	// SignatureLookAhead is the counter look-ahead window.
+	SignatureLookAhead int `yaml:"signature_look_ahead" doc:"counter values a signature is tried against (1-255)"`
+	// OfflineSignatureComponentLength is the digits per offline factor.
+	OfflineSignatureComponentLength int `yaml:"offline_signature_component_length" doc:"digits per offline signature factor (4-8)"`
+	// TokenTimestampValidity is how old a token timestamp may be.
+	TokenTimestampValidity time.Duration `yaml:"token_timestamp_validity" doc:"how old a token timestamp may be"`
+	// TokenTimestampForwardValidity is how far ahead a token timestamp may be.
+	TokenTimestampForwardValidity time.Duration `yaml:"token_timestamp_forward_validity" doc:"how far in the future a token timestamp may be"`
+	// EciesMaxAge is how old an ECIES request may be.
+	EciesMaxAge time.Duration `yaml:"ecies_max_age" doc:"how old an ECIES request timestamp (3.2+) may be"`
+	// EciesMaxFuture is how far ahead an ECIES request may be.
+	EciesMaxFuture time.Duration `yaml:"ecies_max_future" doc:"how far in the future an ECIES request timestamp may be"`
+	// TemporaryKeyValidity is the lifetime of a 3.3 temporary key.
+	TemporaryKeyValidity time.Duration `yaml:"temporary_key_validity" doc:"lifetime of a 3.3 temporary encryption key"`
+	// RecoveryMaxFailedAttempts blocks a recovery code after that many wrong PUKs.
+	RecoveryMaxFailedAttempts int64 `yaml:"recovery_max_failed_attempts" doc:"wrong PUKs that block a recovery code"`
+	// VaultUnlockAllowBiometry lets biometry signatures unlock the vault.
+	VaultUnlockAllowBiometry bool `yaml:"vault_unlock_allow_biometry" doc:"let possession_biometry signatures unlock the vault"`
+	// RecoveryPUKHashMemoryKiB is the Argon2 memory cost.
+	RecoveryPUKHashMemoryKiB uint32 `yaml:"recovery_puk_hash_memory_kib" doc:"Argon2 memory cost (KiB) of PUK and OTP hashes"`
+}
+
+// Default returns the settings used when nothing is configured.
+func Default() Config {
+	s := service.DefaultConfig()
+	return Config{
+		Server:   Server{Role: "all", DataDir: "data"},
+		Public:   Public{Addr: ":8080"},
+		Private:  Private{Addr: "127.0.0.1:8081", RestrictAccess: true},
+		Database: Database{Migrate: true},
+		Log:      Log{Format: "auto", Level: "info"},
+		Service: Service{
+			ActivationValidity:              s.ActivationValidity,
+			SignatureMaxFailedAttempts:      s.SignatureMaxFailedAttempts,
+			SignatureLookAhead:              s.SignatureLookAhead,
+			OfflineSignatureComponentLength: s.OfflineSignatureComponentLength,
+			TokenTimestampValidity:          s.TokenTimestampValidity,
+			TokenTimestampForwardValidity:   s.TokenTimestampForwardValidity,
+			EciesMaxAge:                     s.EciesMaxAge,
+			EciesMaxFuture:                  s.EciesMaxFuture,
+			TemporaryKeyValidity:            s.TemporaryKeyValidity,
+			RecoveryMaxFailedAttempts:       s.RecoveryMaxFailedAttempts,
+			VaultUnlockAllowBiometry:        s.VaultUnlockAllowBiometry,
+			RecoveryPUKHashMemoryKiB:        s.RecoveryPUKHashMemoryKiB,
+		},
+	}
+}

@@ -1,0 +1,119 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Validate checks every key on its own and the combinations; the first
+// problem is returned as a *KeyError naming the key.
+func (c Config) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return &KeyError{Key: key, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch c.Server.Role {
+	case "all", "core", "enrollment":
+	default:
+		return bad("server.role", "unknown role %q (use all, core or enrollment)", c.Server.Role)
+	}
+	core := c.Server.Role != "enrollment"
+	public := c.Server.Role != "core"
+	if core && strings.TrimSpace(c.Server.DataDir) == "" && c.Database.URL == "" {
+		return bad("server.data_dir", "the embedded database needs a data folder")
+	}
+	if public {
+		if err := checkAddr(c.Public.Addr); err != nil {
+			return bad("public.addr", "%v", err)
+		}
+	}
+	if core {
+		if err := checkAddr(c.Private.Addr); err != nil {
+			return bad("private.addr", "%v", err)
+		}
+	}
+	if u := c.Database.URL; u != "" {
+		switch {
+		case strings.HasPrefix(u, "sqlite:"):
+			if c.Database.Password != "" {
+				return bad("database.password", "only a PostgreSQL database takes a password")
+			}
+		case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+			if _, err := url.Parse(u); err != nil {
+				return bad("database.url", "not a valid URL")
+			}
+		default:
+			return bad("database.url", "unsupported database (use sqlite:PATH or postgres://…)")
+		}
+	} else if c.Database.Password != "" {
+		return bad("database.password", "only a PostgreSQL database takes a password")
+	}
+	if c.Server.Role == "enrollment" {
+		if c.Core.URL == "" {
+			return bad("core.url", "the enrollment role needs the core's private API URL")
+		}
+		if (c.Core.ClientToken == "") != (c.Core.ClientSecret == "") {
+			return bad("core.client_secret", "set both core.client_token and core.client_secret, or neither")
+		}
+	} else if c.Core.URL != "" || c.Core.ClientToken != "" || c.Core.ClientSecret != "" {
+		return bad("core.url", "the core settings belong to the enrollment role only (server.role is %q)", c.Server.Role)
+	}
+	if c.Core.Timeout < 0 {
+		return bad("core.timeout", "must not be negative")
+	}
+	if c.IdP.Timeout < 0 {
+		return bad("idp.timeout", "must not be negative")
+	}
+	if c.IdP.URL != "" && c.IdP.StaticFile != "" {
+		return bad("idp.static_file", "choose one identity provider: idp.url or idp.static_file")
+	}
+	switch c.Log.Format {
+	case "auto", "json", "text":
+	default:
+		return bad("log.format", "unknown format %q (use auto, json or text)", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "unknown level %q (use debug, info, warn or error)", c.Log.Level)
+	}
+	s := c.Service
+	switch {
+	case s.ActivationValidity <= 0:
+		return bad("service.activation_validity", "must be positive")
+	case s.SignatureMaxFailedAttempts < 1 || s.SignatureMaxFailedAttempts > 255:
+		return bad("service.signature_max_failed_attempts", "must be between 1 and 255")
+	case s.SignatureLookAhead < 1 || s.SignatureLookAhead > 255:
+		return bad("service.signature_look_ahead", "must be between 1 and 255")
+	case s.OfflineSignatureComponentLength < 4 || s.OfflineSignatureComponentLength > 8:
+		return bad("service.offline_signature_component_length", "must be between 4 and 8")
+	case s.TokenTimestampValidity <= 0:
+		return bad("service.token_timestamp_validity", "must be positive")
+	case s.TokenTimestampForwardValidity <= 0:
+		return bad("service.token_timestamp_forward_validity", "must be positive")
+	case s.EciesMaxAge <= 0:
+		return bad("service.ecies_max_age", "must be positive")
+	case s.EciesMaxFuture <= 0:
+		return bad("service.ecies_max_future", "must be positive")
+	case s.TemporaryKeyValidity <= 0:
+		return bad("service.temporary_key_validity", "must be positive")
+	case s.RecoveryMaxFailedAttempts < 1:
+		return bad("service.recovery_max_failed_attempts", "must be at least 1")
+	case s.RecoveryPUKHashMemoryKiB < 8:
+		return bad("service.recovery_puk_hash_memory_kib", "must be at least 8")
+	}
+	return nil
+}
+
+// checkAddr accepts host:port listen addresses.
+func checkAddr(a string) error {
+	if strings.TrimSpace(a) == "" {
+		return errors.New("a listen address is required (host:port)")
+	}
+	if _, _, err := net.SplitHostPort(a); err != nil {
+		return fmt.Errorf("not a host:port listen address: %q", a)
+	}
+	return nil
+}
