@@ -65,6 +65,10 @@ func TestOperationsEndToEnd(t *testing.T) {
 		t.Run("push-registration", func(t *testing.T) { o.push(t, st) })
 		t.Run("spawn", o.spawn)
 		t.Run("bad-input", o.badInput)
+		t.Run("callbacks", o.callbacks)
+		t.Run("proximity-totp", o.proximity)
+		t.Run("number-matching", o.numberMatching)
+		t.Run("offline-qr", o.offline)
 		// Expiry moves the shared clock: keep it last.
 		t.Run("expiry", o.expiry)
 	})
