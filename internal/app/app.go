@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/callbacks"
 	"io"
 	"log/slog"
@@ -182,10 +183,12 @@ func New(ctx context.Context, c Config) (*App, error) {
 			mux.Handle("/", pub.Handler())
 			mtoken.New(mtoken.Options{Middleware: pub.Middleware(), Operations: mtoken.ServiceOperations{Service: a.Service}, Activations: a.Service, Logger: c.Logger}).Register(mux)
 			apipush.New(apipush.Options{Middleware: pub.Middleware(), Registrar: push.NewRegistry(a.Store, nil), Logger: c.Logger}).Register(mux)
-			a.Public = mux
+			// The whole public surface records the caller's IP and user agent for the audit log.
+			a.Public = render.WithRequestInfo("public-api", mux)
 		}
 	}
 	a.limit()      // concurrency limit: 503 + Retry-After under overload (limit.go)
+	a.rateLimit()  // public API per-IP and per-activation rates: 429 + Retry-After (ratelimit.go)
 	a.instrument() // health, metrics, request ids, access log (health.go)
 	return a, nil
 }
@@ -343,7 +346,7 @@ func (a *App) Serve(ctx context.Context) error {
 	servers := make([]*http.Server, len(bound))
 	errc := make(chan error, len(bound))
 	for i, s := range bound {
-		servers[i] = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+		servers[i] = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: serverReadTimeout, IdleTimeout: serverIdleTimeout, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 		go func() {
 			if err := servers[i].Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("%s API: %w", s.name, err)
@@ -374,6 +377,14 @@ func (a *App) Serve(ctx context.Context) error {
 	a.mu.Unlock()
 	return runErr
 }
+
+// serverReadTimeout bounds reading a whole request (headers and body, at
+// most 1 MiB) and serverIdleTimeout a kept-alive connection's wait for the
+// next request: slow or idle clients cannot hold connections forever.
+const (
+	serverReadTimeout = 30 * time.Second
+	serverIdleTimeout = 2 * time.Minute
+)
 
 // coreCheckTimeout bounds the enrollment role's start-up call to the core.
 const coreCheckTimeout = 5 * time.Second

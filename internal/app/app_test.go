@@ -400,6 +400,14 @@ func TestJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := a.Service.CreateOperationTemplate(ctx, service.OperationTemplateInput{Name: "login", OperationType: "login", DataTemplate: "A2",
+		SignatureTypes: []protocol.SignatureType{protocol.SignaturePossessionKnowledge}, MaxFailureCount: 3, Expiration: 5 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	op, err := a.Service.CreateOperation(ctx, service.CreateOperationInput{UserID: "u", Applications: []string{"jobs"}, TemplateName: "login"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := a.Store.InTx(ctx, func(tx store.Tx) error {
 		return tx.CreateTemporaryKey(ctx, &domain.TemporaryKey{ID: "k1", ApplicationKey: "x", PrivateKeyEncrypted: []byte{1}, PublicKey: []byte{2}, Expires: now.Add(time.Minute)})
 	}); err != nil {
@@ -418,6 +426,10 @@ func TestJobs(t *testing.T) {
 	if got, _ := a.Store.GetActivation(ctx, act.ActivationID); got.Status != domain.ActivationRemoved {
 		t.Fatalf("activation %v after expiry", got.Status)
 	}
+	// The job persists the expiry of the pending operation (read from the store, not the lazy path).
+	if got, err := a.Store.GetOperation(ctx, op.ID); err != nil || got.Status != domain.OperationExpired {
+		t.Fatalf("operation %v after expiry: %v", got.Status, err)
+	}
 	if _, err := a.Store.GetTemporaryKey(ctx, "k1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("expired temporary key: %v", err)
 	}
@@ -428,7 +440,7 @@ func TestJobs(t *testing.T) {
 	// Failures are logged, not fatal.
 	a.Store.Close()
 	a.runJobsOnce(ctx)
-	for _, want := range []string{"job failed: expire activations", "job failed: purge expired records"} {
+	for _, want := range []string{"job failed: expire activations", "job failed: expire operations", "job failed: purge expired records"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %q:\n%s", want, logs.String())
 		}

@@ -65,6 +65,9 @@ type Config struct {
 	// more are answered 503 with Retry-After (0: DefaultMaxInFlight per
 	// CPU, negative: no limit).
 	MaxInFlight int
+	// RateLimit limits the public API's request rate per client IP and
+	// per activation (zero value: the defaults; see RateLimitConfig).
+	RateLimit RateLimitConfig
 
 	// IdentityProvider configures custom-credential activations.
 	IdentityProvider IdentityProviderConfig

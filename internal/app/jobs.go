@@ -27,7 +27,7 @@ func (a *App) runJobs(ctx context.Context) {
 }
 
 // runJobsOnce runs each maintenance job once: the expiry of unfinished
-// activations and the purge of expired temporary keys and replay-cache
+// activations and of pending operations, and the purge of expired temporary keys and replay-cache
 // entries. Failures are logged (errors carry no secrets) and retried on the
 // next tick; a run cut short by shutdown is not an error.
 func (a *App) runJobsOnce(ctx context.Context) {
@@ -40,6 +40,13 @@ func (a *App) runJobsOnce(ctx context.Context) {
 		a.log.ErrorContext(ctx, "job failed: expire activations", "error", err)
 	case n > 0:
 		a.log.InfoContext(ctx, "expired unfinished activations", "count", n)
+	}
+	ops, err := a.Service.ExpireOperations(ctx, expireBatch)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.log.ErrorContext(ctx, "job failed: expire operations", "error", err)
+	case ops > 0:
+		a.log.InfoContext(ctx, "expired pending operations", "count", ops)
 	}
 	res, err := a.Service.PurgeExpired(ctx)
 	switch {

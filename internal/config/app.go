@@ -54,6 +54,12 @@ func (c Config) App() (app.Config, error) {
 		CoreClientToken:  c.Core.ClientToken,
 		CoreClientSecret: c.Core.ClientSecret,
 		CoreTimeout:      c.Core.Timeout,
+		RateLimit: app.RateLimitConfig{
+			PerIP:              offWhenZero(c.Public.RateLimitPerIP),
+			PerIPBurst:         c.Public.RateLimitPerIPBurst,
+			PerActivation:      offWhenZero(c.Public.RateLimitPerActivation),
+			PerActivationBurst: c.Public.RateLimitPerActivationBurst,
+		},
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,
 			Timeout:    c.IdP.Timeout,
@@ -62,4 +68,12 @@ func (c Config) App() (app.Config, error) {
 		},
 	}
 	return out, nil
+}
+
+// offWhenZero maps a configuration rate (0: off) to the app's (negative: off).
+func offWhenZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

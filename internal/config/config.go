@@ -10,6 +10,7 @@ package config
 import (
 	"time"
 
+	"github.com/mauth/mauth/internal/app"
 	"github.com/mauth/mauth/internal/service"
 )
 
@@ -52,6 +53,14 @@ type Server struct {
 type Public struct {
 	// Addr is the listen address.
 	Addr string `yaml:"addr" doc:"listen address of the public (mobile) API"`
+	// RateLimitPerIP is the request rate per client IP address.
+	RateLimitPerIP int `yaml:"rate_limit_per_ip" doc:"requests per second per client IP address (IPv6: per /64; loopback peers exempt), answered 429 with Retry-After above it; 0 disables"`
+	// RateLimitPerIPBurst is the burst per client IP address.
+	RateLimitPerIPBurst int `yaml:"rate_limit_per_ip_burst" doc:"bucket size: requests a client IP address may send at once before its rate applies"`
+	// RateLimitPerActivation is the request rate per activation.
+	RateLimitPerActivation int `yaml:"rate_limit_per_activation" doc:"requests per second per activation (signature header) or token (token header), answered 429 with Retry-After above it; 0 disables"`
+	// RateLimitPerActivationBurst is the burst per activation.
+	RateLimitPerActivationBurst int `yaml:"rate_limit_per_activation_burst" doc:"bucket size: requests an activation may send at once before its rate applies"`
 }
 
 // Private configures the private API listener.
@@ -142,8 +151,14 @@ type Service struct {
 func Default() Config {
 	s := service.DefaultConfig()
 	return Config{
-		Server:   Server{Role: "all", DataDir: "data"},
-		Public:   Public{Addr: ":8080"},
+		Server: Server{Role: "all", DataDir: "data"},
+		Public: Public{
+			Addr:                        ":8080",
+			RateLimitPerIP:              app.DefaultRateLimitPerIP,
+			RateLimitPerIPBurst:         app.DefaultRateLimitPerIPBurst,
+			RateLimitPerActivation:      app.DefaultRateLimitPerActivation,
+			RateLimitPerActivationBurst: app.DefaultRateLimitPerActivationBurst,
+		},
 		Private:  Private{Addr: "127.0.0.1:8081", RestrictAccess: true},
 		Database: Database{Migrate: true},
 		Log:      Log{Format: "auto", Level: "info"},

@@ -29,6 +29,24 @@ func (c Config) Validate() error {
 			return bad("public.addr", "%v", err)
 		}
 	}
+	for _, l := range []struct {
+		key      string
+		rate     int
+		burstKey string
+		burst    int
+	}{
+		{"public.rate_limit_per_ip", c.Public.RateLimitPerIP, "public.rate_limit_per_ip_burst", c.Public.RateLimitPerIPBurst},
+		{"public.rate_limit_per_activation", c.Public.RateLimitPerActivation, "public.rate_limit_per_activation_burst", c.Public.RateLimitPerActivationBurst},
+	} {
+		switch {
+		case l.rate < 0:
+			return bad(l.key, "must not be negative (0 disables the limit)")
+		case l.burst < 0:
+			return bad(l.burstKey, "must not be negative")
+		case l.rate > 0 && l.burst < 1:
+			return bad(l.burstKey, "must be at least 1 while %s is on", l.key)
+		}
+	}
 	if core {
 		if err := checkAddr(c.Private.Addr); err != nil {
 			return bad("private.addr", "%v", err)
