@@ -36,11 +36,17 @@ func TestRunSmall(t *testing.T) {
 				if p.OK == 0 {
 					t.Errorf("%s %s: nothing succeeded", p.Name, p.Mode)
 				}
+				if runtime.GOOS == "linux" && p.Mode == "saturation" && (p.CPUCores <= 0 || p.CPUPerOpUs <= 0) {
+					t.Errorf("%s %s: CPU use not measured: %+v", p.Name, p.Mode, p)
+				}
 			}
 			for _, n := range []string{"verify", "token", "activation", "db-rmw", "crypto-verify"} {
 				if !seen[n] {
 					t.Errorf("phase %s missing", n)
 				}
+			}
+			if rep.GeneratorSignUs <= 0 {
+				t.Errorf("generator signing time not measured")
 			}
 			if rep.DBBound <= 0 || rep.CryptoBound <= 0 || rep.Ratios["verify/db-rmw"] <= 0 || rep.PeakRSSKiB <= 0 {
 				t.Fatalf("bounds, ratios or RSS missing: %+v", rep)

@@ -43,6 +43,24 @@ type PhaseResult struct {
 	P99  float64 `json:"p99Ms"`
 	P999 float64 `json:"p999Ms"`
 	Max  float64 `json:"maxMs"`
+	// CPUCores is the CPU time this process used during the phase divided
+	// by its wall time: how many cores were busy (in process: server and
+	// generator together; a PostgreSQL server's own CPU is not included).
+	// Zero where the process CPU time cannot be read.
+	CPUCores float64 `json:"cpuCores,omitempty"`
+	// CPUPerOpUs is that CPU time per successful call, in microseconds.
+	CPUPerOpUs float64 `json:"cpuPerOpUs,omitempty"`
+}
+
+// setCPU fills the CPU fields from the CPU time used during the phase.
+func (p *PhaseResult) setCPU(cpu time.Duration) {
+	if cpu <= 0 || p.Seconds <= 0 {
+		return
+	}
+	p.CPUCores = cpu.Seconds() / p.Seconds
+	if p.OK > 0 {
+		p.CPUPerOpUs = float64(cpu.Microseconds()) / float64(p.OK)
+	}
 }
 
 // recorder collects latencies and errors of one phase.
@@ -155,6 +173,7 @@ func closedLoop(ctx context.Context, out io.Writer, name string, workers int, du
 	r := newRecorder()
 	ctx, cancel := context.WithTimeout(ctx, dur)
 	defer cancel()
+	cpu0 := processCPU()
 	start := time.Now()
 	stop, done := make(chan struct{}), make(chan struct{})
 	go progress(out, name+" (saturation)", r, start, stop, done)
@@ -181,10 +200,12 @@ func closedLoop(ctx context.Context, out io.Writer, name string, workers int, du
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	close(stop)
 	<-done
 	res := r.result(name, "saturation", elapsed)
 	res.Workers = workers
+	res.setCPU(cpu)
 	return res
 }
 

@@ -42,10 +42,13 @@ func (t *target) verifyOp(p pool) op {
 		return p.with(ctx, func(d *device) error {
 			body := fmt.Appendf(nil, `{"payment":%d,"amount":"100.00","currency":"EUR"}`, seq)
 			ctr, counter := d.dev.CtrData, d.dev.Counter
+			t0 := time.Now()
 			hdr, err := d.signatureHeader(t.version, t.appKey, t.appSecret, factorMix(seq), "/pa/signature/validate", body)
 			if err != nil {
 				return err
 			}
+			t.signTime.Add(int64(time.Since(t0)))
+			t.signCount.Add(1)
 			err = t.post(ctx, "/pa/v3/signature/validate", body, protocol.HeaderAuthorization, hdr)
 			var he *httpError
 			if errors.As(err, &he) && (he.status == http.StatusServiceUnavailable || he.status == http.StatusTooManyRequests) {

@@ -119,18 +119,22 @@ func (s *Service) AuthenticateIntegration(ctx context.Context, clientToken, clie
 }
 
 // auditSignature records a signature verification next to its signature
-// audit record, in the same transaction.
-func (s *Service) auditSignature(ctx context.Context, tx store.Tx, rec domain.SignatureAudit) error {
+// audit record, in the same transaction. appName is the name of
+// rec.ApplicationID when the caller has it (empty: it is read).
+func (s *Service) auditSignature(ctx context.Context, tx store.Tx, rec domain.SignatureAudit, appName string) error {
 	typ := domain.AuditSignatureFailed
 	if rec.Valid {
 		typ = domain.AuditSignatureVerified
 	}
-	app, err := tx.GetApplication(ctx, rec.ApplicationID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+	if appName == "" {
+		app, err := tx.GetApplication(ctx, rec.ApplicationID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		appName = app.Name
 	}
 	return s.writeAudit(ctx, tx, domain.AuditEntry{
-		Type: typ, Created: rec.Created, ActivationID: rec.ActivationID, UserID: rec.UserID, Application: app.Name,
+		Type: typ, Created: rec.Created, ActivationID: rec.ActivationID, UserID: rec.UserID, Application: appName,
 		Details: map[string]string{
 			"signatureType": rec.SignatureType, "signatureVersion": rec.SignatureVersion,
 			"activationStatus": rec.ActivationStatus.String(), "note": rec.Note,

@@ -118,14 +118,43 @@ type signatureAttempt struct {
 	// preKeys, when set, are keys derived before the row was locked; they
 	// are used only if the locked activation still has the same keys.
 	preKeys *derivedKeys
+	// appName is the activation's application name for the general audit
+	// log; empty: it is read in the transaction.
+	appName string
 }
 
 // derivedKeys are an activation's factor keys together with the stored key
-// material they were derived from.
+// material they were derived from, and the application rows the
+// verification needs, read in the same unlocked snapshot.
 type derivedKeys struct {
 	serverKeyEncrypted []byte
 	devicePublicKey    []byte
 	keys               *protocol.ActivationKeys
+	// app is the activation's application (nil: not read).
+	app *domain.Application
+	// version is the version of the request's application key when it
+	// was found, supported and of the activation's application (nil
+	// otherwise: the transaction reads it itself).
+	version *domain.ApplicationVersion
+}
+
+// applicationFor returns the pre-read application when it is the one of a
+// (an activation never changes application), nil otherwise.
+func (k *derivedKeys) applicationFor(a domain.Activation) *domain.Application {
+	if k == nil || k.app == nil || k.app.ID != a.ApplicationID {
+		return nil
+	}
+	return k.app
+}
+
+// versionFor returns the pre-read application version of applicationKey
+// when it was supported and belongs to a's application, nil otherwise.
+func (k *derivedKeys) versionFor(a domain.Activation, applicationKey string) *domain.ApplicationVersion {
+	if k == nil || k.version == nil || k.version.ApplicationKey != applicationKey ||
+		!k.version.Supported || k.version.ApplicationID != a.ApplicationID {
+		return nil
+	}
+	return k.version
 }
 
 // keysFor returns the pre-derived keys when a still holds the key material
@@ -141,23 +170,43 @@ func (k *derivedKeys) keysFor(a domain.Activation) *protocol.ActivationKeys {
 // preDeriveKeys reads the activation without locking it and derives its
 // keys (ECDH and KDF, the expensive part of a verification), so that the
 // write transaction, which serialises requests on the activation row (and
-// on SQLite's single writer), does not wait for them. Any failure returns
-// nil: the transaction then derives the keys itself and reports errors.
-func (s *Service) preDeriveKeys(ctx context.Context, activationID string) *derivedKeys {
-	var a domain.Activation
-	err := s.store.View(ctx, func(r store.Reader) error {
-		var err error
-		a, err = r.GetActivation(ctx, activationID)
-		return err
-	})
+// on SQLite's single writer), does not wait for them. It also reads the
+// activation's application and the version of applicationKey (when not
+// empty), so that the write transaction reads only the locked activation
+// row. Any failure returns nil: the transaction then derives the keys and
+// reads the rows itself and reports errors.
+//
+// Using the application version read here instead of under the lock leaves
+// a window of one request's duration: a verification that read the version
+// as supported just before another request marked it unsupported may still
+// be accepted; it is ordered as if it had completed before that change.
+// Rejections (unknown, unsupported or foreign keys) are always decided on
+// rows read inside the transaction.
+func (s *Service) preDeriveKeys(ctx context.Context, activationID, applicationKey string) *derivedKeys {
+	// Autocommit reads (no BEGIN/COMMIT round trips): the rows need not
+	// come from one snapshot, as each is checked against the locked
+	// activation before it is used.
+	var r store.Reader = s.store
+	a, err := r.GetActivation(ctx, activationID)
 	if err != nil || a.Status != domain.ActivationActive || len(a.ServerPrivateKeyEncrypted) == 0 {
+		return nil
+	}
+	app, err := r.GetApplication(ctx, a.ApplicationID)
+	if err != nil {
 		return nil
 	}
 	keys, err := s.activationKeys(a)
 	if err != nil {
 		return nil
 	}
-	return &derivedKeys{serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys}
+	k := &derivedKeys{serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys, app: &app}
+	if applicationKey != "" {
+		v, err := r.GetApplicationVersionByKey(ctx, applicationKey)
+		if err == nil && v.Supported && v.ApplicationID == a.ApplicationID {
+			k.version = &v
+		}
+	}
+	return k
 }
 
 // signatureMatch is the result of the counter look-ahead.
@@ -232,7 +281,7 @@ func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) 
 	if err := in.validate(); err != nil {
 		return VerifySignatureResult{}, err
 	}
-	pre := s.preDeriveKeys(ctx, in.ActivationID)
+	pre := s.preDeriveKeys(ctx, in.ActivationID, in.ApplicationKey)
 	var res VerifySignatureResult
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
@@ -264,8 +313,10 @@ func (s *Service) verifySignatureTxKeys(ctx context.Context, tx store.Tx, in Ver
 		return VerifySignatureResult{}, a, fmt.Errorf("lock activation: %w", err)
 	}
 	now := s.Now() // read under the lock: attempts on one activation are timestamped in order
-	app, err := tx.GetApplication(ctx, a.ApplicationID)
-	if err != nil {
+	var app domain.Application
+	if p := pre.applicationFor(a); p != nil {
+		app = *p
+	} else if app, err = tx.GetApplication(ctx, a.ApplicationID); err != nil {
 		return VerifySignatureResult{}, a, fmt.Errorf("load application: %w", err)
 	}
 	at := signatureAttempt{
@@ -277,10 +328,16 @@ func (s *Service) verifySignatureTxKeys(ctx context.Context, tx store.Tx, in Ver
 		forcedVersion:    in.ForcedSignatureVersion,
 		additionalInfo:   cloneInfo(in.AdditionalInfo), // fn may be retried: never mutate the input
 		preKeys:          pre,
+		appName:          app.Name,
 	}
-	v, err := tx.GetApplicationVersionByKey(ctx, in.ApplicationKey)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return VerifySignatureResult{}, a, fmt.Errorf("load application version: %w", err)
+	var v domain.ApplicationVersion
+	if p := pre.versionFor(a, in.ApplicationKey); p != nil {
+		v = *p // read just before the transaction: see preDeriveKeys
+	} else {
+		v, err = tx.GetApplicationVersionByKey(ctx, in.ApplicationKey)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return VerifySignatureResult{}, a, fmt.Errorf("load application version: %w", err)
+		}
 	}
 	if err != nil || !v.Supported || v.ApplicationID != a.ApplicationID {
 		// The audit keeps what was signed, with the key in place of the
@@ -515,7 +572,7 @@ func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain
 	if err := tx.CreateSignatureAudit(ctx, &rec); err != nil {
 		return fmt.Errorf("write signature audit: %w", err)
 	}
-	return s.auditSignature(ctx, tx, rec)
+	return s.auditSignature(ctx, tx, rec, at.appName)
 }
 
 // invalidStateResult is the answer for an activation that cannot sign.

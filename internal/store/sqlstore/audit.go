@@ -107,6 +107,13 @@ func (c *conn) ListSignatureAudits(ctx context.Context, f store.SignatureAuditFi
 	return listDynamic(ctx, c, "list signature audits", q, scanSignatureAudit, a...)
 }
 
+// createSignatureAuditSQL is built once: the statement cache is keyed by
+// the query text, and this runs on every signature verification.
+var createSignatureAuditSQL = `INSERT INTO pa_signature_audit (activation_id, user_id, application_id, activation_counter, activation_ctr_data,
+	 activation_status, additional_info, data, signature_type, signature, signature_version, signature_metadata,
+	 note, valid, version, timestamp_created)
+	 VALUES (` + placeholders(1, 16) + `) ON CONFLICT DO NOTHING RETURNING id`
+
 // CreateSignatureAudit implements store.Tx.
 func (c *conn) CreateSignatureAudit(ctx context.Context, r *domain.SignatureAudit) error {
 	var info sql.NullString
@@ -117,11 +124,7 @@ func (c *conn) CreateSignatureAudit(ctx context.Context, r *domain.SignatureAudi
 		}
 		info = sql.NullString{String: string(b), Valid: true}
 	}
-	id, err := c.insertID(ctx, "create signature audit",
-		`INSERT INTO pa_signature_audit (activation_id, user_id, application_id, activation_counter, activation_ctr_data,
-		 activation_status, additional_info, data, signature_type, signature, signature_version, signature_metadata,
-		 note, valid, version, timestamp_created)
-		 VALUES (`+placeholders(1, 16)+`) ON CONFLICT DO NOTHING RETURNING id`,
+	id, err := c.insertID(ctx, "create signature audit", createSignatureAuditSQL,
 		r.ActivationID, r.UserID, r.ApplicationID, r.ActivationCounter, blob(r.ActivationCtrData),
 		int64(r.ActivationStatus), info, blob(r.Data), r.SignatureType, r.Signature, nullString(r.SignatureVersion),
 		blob(r.SignatureMetadata), nullString(r.Note), r.Valid, int64(r.Version), millis(r.Created))
