@@ -102,6 +102,32 @@ func (df *deviceFlags) factors(name string) (client.Factors, error) {
 	return f, nil
 }
 
+// loadSigning is load followed by factors(name).
+func (df *deviceFlags) loadSigning(name string) (*deviceState, *client.Client, client.Factors, error) {
+	st, c, err := df.load()
+	if err != nil {
+		return nil, nil, client.Factors{}, err
+	}
+	f, err := df.factors(name)
+	if err != nil {
+		return nil, nil, client.Factors{}, err
+	}
+	return st, c, f, nil
+}
+
+// saveAfter saves the state after a signed call (its counter advanced
+// whether or not the server accepted it) and then reports callErr, if
+// any, with deviceError(what, callErr).
+func (df *deviceFlags) saveAfter(st *deviceState, callErr error, what string) error {
+	if err := st.save(df.state); err != nil {
+		return err
+	}
+	if callErr != nil {
+		return deviceError(what, callErr)
+	}
+	return nil
+}
+
 // deviceError explains an error answer of the server.
 func deviceError(what string, err error) error {
 	var api *client.APIError
@@ -292,21 +318,14 @@ server count a failed attempt; enough of them block the activation.`,
 			default:
 				return fmt.Errorf("--method must be POST, PUT, GET or DELETE")
 			}
-			st, c, err := df.load()
-			if err != nil {
-				return err
-			}
-			f, err := df.factors(factors)
+			st, c, f, err := df.loadSigning(factors)
 			if err != nil {
 				return err
 			}
 			_, callErr := c.SignedRequest(cmd.Context(), st.Device, f, method, "/pa/v3/signature/validate", "/pa/signature/validate", values, payload)
 			// The counter advanced even if the server rejected the signature.
-			if err := st.save(df.state); err != nil {
+			if err := df.saveAfter(st, callErr, "signature rejected"); err != nil {
 				return err
-			}
-			if callErr != nil {
-				return deviceError("signature rejected", callErr)
 			}
 			out := fields{w: cmd.OutOrStdout()}
 			out.add("signature", "valid")
@@ -334,11 +353,7 @@ func newDeviceTokenCommand(df *deviceFlags) *cobra.Command {
 		Short: "Create a token (authorised by a signature) and keep it in the state file",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, c, err := df.load()
-			if err != nil {
-				return err
-			}
-			f, err := df.factors(factors)
+			st, c, f, err := df.loadSigning(factors)
 			if err != nil {
 				return err
 			}
@@ -346,11 +361,8 @@ func newDeviceTokenCommand(df *deviceFlags) *cobra.Command {
 			if callErr == nil {
 				st.Tokens = append(st.Tokens, *tok)
 			}
-			if err := st.save(df.state); err != nil {
+			if err := df.saveAfter(st, callErr, "token not created"); err != nil {
 				return err
-			}
-			if callErr != nil {
-				return deviceError("token not created", callErr)
 			}
 			out := fields{w: cmd.OutOrStdout()}
 			out.add("token id", tok.ID)
@@ -400,11 +412,8 @@ func newDeviceTokenCommand(df *deviceFlags) *cobra.Command {
 			if callErr == nil {
 				st.dropToken(id)
 			}
-			if err := st.save(df.state); err != nil {
+			if err := df.saveAfter(st, callErr, "token not removed"); err != nil {
 				return err
-			}
-			if callErr != nil {
-				return deviceError("token not removed", callErr)
 			}
 			out := fields{w: cmd.OutOrStdout()}
 			out.add("token id", id)
@@ -429,11 +438,7 @@ key; with --sign-data it signs that data with the device private key (ECDSA,
 DER, Base64) as the mobile SDKs do. The private key itself is never printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, c, err := df.load()
-			if err != nil {
-				return err
-			}
-			f, err := df.factors(factors)
+			st, c, f, err := df.loadSigning(factors)
 			if err != nil {
 				return err
 			}
@@ -441,11 +446,8 @@ DER, Base64) as the mobile SDKs do. The private key itself is never printed.`,
 				reason = "SIGN_WITH_DEVICE_PRIVATE_KEY"
 			}
 			priv, callErr := c.UnlockVault(cmd.Context(), st.Device, f, reason)
-			if err := st.save(df.state); err != nil {
+			if err := df.saveAfter(st, callErr, "vault not unlocked"); err != nil {
 				return err
-			}
-			if callErr != nil {
-				return deviceError("vault not unlocked", callErr)
 			}
 			pub, err := protocol.ParsePublicKey(st.Device.DevicePublicKey)
 			if err != nil || !protocol.Equal(pub.Uncompressed(), priv.Public().Uncompressed()) {
@@ -478,19 +480,12 @@ func newDeviceRemoveCommand(df *deviceFlags) *cobra.Command {
 		Short: "Remove the activation on the server (signed) and delete the state file",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, c, err := df.load()
-			if err != nil {
-				return err
-			}
-			f, err := df.factors(factors)
+			st, c, f, err := df.loadSigning(factors)
 			if err != nil {
 				return err
 			}
 			if err := c.Remove(cmd.Context(), st.Device, f); err != nil {
-				if serr := st.save(df.state); serr != nil {
-					return serr
-				}
-				return deviceError("activation not removed", err)
+				return df.saveAfter(st, err, "activation not removed")
 			}
 			// Like the mobile SDKs, forget the activation once the server removed it.
 			if err := os.Remove(df.state); err != nil {

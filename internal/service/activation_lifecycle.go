@@ -121,13 +121,21 @@ func (s *Service) RemoveActivation(ctx context.Context, activationID, externalUs
 	if err := validActivationText("externalUserId", externalUserID, maxActivationText); err != nil {
 		return domain.Activation{}, err
 	}
+	return s.changeActivation(ctx, activationID, func(tx store.Tx, a *domain.Activation) error {
+		return s.removeActivationLocked(ctx, tx, a, externalUserID, revokeRecoveryCodes)
+	})
+}
+
+// changeActivation locks an activation in a transaction, lets change
+// update it and returns it as change left it.
+func (s *Service) changeActivation(ctx context.Context, activationID string, change func(tx store.Tx, a *domain.Activation) error) (domain.Activation, error) {
 	var out domain.Activation
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		a, err := activationForUpdate(ctx, tx, activationID)
 		if err != nil {
 			return err
 		}
-		if err := s.removeActivationLocked(ctx, tx, &a, externalUserID, revokeRecoveryCodes); err != nil {
+		if err := change(tx, &a); err != nil {
 			return err
 		}
 		out = a
@@ -152,27 +160,18 @@ func (s *Service) BlockActivation(ctx context.Context, activationID, reason, ext
 	if reason == "" {
 		reason = domain.BlockedReasonNotSpecified
 	}
-	var out domain.Activation
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		a, err := activationForUpdate(ctx, tx, activationID)
-		if err != nil {
-			return err
-		}
+	return s.changeActivation(ctx, activationID, func(tx store.Tx, a *domain.Activation) error {
 		switch a.Status {
 		case domain.ActivationActive:
 			a.Status = domain.ActivationBlocked
 			a.BlockedReason = reason
-			if err := s.persistActivationChange(ctx, tx, &a, "", externalUserID); err != nil {
-				return err
-			}
+			return s.persistActivationChange(ctx, tx, a, "", externalUserID)
 		case domain.ActivationBlocked:
+			return nil
 		default:
 			return Errorf(CodeActivationIncorrectState, "Only ACTIVE activations can be blocked.")
 		}
-		out = a
-		return nil
 	})
-	return out, err
 }
 
 // UnblockActivation moves a BLOCKED activation back to ACTIVE and resets
@@ -185,28 +184,19 @@ func (s *Service) UnblockActivation(ctx context.Context, activationID, externalU
 	if err := validActivationText("externalUserId", externalUserID, maxActivationText); err != nil {
 		return domain.Activation{}, err
 	}
-	var out domain.Activation
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		a, err := activationForUpdate(ctx, tx, activationID)
-		if err != nil {
-			return err
-		}
+	return s.changeActivation(ctx, activationID, func(tx store.Tx, a *domain.Activation) error {
 		switch a.Status {
 		case domain.ActivationBlocked:
 			a.Status = domain.ActivationActive
 			a.BlockedReason = ""
 			a.FailedAttempts = 0
-			if err := s.persistActivationChange(ctx, tx, &a, "", externalUserID); err != nil {
-				return err
-			}
+			return s.persistActivationChange(ctx, tx, a, "", externalUserID)
 		case domain.ActivationActive:
+			return nil
 		default:
 			return Errorf(CodeActivationIncorrectState, "Only BLOCKED activations can be unblocked.")
 		}
-		out = a
-		return nil
 	})
-	return out, err
 }
 
 // UpdateActivationStatuses sets the status of several activations in one
@@ -287,24 +277,14 @@ func (s *Service) UpdateActivationName(ctx context.Context, activationID, name, 
 	if err := validActivationText("externalUserId", externalUserID, maxActivationText); err != nil {
 		return domain.Activation{}, err
 	}
-	var out domain.Activation
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		a, err := activationForUpdate(ctx, tx, activationID)
-		if err != nil {
-			return err
-		}
+	return s.changeActivation(ctx, activationID, func(tx store.Tx, a *domain.Activation) error {
 		switch a.Status {
 		case domain.ActivationCreated, domain.ActivationBlocked, domain.ActivationRemoved:
 			return Errorf(CodeActivationIncorrectState, "Activation name cannot be changed in %s state.", a.Status)
 		}
 		a.Name = name
-		if err := s.persistActivationChange(ctx, tx, &a, domain.EventReasonActivationNameUpdated, externalUserID); err != nil {
-			return err
-		}
-		out = a
-		return nil
+		return s.persistActivationChange(ctx, tx, a, domain.EventReasonActivationNameUpdated, externalUserID)
 	})
-	return out, err
 }
 
 // ExpireActivations moves up to limit CREATED or PENDING_COMMIT activations

@@ -318,6 +318,50 @@ func (s *Service) expireIfDue(ctx context.Context, tx store.Tx, op *domain.Opera
 	return true, s.onOperationChanged(ctx, tx, *op)
 }
 
+// inTxOutcome runs fn in a transaction. fn returns an outcome error that
+// must not roll back what it wrote (e.g. "not PENDING" after a lazy
+// expiry) separately from a failure that must; the outcome is returned
+// after the commit.
+func (s *Service) inTxOutcome(ctx context.Context, fn func(tx store.Tx) (outcome, err error)) error {
+	var outcome error
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		outcome, err = fn(tx)
+		return err
+	})
+	if err == nil {
+		err = outcome
+	}
+	return err
+}
+
+// expirePending expires a locked operation when due and returns the
+// current time; an operation that is (then) not PENDING gets notPending()
+// as the outcome, so the lazy expiry still commits.
+func (s *Service) expirePending(ctx context.Context, tx store.Tx, op *domain.Operation, notPending func() error) (now time.Time, outcome, err error) {
+	now = s.Now()
+	if _, err := s.expireIfDue(ctx, tx, op, now); err != nil {
+		return now, nil, err
+	}
+	if op.Status != domain.OperationPending {
+		return now, notPending(), nil
+	}
+	return now, nil, nil
+}
+
+// saveOperation writes a changed operation (a failure is wrapped with
+// what) and records the transition.
+func (s *Service) saveOperation(ctx context.Context, tx store.Tx, op *domain.Operation, what string) error {
+	if err := tx.UpdateOperation(ctx, op); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return s.onOperationChanged(ctx, tx, *op)
+}
+
+func operationInvalidState() error {
+	return Errorf(CodeOperationInvalidState, "Operation is in invalid state.")
+}
+
 // GetOperation returns an operation, expiring it when due. With a userID
 // an operation without a user is claimed for that user, and an operation
 // of another user is CodeOperationNotFound.
@@ -476,35 +520,23 @@ func (s *Service) CancelOperation(ctx context.Context, id string, additionalData
 		return OperationDetail{}, Errorf(CodeInvalidRequest, "statusReason - size must be between 0 and %d", MaxOperationStatusReason)
 	}
 	var d OperationDetail
-	var post error
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		post = nil
+	err := s.inTxOutcome(ctx, func(tx store.Tx) (error, error) {
 		op, err := lockOperation(ctx, tx, id, operationNotFound)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		now := s.Now()
-		if _, err := s.expireIfDue(ctx, tx, &op, now); err != nil {
-			return err
-		}
-		if op.Status != domain.OperationPending {
-			post = Errorf(CodeOperationInvalidState, "Operation is in invalid state.")
-			return nil // keep a lazy expiry
+		now, outcome, err := s.expirePending(ctx, tx, &op, operationInvalidState)
+		if outcome != nil || err != nil {
+			return outcome, err
 		}
 		op.Status, op.StatusReason, op.Finalized = domain.OperationCanceled, statusReason, now
 		op.AdditionalData = mergeData(op.AdditionalData, additionalData)
-		if err := tx.UpdateOperation(ctx, &op); err != nil {
-			return fmt.Errorf("cancel operation: %w", err)
-		}
-		if err := s.onOperationChanged(ctx, tx, op); err != nil {
-			return err
+		if err := s.saveOperation(ctx, tx, &op, "cancel operation"); err != nil {
+			return nil, err
 		}
 		d, err = s.detailOf(ctx, tx, op)
-		return err
+		return nil, err
 	})
-	if err == nil {
-		err = post
-	}
 	return d, wrapStoreErr("cancel operation", err)
 }
 

@@ -91,28 +91,14 @@ func (s *Service) approveOperation(ctx context.Context, in ApproveOperationInput
 		return Errorf(CodeOperationApproveFailure, "Operation approval failed.")
 	}
 	var res OperationActionResult
-	var post error
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		post = nil
-		op, err := lockOperation(ctx, tx, in.OperationID, approveFailure)
-		if err != nil {
-			return err
-		}
-		app, err := s.applicationByName(ctx, tx, in.ApplicationName)
-		if err != nil {
-			return err
-		}
-		now := s.Now()
-		if _, err := s.expireIfDue(ctx, tx, &op, now); err != nil {
-			return err
-		}
-		if op.Status != domain.OperationPending {
-			post = approveFailure()
-			return nil // keep a lazy expiry
+	err := s.inTxOutcome(ctx, func(tx store.Tx) (error, error) {
+		op, app, now, outcome, err := s.lockForDecision(ctx, tx, in.OperationID, in.ApplicationName, approveFailure)
+		if outcome != nil || err != nil {
+			return outcome, err // an outcome keeps a lazy expiry
 		}
 		ok, err := s.approvalAllowed(op, app, in, checks, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		op.AdditionalData = mergeData(op.AdditionalData, in.AdditionalData)
 		if ok {
@@ -121,22 +107,33 @@ func (s *Service) approveOperation(ctx context.Context, in ApproveOperationInput
 		} else {
 			res.Result = countFailure(&op, now)
 		}
-		if err := tx.UpdateOperation(ctx, &op); err != nil {
-			return fmt.Errorf("update operation: %w", err)
-		}
-		if err := s.onOperationChanged(ctx, tx, op); err != nil {
-			return err
+		if err := s.saveOperation(ctx, tx, &op, "update operation"); err != nil {
+			return nil, err
 		}
 		res.Operation, err = s.detailOf(ctx, tx, op)
-		return err
+		return nil, err
 	})
-	if err == nil {
-		err = post
-	}
 	if err != nil {
 		return OperationActionResult{}, wrapStoreErr("approve operation", err)
 	}
 	return res, nil
+}
+
+// lockForDecision locks an operation for a user's decision in the named
+// application and expires it when due. failure builds the error for an
+// unknown operation (a failure) and for one that is not PENDING (an
+// outcome, see inTxOutcome).
+func (s *Service) lockForDecision(ctx context.Context, tx store.Tx, id, appName string, failure func() error) (op domain.Operation, app domain.Application, now time.Time, outcome, err error) {
+	op, err = lockOperation(ctx, tx, id, failure)
+	if err != nil {
+		return op, app, now, nil, err
+	}
+	app, err = s.applicationByName(ctx, tx, appName)
+	if err != nil {
+		return op, app, now, nil, err
+	}
+	now, outcome, err = s.expirePending(ctx, tx, &op, failure)
+	return op, app, now, outcome, err
 }
 
 // countFailure adds a failed attempt and fails the operation at the limit.
@@ -220,35 +217,23 @@ func (s *Service) FailOperationApproval(ctx context.Context, id string, addition
 		return OperationActionResult{}, Errorf(CodeInvalidRequest, "operationId - must not be blank")
 	}
 	var res OperationActionResult
-	var post error
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		post = nil
+	err := s.inTxOutcome(ctx, func(tx store.Tx) (error, error) {
 		op, err := lockOperation(ctx, tx, id, operationNotFound)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		now := s.Now()
-		if _, err := s.expireIfDue(ctx, tx, &op, now); err != nil {
-			return err
-		}
-		if op.Status != domain.OperationPending {
-			post = Errorf(CodeOperationInvalidState, "Operation is in invalid state.")
-			return nil
+		now, outcome, err := s.expirePending(ctx, tx, &op, operationInvalidState)
+		if outcome != nil || err != nil {
+			return outcome, err
 		}
 		op.AdditionalData = mergeData(op.AdditionalData, additionalData)
 		res.Result = countFailure(&op, now)
-		if err := tx.UpdateOperation(ctx, &op); err != nil {
-			return fmt.Errorf("update operation: %w", err)
-		}
-		if err := s.onOperationChanged(ctx, tx, op); err != nil {
-			return err
+		if err := s.saveOperation(ctx, tx, &op, "update operation"); err != nil {
+			return nil, err
 		}
 		res.Operation, err = s.detailOf(ctx, tx, op)
-		return err
+		return nil, err
 	})
-	if err == nil {
-		err = post
-	}
 	if err != nil {
 		return OperationActionResult{}, wrapStoreErr("fail operation approval", err)
 	}
@@ -279,45 +264,25 @@ func (s *Service) RejectOperation(ctx context.Context, in RejectOperationInput) 
 		return Errorf(CodeOperationRejectFailure, "Operation reject failed.")
 	}
 	var res OperationActionResult
-	var post error
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		post = nil
-		op, err := lockOperation(ctx, tx, in.OperationID, rejectFailure)
-		if err != nil {
-			return err
-		}
-		app, err := s.applicationByName(ctx, tx, in.ApplicationName)
-		if err != nil {
-			return err
-		}
-		now := s.Now()
-		if _, err := s.expireIfDue(ctx, tx, &op, now); err != nil {
-			return err
-		}
-		if op.Status != domain.OperationPending {
-			post = rejectFailure()
-			return nil
+	err := s.inTxOutcome(ctx, func(tx store.Tx) (error, error) {
+		op, app, now, outcome, err := s.lockForDecision(ctx, tx, in.OperationID, in.ApplicationName, rejectFailure)
+		if outcome != nil || err != nil {
+			return outcome, err
 		}
 		if (op.UserID != "" && op.UserID != in.UserID) || !slices.Contains(op.ApplicationIDs, app.ID) {
 			res.Result = ResultRejectFailed
 			res.Operation, err = s.detailOf(ctx, tx, op)
-			return err
+			return nil, err
 		}
 		op.UserID, op.Status, op.Finalized = in.UserID, domain.OperationRejected, now
 		op.AdditionalData = mergeData(op.AdditionalData, in.AdditionalData)
-		if err := tx.UpdateOperation(ctx, &op); err != nil {
-			return fmt.Errorf("update operation: %w", err)
-		}
-		if err := s.onOperationChanged(ctx, tx, op); err != nil {
-			return err
+		if err := s.saveOperation(ctx, tx, &op, "update operation"); err != nil {
+			return nil, err
 		}
 		res.Result = ResultRejected
 		res.Operation, err = s.detailOf(ctx, tx, op)
-		return err
+		return nil, err
 	})
-	if err == nil {
-		err = post
-	}
 	if err != nil {
 		return OperationActionResult{}, wrapStoreErr("reject operation", err)
 	}

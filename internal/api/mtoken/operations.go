@@ -76,34 +76,34 @@ func (q idRequest) validate() error {
 
 // list is /operation/list: the PENDING operations of the device.
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	var req struct{}
-	if err := decodeObject(r, &req, false); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a := auth(r)
-	ops, err := s.opts.Operations.PendingOperations(r.Context(), ListQuery{UserID: a.UserID, ApplicationID: a.ApplicationID, ActivationID: a.ActivationID})
-	if err != nil {
-		s.fail(w, r, coreError(err))
-		return
-	}
-	s.okWithTimestamp(w, s.views(r, a, ops, true))
+	s.listed(w, r, true, func(q ListQuery) ([]Operation, error) {
+		return s.opts.Operations.PendingOperations(r.Context(), q)
+	})
 }
 
 // history is /operation/history: the device's operations in every state.
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	s.listed(w, r, false, func(q ListQuery) ([]Operation, error) {
+		q.Limit = s.opts.HistoryLimit
+		return s.opts.Operations.OperationHistory(r.Context(), q)
+	})
+}
+
+// listed answers a list request (an optional empty request object) with
+// the views of the operations fetch returns for the device's query.
+func (s *Server) listed(w http.ResponseWriter, r *http.Request, pendingOnly bool, fetch func(ListQuery) ([]Operation, error)) {
 	var req struct{}
 	if err := decodeObject(r, &req, false); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	a := auth(r)
-	ops, err := s.opts.Operations.OperationHistory(r.Context(), ListQuery{UserID: a.UserID, ApplicationID: a.ApplicationID, ActivationID: a.ActivationID, Limit: s.opts.HistoryLimit})
+	ops, err := fetch(ListQuery{UserID: a.UserID, ApplicationID: a.ApplicationID, ActivationID: a.ActivationID})
 	if err != nil {
 		s.fail(w, r, coreError(err))
 		return
 	}
-	s.okWithTimestamp(w, s.views(r, a, ops, false))
+	s.okWithTimestamp(w, s.views(r, a, ops, pendingOnly))
 }
 
 // views renders the operations the device may see (PENDING and not
@@ -136,19 +136,43 @@ func (s *Server) loadOperation(r *http.Request, a *public.Auth, id string) (Oper
 	return op, nil
 }
 
-// detail is /operation/detail: one operation of the device's user.
-func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
-	var req idRequest
-	if err := decodeObject(r, &req, true); err != nil {
-		s.fail(w, r, err)
-		return
+// loadPending is loadOperation that also requires the operation to be
+// PENDING and not expired.
+func (s *Server) loadPending(r *http.Request, a *public.Auth, id string) (Operation, error) {
+	op, err := s.loadOperation(r, a, id)
+	if err != nil {
+		return Operation{}, err
 	}
-	if err := req.validate(); err != nil {
-		s.fail(w, r, err)
-		return
+	if err := s.pendingError(op); err != nil {
+		return Operation{}, err
+	}
+	return op, nil
+}
+
+// decodeWithID reads a required request object into dst and validates
+// its id (id points into dst).
+func decodeWithID(r *http.Request, dst any, id *string) error {
+	if err := decodeObject(r, dst, true); err != nil {
+		return err
+	}
+	return (idRequest{*id}).validate()
+}
+
+// loadRequested reads an id request and fetches that operation for the
+// device.
+func (s *Server) loadRequested(r *http.Request) (*public.Auth, Operation, error) {
+	var req idRequest
+	if err := decodeWithID(r, &req, &req.ID); err != nil {
+		return nil, Operation{}, err
 	}
 	a := auth(r)
 	op, err := s.loadOperation(r, a, req.ID)
+	return a, op, err
+}
+
+// detail is /operation/detail: one operation of the device's user.
+func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
+	_, op, err := s.loadRequested(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -163,17 +187,7 @@ func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
 // claim is /operation/detail/claim: assigns an operation created without
 // a user to the device's user and returns it.
 func (s *Server) claim(w http.ResponseWriter, r *http.Request) {
-	var req idRequest
-	if err := decodeObject(r, &req, true); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := req.validate(); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a := auth(r)
-	op, err := s.loadOperation(r, a, req.ID)
+	a, op, err := s.loadRequested(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -245,11 +259,7 @@ func requestContext(r *http.Request, a *public.Auth) map[string]any {
 // proximity OTP and number matching.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	var req authorizeRequest
-	if err := decodeObject(r, &req, true); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := (idRequest{req.ID}).validate(); err != nil {
+	if err := decodeWithID(r, &req, &req.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -258,12 +268,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := auth(r)
-	op, err := s.loadOperation(r, a, req.ID)
+	op, err := s.loadPending(r, a, req.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.pendingError(op); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -360,11 +366,7 @@ type cancelRequest struct {
 // cancel is /operation/cancel: the user rejects the operation.
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	var req cancelRequest
-	if err := decodeObject(r, &req, true); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := (idRequest{req.ID}).validate(); err != nil {
+	if err := decodeWithID(r, &req, &req.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -377,12 +379,8 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := auth(r)
-	op, err := s.loadOperation(r, a, req.ID)
+	op, err := s.loadPending(r, a, req.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.pendingError(op); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -35,6 +35,18 @@ func parseCoreCryptogram(body []byte, version string) (service.EciesRequest, err
 	return out, nil
 }
 
+// readCoreCryptogram reads the request body (see Middleware.readBody) and
+// parses it with parseCoreCryptogram; the returned request is the one to
+// use from then on, also on error.
+func (s *Server) readCoreCryptogram(r *http.Request, version string) (service.EciesRequest, *http.Request, error) {
+	body, r, err := s.mw.readBody(r)
+	if err != nil {
+		return service.EciesRequest{}, r, err
+	}
+	req, err := parseCoreCryptogram(body, version)
+	return req, r, err
+}
+
 // writeEciesResponse writes an encrypted response of the core as the body.
 func writeEciesResponse(w http.ResponseWriter, r *service.EciesResponse) {
 	render.JSON(w, http.StatusOK, eciesResponseJSON(r))
@@ -45,12 +57,7 @@ func writeEciesResponse(w http.ResponseWriter, r *service.EciesResponse) {
 // with the token.
 func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 	auth, _ := AuthFromContext(r.Context())
-	body, r, err := s.mw.readBody(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	req, err := parseCoreCryptogram(body, auth.Version)
+	req, r, err := s.readCoreCryptogram(r, auth.Version)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -20,13 +20,8 @@ func (s *Server) vaultUnlock(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	body, r, err := s.mw.readBody(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	h := sr.header
-	req, err := parseCoreCryptogram(body, h.Version)
+	req, r, err := s.readCoreCryptogram(r, h.Version)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -73,12 +68,7 @@ func (s *Server) upgradeStart(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, failEncryption.withf("activation_id is required in activation scope"))
 		return
 	}
-	body, r, err := s.mw.readBody(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	req, err := parseCoreCryptogram(body, h.Version)
+	req, r, err := s.readCoreCryptogram(r, h.Version)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -115,12 +105,7 @@ func (s *Server) upgradeCommit(w http.ResponseWriter, r *http.Request) {
 // signature over the encrypted body, decrypted by the core.
 func (s *Server) recoveryConfirm(w http.ResponseWriter, r *http.Request) {
 	auth, _ := AuthFromContext(r.Context())
-	body, r, err := s.mw.readBody(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	req, err := parseCoreCryptogram(body, auth.Version)
+	req, r, err := s.readCoreCryptogram(r, auth.Version)
 	if err != nil {
 		s.fail(w, r, err)
 		return
