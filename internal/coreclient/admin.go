@@ -2,6 +2,7 @@ package coreclient
 
 import (
 	"context"
+	"github.com/mauth/mauth/internal/api/restv3"
 	"time"
 
 	"github.com/mauth/mauth/internal/domain"
@@ -16,14 +17,7 @@ type Application struct {
 }
 
 // ApplicationVersion is one version of an application detail.
-type ApplicationVersion struct {
-	ApplicationVersionID string `json:"applicationVersionId"`
-	ApplicationKey       string `json:"applicationKey"`
-	ApplicationSecret    string `json:"applicationSecret"`
-	// MobileSdkConfig is the single configuration string of the mobile SDKs.
-	MobileSdkConfig string `json:"mobileSdkConfig"`
-	Supported       bool   `json:"supported"`
-}
+type ApplicationVersion = restv3.ApplicationVersion
 
 // ApplicationDetail is the answer of application/detail.
 type ApplicationDetail struct {
@@ -71,45 +65,10 @@ type InitActivationRequest struct {
 }
 
 // InitActivationResponse is the answer of activation/init.
-type InitActivationResponse struct {
-	ActivationID   string `json:"activationId"`
-	ActivationCode string `json:"activationCode"`
-	// ActivationSignature is the Base64 master-key signature of the code.
-	ActivationSignature string `json:"activationSignature"`
-	UserID              string `json:"userId"`
-	ApplicationID       string `json:"applicationId"`
-}
+type InitActivationResponse = restv3.ActivationInitResponse
 
-// ActivationStatus is the answer of activation/status: the activation's
-// detail with the encrypted status blob for the device.
-type ActivationStatus struct {
-	ActivationID               string                  `json:"activationId"`
-	ActivationStatus           domain.ActivationStatus `json:"activationStatus"`
-	ActivationOtpValidation    domain.OtpValidation    `json:"activationOtpValidation"`
-	CommitPhase                domain.CommitPhase      `json:"commitPhase"`
-	BlockedReason              *string                 `json:"blockedReason"`
-	ActivationName             *string                 `json:"activationName"`
-	UserID                     string                  `json:"userId"`
-	Extras                     *string                 `json:"extras"`
-	Protocol                   *string                 `json:"protocol"`
-	ExternalID                 *string                 `json:"externalId"`
-	Platform                   *string                 `json:"platform"`
-	DeviceInfo                 *string                 `json:"deviceInfo"`
-	ApplicationID              *string                 `json:"applicationId"`
-	ApplicationRoles           []string                `json:"applicationRoles"`
-	FailedAttempts             int64                   `json:"failedAttempts"`
-	MaxFailedAttempts          int64                   `json:"maxFailedAttempts"`
-	TimestampCreated           time.Time               `json:"timestampCreated"`
-	TimestampLastUsed          *time.Time              `json:"timestampLastUsed"`
-	TimestampLastChange        *time.Time              `json:"timestampLastChange"`
-	EncryptedStatusBlob        string                  `json:"encryptedStatusBlob"`
-	EncryptedStatusBlobNonce   *string                 `json:"encryptedStatusBlobNonce"`
-	ActivationCode             *string                 `json:"activationCode"`
-	ActivationSignature        *string                 `json:"activationSignature"`
-	DevicePublicKeyFingerprint *string                 `json:"devicePublicKeyFingerprint"`
-	Version                    int64                   `json:"version"`
-	ActivationFlags            []string                `json:"activationFlags"`
-}
+// ActivationStatus is the answer of activation/status.
+type ActivationStatus = restv3.ActivationStatus
 
 // ActivationItem is one activation of activation/list.
 type ActivationItem struct {
@@ -138,12 +97,7 @@ type ActivationChange struct {
 }
 
 // Integration is an integration with its private API credentials.
-type Integration struct {
-	ID           string `json:"id"`
-	Name         string `json:"name"`
-	ClientToken  string `json:"clientToken"`
-	ClientSecret string `json:"clientSecret"`
-}
+type Integration = restv3.Integration
 
 // SystemStatus is the answer of the status method.
 type SystemStatus struct {

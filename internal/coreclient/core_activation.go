@@ -4,29 +4,19 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/mauth/mauth/internal/api/restv3"
 	"time"
 
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
 )
 
-// keyExchangeAnswer answers activation/prepare, activation/create and
-// activation/recovery/create.
-type keyExchangeAnswer struct {
-	ActivationID     string                  `json:"activationId"`
-	UserID           string                  `json:"userId"`
-	ApplicationID    string                  `json:"applicationId"`
-	EncryptedData    string                  `json:"encryptedData"`
-	Mac              string                  `json:"mac"`
-	Nonce            *string                 `json:"nonce"`
-	Timestamp        *int64                  `json:"timestamp"`
-	ActivationStatus domain.ActivationStatus `json:"activationStatus"`
-}
+type keyExchangeAnswer = restv3.KeyExchangeResponse
 
 // result converts the answer. The core reports only the activation's ID,
 // user, application and status; the other ActivationDetail fields stay
 // empty.
-func (a keyExchangeAnswer) result(method string) (service.KeyExchangeResult, error) {
+func keyExchangeResult(a keyExchangeAnswer, method string) (service.KeyExchangeResult, error) {
 	if a.ActivationID == "" || a.EncryptedData == "" || a.Mac == "" {
 		return service.KeyExchangeResult{}, fmt.Errorf("coreclient: %s: incomplete answer from the core", method)
 	}
@@ -59,7 +49,7 @@ func (c *Client) PrepareActivation(ctx context.Context, in service.PrepareActiva
 	if err := c.call(ctx, "activation/prepare", req, &out); err != nil {
 		return service.KeyExchangeResult{}, err
 	}
-	return out.result("activation/prepare")
+	return keyExchangeResult(out, "activation/prepare")
 }
 
 // CreateActivation creates and key-exchanges an activation for a known
@@ -86,7 +76,7 @@ func (c *Client) CreateActivation(ctx context.Context, in service.CreateActivati
 	if err := c.call(ctx, "activation/create", req, &out); err != nil {
 		return service.KeyExchangeResult{}, err
 	}
-	return out.result("activation/create")
+	return keyExchangeResult(out, "activation/create")
 }
 
 // CreateActivationWithRecoveryCode activates with a recovery code and PUK
@@ -113,7 +103,7 @@ func (c *Client) CreateActivationWithRecoveryCode(ctx context.Context, in servic
 	if err := c.call(ctx, "activation/recovery/create", req, &out); err != nil {
 		return service.KeyExchangeResult{}, err
 	}
-	return out.result("activation/recovery/create")
+	return keyExchangeResult(out, "activation/recovery/create")
 }
 
 // CommitActivation commits a PENDING_COMMIT activation (activation/commit).
@@ -145,7 +135,7 @@ func (c *Client) GetActivationStatus(ctx context.Context, activationID string, c
 	if err != nil {
 		return service.ActivationStatusResult{}, err
 	}
-	return st.result()
+	return statusResult(&st)
 }
 
 // RemoveActivation removes an activation (activation/remove). The returned
@@ -189,7 +179,7 @@ func (c *Client) UpdateActivationName(ctx context.Context, activationID, name, e
 }
 
 // result converts a status answer to the service's result.
-func (st *ActivationStatus) result() (service.ActivationStatusResult, error) {
+func statusResult(st *ActivationStatus) (service.ActivationStatusResult, error) {
 	const m = "activation/status"
 	blob, err := decodeB64(m, "encryptedStatusBlob", &st.EncryptedStatusBlob)
 	if err != nil {

@@ -55,7 +55,7 @@ func (c *Client) StartUpgrade(ctx context.Context, in service.StartUpgradeInput)
 	if err := c.call(ctx, m, req, &out); err != nil {
 		return nil, err
 	}
-	return out.requireResponse(m)
+	return requireEciesResponse(out, m)
 }
 
 // CommitUpgrade finishes the upgrade (upgrade/commit).
@@ -89,7 +89,7 @@ func (c *Client) ConfirmRecoveryCode(ctx context.Context, in service.ConfirmReco
 	if err := c.call(ctx, m, req, &out); err != nil {
 		return nil, err
 	}
-	resp, err := out.requireResponse(m)
+	resp, err := requireEciesResponse(out.eciesOut, m)
 	if err != nil {
 		return nil, err
 	}

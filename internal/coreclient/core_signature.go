@@ -96,5 +96,5 @@ func (c *Client) UnlockVault(ctx context.Context, in service.VaultUnlockInput) (
 	if err := c.call(ctx, "vault/unlock", req, &out); err != nil {
 		return service.VaultUnlockResult{}, err
 	}
-	return service.VaultUnlockResult{SignatureValid: out.SignatureValid, Response: out.response()}, nil
+	return service.VaultUnlockResult{SignatureValid: out.SignatureValid, Response: eciesResponse(out.eciesOut)}, nil
 }

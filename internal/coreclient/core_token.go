@@ -22,7 +22,7 @@ func (c *Client) CreateToken(ctx context.Context, in service.CreateTokenInput) (
 	if err := c.call(ctx, m, req, &out); err != nil {
 		return nil, err
 	}
-	return out.requireResponse(m)
+	return requireEciesResponse(out, m)
 }
 
 // ValidateToken checks a MAC token digest (token/validate).

@@ -3,6 +3,7 @@ package coreclient
 import (
 	"encoding/base64"
 	"fmt"
+	"github.com/mauth/mauth/internal/api/restv3"
 
 	"github.com/mauth/mauth/internal/service"
 )
@@ -31,17 +32,10 @@ func eciesInOf(r service.EciesRequest) eciesIn {
 	}
 }
 
-// eciesOut holds the ECIES response fields ("ECIES-out"); all are null
-// when the method has no encrypted answer.
-type eciesOut struct {
-	EncryptedData *string `json:"encryptedData"`
-	Mac           *string `json:"mac"`
-	Nonce         *string `json:"nonce"`
-	Timestamp     *int64  `json:"timestamp"`
-}
+type eciesOut = restv3.EciesResponse
 
 // response converts the fields; nil when the answer carries no cryptogram.
-func (e eciesOut) response() *service.EciesResponse {
+func eciesResponse(e eciesOut) *service.EciesResponse {
 	if e.EncryptedData == nil && e.Mac == nil {
 		return nil
 	}
@@ -59,8 +53,8 @@ func (e eciesOut) response() *service.EciesResponse {
 }
 
 // requireResponse is response for methods whose answer must be encrypted.
-func (e eciesOut) requireResponse(method string) (*service.EciesResponse, error) {
-	r := e.response()
+func requireEciesResponse(e eciesOut, method string) (*service.EciesResponse, error) {
+	r := eciesResponse(e)
 	if r == nil || r.EncryptedData == "" || r.Mac == "" {
 		return nil, fmt.Errorf("coreclient: %s: the core's answer has no encrypted payload", method)
 	}

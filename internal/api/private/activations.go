@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/mauth/mauth/internal/api/restv3"
 	"strconv"
 	"strings"
 	"time"
@@ -59,13 +60,7 @@ type activationInitRequest struct {
 	Flags                     []string        `json:"flags"`
 }
 
-type activationInitResponse struct {
-	ActivationID        string `json:"activationId"`
-	ActivationCode      string `json:"activationCode"`
-	ActivationSignature string `json:"activationSignature"`
-	UserID              string `json:"userId"`
-	ApplicationID       string `json:"applicationId"`
-}
+type activationInitResponse = restv3.ActivationInitResponse
 
 type activationPrepareRequest struct {
 	activationEciesIn
@@ -94,17 +89,7 @@ type activationRecoveryCreateRequest struct {
 	GenerateRecoveryCodes *bool  `json:"generateRecoveryCodes"`
 }
 
-// activationKeyExchangeResponse answers prepare, create and recovery/create.
-type activationKeyExchangeResponse struct {
-	ActivationID     string                  `json:"activationId"`
-	UserID           string                  `json:"userId"`
-	ApplicationID    string                  `json:"applicationId"`
-	EncryptedData    string                  `json:"encryptedData"`
-	Mac              string                  `json:"mac"`
-	Nonce            *string                 `json:"nonce"`
-	Timestamp        *int64                  `json:"timestamp"`
-	ActivationStatus domain.ActivationStatus `json:"activationStatus"`
-}
+type activationKeyExchangeResponse = restv3.KeyExchangeResponse
 
 type activationCommitRequest struct {
 	ActivationID   string `json:"activationId"`
@@ -133,34 +118,7 @@ type activationStatusRequest struct {
 	Challenge    *string `json:"challenge"`
 }
 
-type activationStatusResponse struct {
-	ActivationID               string                  `json:"activationId"`
-	ActivationStatus           domain.ActivationStatus `json:"activationStatus"`
-	ActivationOtpValidation    domain.OtpValidation    `json:"activationOtpValidation"`
-	CommitPhase                domain.CommitPhase      `json:"commitPhase"`
-	BlockedReason              *string                 `json:"blockedReason"`
-	ActivationName             *string                 `json:"activationName"`
-	UserID                     string                  `json:"userId"`
-	Extras                     *string                 `json:"extras"`
-	Protocol                   *string                 `json:"protocol"`
-	ExternalID                 *string                 `json:"externalId"`
-	Platform                   *string                 `json:"platform"`
-	DeviceInfo                 *string                 `json:"deviceInfo"`
-	ApplicationID              *string                 `json:"applicationId"`
-	ApplicationRoles           []string                `json:"applicationRoles"`
-	FailedAttempts             int64                   `json:"failedAttempts"`
-	MaxFailedAttempts          int64                   `json:"maxFailedAttempts"`
-	TimestampCreated           time.Time               `json:"timestampCreated"`
-	TimestampLastUsed          *time.Time              `json:"timestampLastUsed"`
-	TimestampLastChange        *time.Time              `json:"timestampLastChange"`
-	EncryptedStatusBlob        string                  `json:"encryptedStatusBlob"`
-	EncryptedStatusBlobNonce   *string                 `json:"encryptedStatusBlobNonce"`
-	ActivationCode             *string                 `json:"activationCode"`
-	ActivationSignature        *string                 `json:"activationSignature"`
-	DevicePublicKeyFingerprint *string                 `json:"devicePublicKeyFingerprint"`
-	Version                    int64                   `json:"version"`
-	ActivationFlags            []string                `json:"activationFlags"`
-}
+type activationStatusResponse = restv3.ActivationStatus
 
 type activationRemoveRequest struct {
 	ActivationID        string `json:"activationId"`

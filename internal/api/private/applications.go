@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/mauth/mauth/internal/api/restv3"
 	"net/http"
 	"strings"
 
@@ -56,13 +57,7 @@ type appListResponse struct {
 	Applications []appItem `json:"applications"`
 }
 
-type appVersionItem struct {
-	ApplicationVersionID string `json:"applicationVersionId"`
-	ApplicationKey       string `json:"applicationKey"`
-	ApplicationSecret    string `json:"applicationSecret"`
-	MobileSdkConfig      string `json:"mobileSdkConfig"`
-	Supported            bool   `json:"supported"`
-}
+type appVersionItem = restv3.ApplicationVersion
 
 type appDetailResponse struct {
 	ApplicationID    string           `json:"applicationId"`

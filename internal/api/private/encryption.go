@@ -3,6 +3,7 @@ package private
 import (
 	"context"
 	"encoding/base64"
+	"github.com/mauth/mauth/internal/api/restv3"
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/service"
@@ -40,14 +41,7 @@ func (e eciesRequestDTO) service() service.EciesRequest {
 	}
 }
 
-// eciesResponseDTO holds the ECIES-out fields; nonce and timestamp are
-// null before 3.2, everything is null when there is no response.
-type eciesResponseDTO struct {
-	EncryptedData *string `json:"encryptedData"`
-	Mac           *string `json:"mac"`
-	Nonce         *string `json:"nonce"`
-	Timestamp     *int64  `json:"timestamp"`
-}
+type eciesResponseDTO = restv3.EciesResponse
 
 func eciesResponseOf(r *service.EciesResponse) eciesResponseDTO {
 	if r == nil {

@@ -2,6 +2,7 @@ package private
 
 import (
 	"context"
+	"github.com/mauth/mauth/internal/api/restv3"
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/service"
@@ -11,12 +12,7 @@ type integrationCreateRequest struct {
 	Name string `json:"name"`
 }
 
-type integrationItem struct {
-	ID           string `json:"id"`
-	Name         string `json:"name"`
-	ClientToken  string `json:"clientToken"`
-	ClientSecret string `json:"clientSecret"`
-}
+type integrationItem = restv3.Integration
 
 type integrationListResponse struct {
 	Items            []integrationItem `json:"items"`

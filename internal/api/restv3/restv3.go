@@ -1,0 +1,92 @@
+// Package restv3 holds the wire types of the private REST API (/rest/v3)
+// that both sides use: the server (internal/api/private) renders them and
+// the client (internal/coreclient) decodes them, so the two cannot drift.
+// Field names and null-ness follow the PowerAuth Server's models.
+package restv3
+
+import (
+	"time"
+
+	"github.com/mauth/mauth/internal/domain"
+)
+
+// EciesResponse is the encrypted part of a response ("ECIES-out");
+// nonce and timestamp are set from protocol 3.2.
+type EciesResponse struct {
+	EncryptedData *string `json:"encryptedData"`
+	Mac           *string `json:"mac"`
+	Nonce         *string `json:"nonce"`
+	Timestamp     *int64  `json:"timestamp"`
+}
+
+// KeyExchangeResponse is the answer of activation/prepare, activation/create
+// and activation/recovery/create: the activation plus the encrypted layer-2 response.
+type KeyExchangeResponse struct {
+	ActivationID     string                  `json:"activationId"`
+	UserID           string                  `json:"userId"`
+	ApplicationID    string                  `json:"applicationId"`
+	EncryptedData    string                  `json:"encryptedData"`
+	Mac              string                  `json:"mac"`
+	Nonce            *string                 `json:"nonce"`
+	Timestamp        *int64                  `json:"timestamp"`
+	ActivationStatus domain.ActivationStatus `json:"activationStatus"`
+}
+
+// ActivationInitResponse is the answer of activation/init.
+type ActivationInitResponse struct {
+	ActivationID   string `json:"activationId"`
+	ActivationCode string `json:"activationCode"`
+	// ActivationSignature is the Base64 master-key signature of the code.
+	ActivationSignature string `json:"activationSignature"`
+	UserID              string `json:"userId"`
+	ApplicationID       string `json:"applicationId"`
+}
+
+// ActivationStatus is the answer of activation/status: the activation's
+// detail with the encrypted status blob for the device.
+type ActivationStatus struct {
+	ActivationID               string                  `json:"activationId"`
+	ActivationStatus           domain.ActivationStatus `json:"activationStatus"`
+	ActivationOtpValidation    domain.OtpValidation    `json:"activationOtpValidation"`
+	CommitPhase                domain.CommitPhase      `json:"commitPhase"`
+	BlockedReason              *string                 `json:"blockedReason"`
+	ActivationName             *string                 `json:"activationName"`
+	UserID                     string                  `json:"userId"`
+	Extras                     *string                 `json:"extras"`
+	Protocol                   *string                 `json:"protocol"`
+	ExternalID                 *string                 `json:"externalId"`
+	Platform                   *string                 `json:"platform"`
+	DeviceInfo                 *string                 `json:"deviceInfo"`
+	ApplicationID              *string                 `json:"applicationId"`
+	ApplicationRoles           []string                `json:"applicationRoles"`
+	FailedAttempts             int64                   `json:"failedAttempts"`
+	MaxFailedAttempts          int64                   `json:"maxFailedAttempts"`
+	TimestampCreated           time.Time               `json:"timestampCreated"`
+	TimestampLastUsed          *time.Time              `json:"timestampLastUsed"`
+	TimestampLastChange        *time.Time              `json:"timestampLastChange"`
+	EncryptedStatusBlob        string                  `json:"encryptedStatusBlob"`
+	EncryptedStatusBlobNonce   *string                 `json:"encryptedStatusBlobNonce"`
+	ActivationCode             *string                 `json:"activationCode"`
+	ActivationSignature        *string                 `json:"activationSignature"`
+	DevicePublicKeyFingerprint *string                 `json:"devicePublicKeyFingerprint"`
+	Version                    int64                   `json:"version"`
+	ActivationFlags            []string                `json:"activationFlags"`
+}
+
+// ApplicationVersion is one version in application/detail.
+type ApplicationVersion struct {
+	ApplicationVersionID string `json:"applicationVersionId"`
+	ApplicationKey       string `json:"applicationKey"`
+	ApplicationSecret    string `json:"applicationSecret"`
+	// MobileSdkConfig is the single configuration string of the mobile SDKs.
+	MobileSdkConfig string `json:"mobileSdkConfig"`
+	Supported       bool   `json:"supported"`
+}
+
+// Integration is an integration with its private API credentials.
+type Integration struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	ClientToken  string `json:"clientToken"`
+	ClientSecret string `json:"clientSecret"`
+}
