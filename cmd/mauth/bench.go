@@ -14,12 +14,15 @@ func newBenchCommand() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure verifications, token validations and activations per second against their bounds",
+		Short: "Measure verifications, token validations, activations and operations per second against their bounds",
 		Long: `Measure a mauth server through its HTTP APIs: signature verifications/s
 (/pa/v3/signature/validate, 70% possession_knowledge, 20% possession_biometry,
 10% possession), token validations/s (/pa/v3/activation/detail with a MAC
-token) and activations/s (init + key exchange + commit), each saturated and
-then open-loop at --load × capacity with p50/p99/p99.9 latency and errors.
+token), activations/s (init + key exchange + commit) and operations/s (the
+bank creates a payment through the private API, the device approves it
+through the Mobile Token API with a possession_knowledge signature), each
+saturated and then open-loop at --load × capacity with p50/p99/p99.9
+latency and errors.
 In the same run it measures the bounds: the database's single-row
 read-modify-write transaction rate through the server's store, and the
 crypto-only verification rate; every capacity is printed as a ratio to them.
@@ -52,6 +55,8 @@ credentials (and --database to measure the database bound).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.DatabaseURL, "database", "", "database: empty for a temporary SQLite file, sqlite:PATH or postgres://… (env MAUTH_DATABASE)")
+	f.StringVar(&o.SQLiteSynchronous, "sqlite-synchronous", "", "embedded SQLite durability: FULL (default) or NORMAL")
+	f.BoolVar(&o.SQLiteSingleCommits, "sqlite-single-commits", false, "embedded SQLite: commit every transaction alone (group commit off)")
 	f.StringVar(&o.PublicURL, "public-url", "", "public API of a running server (default: start one in this process)")
 	f.StringVar(&o.PrivateURL, "private-url", "", "private API of the running server")
 	f.StringVar(&o.ClientToken, "client-token", "", "private API client token of the running server")

@@ -198,7 +198,7 @@ func TestCLIDeviceCommands(t *testing.T) {
 			run(t, "device", "sign", "--state", state, "--factors", "possession_biometry", "--method", "GET", "--query", "a=1", "--query", "b=2")
 			run(t, "device", "sign", "--state", state, "--method", "DELETE", "--query", "id=7")
 			t.Setenv(envPIN, "")
-			fail(t, "POWER_AUTH_SIGNATURE_INVALID", "device", "sign", "--state", state, "--pin", "9999")
+			fail(t, "POWERAUTH_AUTH_FAIL", "device", "sign", "--state", state, "--pin", "9999")
 			if s := run(t, "device", "status", "--state", state); s["failed attempts"] != "1 of 5" {
 				t.Fatalf("status after a wrong PIN: %v", s)
 			}

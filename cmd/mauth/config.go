@@ -42,27 +42,40 @@ func loadConfig(path string) (config.Config, error) {
 	return c, nil
 }
 
-// loadServeConfig replaces *cfg by the configuration (defaults, file,
-// environment) and re-applies the flags the user set, so that flags win.
-// It returns the logger the configuration asks for.
-func loadServeConfig(cmd *cobra.Command, cfg *app.Config, path string, noAuth *bool) (*slog.Logger, error) {
+// loadCommandConfig replaces *cfg by the configuration (defaults, the
+// file at path or $MAUTH_CONFIG, environment) and re-applies the flags the
+// user set, so that flags win. It returns the loaded configuration and the
+// names of the flags set.
+func loadCommandConfig(cmd *cobra.Command, cfg *app.Config, path string) (config.Config, map[string]bool, error) {
 	changed := map[string]string{}
 	cmd.Flags().Visit(func(f *pflag.Flag) { changed[f.Name] = f.Value.String() })
 	c, err := loadConfig(path)
 	if err != nil {
-		return nil, err
+		return c, nil, err
 	}
 	ac, err := c.App()
 	if err != nil {
-		return nil, err
+		return c, nil, err
 	}
 	*cfg = ac // the flags are bound to cfg's fields: set them again below
+	set := make(map[string]bool, len(changed))
 	for name, v := range changed {
 		if err := cmd.Flags().Set(name, v); err != nil {
-			return nil, fmt.Errorf("flag --%s: %w", name, err)
+			return c, nil, fmt.Errorf("flag --%s: %w", name, err)
 		}
+		set[name] = true
 	}
-	if _, ok := changed["insecure-no-private-auth"]; ok {
+	return c, set, nil
+}
+
+// loadServeConfig is loadCommandConfig for `mauth serve`; it returns the
+// logger the configuration asks for.
+func loadServeConfig(cmd *cobra.Command, cfg *app.Config, path string, noAuth *bool) (*slog.Logger, error) {
+	c, set, err := loadCommandConfig(cmd, cfg, path)
+	if err != nil {
+		return nil, err
+	}
+	if set["insecure-no-private-auth"] {
 		cfg.RestrictAccess = !*noAuth
 	}
 	return newConfigLogger(c.Log), nil

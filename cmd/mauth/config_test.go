@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mauth/mauth/internal/app"
 )
 
 func writeConfig(t *testing.T, content string) string {
@@ -101,5 +104,77 @@ func TestServeFromConfigFile(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("ready: %d", resp.StatusCode)
+	}
+}
+
+// TestMigrateFromConfigFile runs `mauth migrate` with the database taken
+// from a configuration file, then from an environment override and a flag
+// override, and checks which SQLite files got the schema.
+func TestMigrateFromConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	dataDir := filepath.Join(dir, "data")
+	fromFile, fromEnv, fromFlag := filepath.Join(dir, "file.db"), filepath.Join(dir, "env.db"), filepath.Join(dir, "flag.db")
+	path := writeConfig(t, "server:\n  data_dir: "+dataDir+"\ndatabase:\n  url: sqlite:"+fromFile+"\n  migrate: false\n")
+	pending := func(db string) int {
+		t.Helper()
+		st, err := app.OpenStore(context.Background(), app.Config{DatabaseURL: "sqlite:" + db}, false)
+		if err != nil {
+			t.Fatalf("open %s: %v", db, err)
+		}
+		defer st.Close()
+		n, err := st.PendingMigrations(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	exists := func(p string) bool {
+		_, err := os.Stat(p)
+		return err == nil
+	}
+	all := pending(filepath.Join(dir, "empty.db"))
+	if all == 0 {
+		t.Fatal("an empty database has no pending migrations")
+	}
+
+	out, err := execute(t, "migrate", "--config", path)
+	if err != nil {
+		t.Fatalf("migrate --config: %v\n%s", err, out)
+	}
+	if want := fmt.Sprintf("applied %d migration(s)", all); !strings.Contains(out, want) {
+		t.Fatalf("output %q, want %q", out, want)
+	}
+	if n := pending(fromFile); n != 0 {
+		t.Fatalf("%d migrations pending in the configured database", n)
+	}
+	if exists(filepath.Join(dataDir, "mauth.db")) {
+		t.Fatal("migrate used the embedded database instead of database.url")
+	}
+	// A second run has nothing to do; MAUTH_CONFIG names the file too.
+	t.Setenv("MAUTH_CONFIG", path)
+	if out, err := execute(t, "migrate"); err != nil || !strings.Contains(out, "applied 0 migration(s)") {
+		t.Fatalf("second migrate: %v %q", err, out)
+	}
+
+	// The environment overrides the file, a flag overrides both.
+	t.Setenv("MAUTH_DATABASE_URL", "sqlite:"+fromEnv)
+	if out, err := execute(t, "migrate", "--config", path); err != nil || !strings.Contains(out, fmt.Sprintf("applied %d migration(s)", all)) {
+		t.Fatalf("migrate with MAUTH_DATABASE_URL: %v %q", err, out)
+	}
+	if n := pending(fromEnv); n != 0 {
+		t.Fatalf("%d migrations pending in the database of the environment", n)
+	}
+	if out, err := execute(t, "migrate", "--config", path, "--database", "sqlite:"+fromFlag); err != nil || !strings.Contains(out, fmt.Sprintf("applied %d migration(s)", all)) {
+		t.Fatalf("migrate --database: %v %q", err, out)
+	}
+	if n := pending(fromFlag); n != 0 {
+		t.Fatalf("%d migrations pending in the database of the flag", n)
+	}
+
+	// A bad file is refused with the key named, before any database is touched.
+	bad := writeConfig(t, "database:\n  urll: sqlite:"+filepath.Join(dir, "bad.db")+"\n")
+	fail(t, "database.urll", "migrate", "--config", bad)
+	if exists(filepath.Join(dir, "bad.db")) {
+		t.Fatal("a bad configuration created a database")
 	}
 }

@@ -17,16 +17,6 @@ func serverFlags(cmd *cobra.Command, cfg *app.Config) {
 	f.StringVar(&cfg.ServerKeyFile, "server-key-file", cfg.ServerKeyFile, "file holding the Base64 server key that encrypts private keys at rest (default DATA-DIR/server.key; env MAUTH_SERVER_KEY holds the key itself)")
 }
 
-// applyEnv reads the settings that may come from the environment.
-func applyEnv(cfg *app.Config) {
-	if v := os.Getenv("MAUTH_DATABASE"); v != "" && cfg.DatabaseURL == "" {
-		cfg.DatabaseURL = v
-	}
-	if v := os.Getenv("MAUTH_SERVER_KEY"); v != "" {
-		cfg.ServerKey = v
-	}
-}
-
 // Environment variables of `mauth serve`.
 const (
 	envPublicAddr       = "MAUTH_PUBLIC_ADDR"
@@ -100,12 +90,21 @@ and ` + "`mauth config check`" + `); flags override both.`,
 
 func newMigrateCommand() *cobra.Command {
 	cfg := app.DefaultConfig()
+	var configPath string
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply pending database migrations",
-		Args:  cobra.NoArgs,
+		Long: `Apply pending database migrations and print how many were applied.
+
+The database comes from the same settings as ` + "`mauth serve`" + `: the YAML file
+(--config, env MAUTH_CONFIG), the MAUTH_<SECTION>_<KEY> environment variables
+(database.url, database.password or database.password_file, server.data_dir)
+and the flags, which override both. The server key is not needed.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			applyEnv(&cfg)
+			if _, _, err := loadCommandConfig(cmd, &cfg, configPath); err != nil {
+				return err
+			}
 			st, err := app.OpenStore(cmd.Context(), cfg, false)
 			if err != nil {
 				return err
@@ -123,6 +122,7 @@ func newMigrateCommand() *cobra.Command {
 		},
 	}
 	serverFlags(cmd, &cfg)
+	configFlag(cmd, &configPath)
 	return cmd
 }
 

@@ -13,8 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/mauth/mauth/internal/api/render"
-	"github.com/mauth/mauth/internal/callbacks"
 	"io"
 	"log/slog"
 	"net"
@@ -29,6 +27,7 @@ import (
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
 	apipush "github.com/mauth/mauth/internal/api/push"
+	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/buildinfo"
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/metrics"
@@ -45,6 +44,12 @@ func (c Config) embedded() bool {
 	return c.DatabaseURL == "" || strings.HasPrefix(c.DatabaseURL, "sqlite:")
 }
 
+// DefaultSQLiteSynchronous is the embedded database's default PRAGMA
+// synchronous level: FULL, so that no acknowledged counter, activation or
+// operation change is lost on a power failure (a counter rolled back would
+// accept a replayed signature). Group commit amortises its fsync.
+const DefaultSQLiteSynchronous = "FULL"
+
 // OpenStore opens the configured database, applying migrations when migrate is true.
 func OpenStore(ctx context.Context, c Config, migrate bool) (store.Store, error) {
 	switch {
@@ -56,7 +61,11 @@ func OpenStore(ctx context.Context, c Config, migrate bool) (store.Store, error)
 			}
 			path = filepath.Join(c.DataDir, "mauth.db")
 		}
-		st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: migrate})
+		sync := c.SQLiteSynchronous
+		if sync == "" {
+			sync = DefaultSQLiteSynchronous
+		}
+		st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: migrate, Synchronous: sync, GroupCommit: !c.SQLiteSingleCommits})
 		if err != nil {
 			return nil, err
 		}
@@ -358,7 +367,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if a.Service != nil {
 		jobs.Go(func() { a.runJobs(jobCtx) })
 		// Callback delivery from the database outbox (safe on several nodes).
-		jobs.Go(func() { callbacks.New(a.Service, callbacks.Config{Logger: a.log}).Run(jobCtx) })
+		jobs.Go(func() { a.callbackDispatcher().Run(jobCtx) })
 	}
 	var runErr error
 	select {

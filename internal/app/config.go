@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/service"
 )
 
@@ -34,6 +35,13 @@ type Config struct {
 	// DataDir/mauth.db, "sqlite:PATH" for another SQLite file, or a
 	// postgres:// URL.
 	DatabaseURL string
+	// SQLiteSynchronous is the embedded database's PRAGMA synchronous:
+	// "FULL" (the default when empty: an acknowledged write survives a
+	// power loss) or "NORMAL" (it survives a process crash only).
+	SQLiteSynchronous string
+	// SQLiteSingleCommits turns the embedded database's group commit off:
+	// every write transaction then commits (and with FULL, fsyncs) alone.
+	SQLiteSingleCommits bool
 	// PublicAddr is the listen address of the public (mobile) API.
 	PublicAddr string
 	// PrivateAddr is the listen address of the private (back-office) API.
@@ -79,6 +87,9 @@ type Config struct {
 
 	// serviceOptions customise the core service (tests set a clock).
 	serviceOptions []service.Option
+	// callbacks tunes the callback dispatcher (tests shorten the poll
+	// interval); the logger and the metrics observer are set by Serve.
+	callbacks callbacks.Config
 }
 
 // DefaultConfig returns the settings `mauth serve` uses without flags.

@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/metrics"
 	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/openapi"
 )
 
 // Paths of the health and metrics endpoints.
@@ -21,8 +23,22 @@ const (
 // readyTimeout bounds each readiness check.
 const readyTimeout = 2 * time.Second
 
+// outboxScrapeTimeout bounds the callback outbox count of one scrape.
+const outboxScrapeTimeout = time.Second
+
+// callbackDispatcher returns the callback dispatcher of Serve, its
+// outcomes counted by the metrics.
+func (a *App) callbackDispatcher() *callbacks.Dispatcher {
+	cfg := a.cfg.callbacks
+	cfg.Logger = a.log
+	m := a.Metrics()
+	cfg.Observe = func(r callbacks.DeliveryResult) { m.CallbackDelivery(string(r)) }
+	return callbacks.New(a.Service, cfg)
+}
+
 // observe returns st wrapped so that the metrics see signature
-// verifications and activation transitions (creating the registry).
+// verifications, activation and operation transitions and failed
+// operation approvals (creating the registry).
 func (a *App) observe(st store.Store) store.Store {
 	return a.Metrics().WrapStore(st)
 }
@@ -39,12 +55,16 @@ func (a *App) Metrics() *metrics.Metrics {
 
 // instrument adds the operational endpoints and middleware to the
 // surfaces: GET /health/live and /health/ready on every listener,
-// GET /metrics on the private listener only, and on every request a
+// GET /metrics and /openapi/private.yaml on the private listener only,
+// GET /openapi/public.yaml on both, and on every request a
 // request id, an access log line and the HTTP metrics.
 func (a *App) instrument() {
 	m := a.Metrics()
 	if a.Store != nil {
 		m.RegisterPools(a.Store)
+		m.RegisterOutbox(a.Store, outboxScrapeTimeout, func(err error) {
+			a.log.Warn("metrics: cannot count the callback outbox", "error", err)
+		})
 	}
 	wrap := func(api string, h http.Handler, withMetrics bool) http.Handler {
 		mux := http.NewServeMux()
@@ -52,6 +72,11 @@ func (a *App) instrument() {
 		mux.HandleFunc("GET "+ReadyPath, a.ready)
 		if withMetrics {
 			mux.Handle("GET "+MetricsPath, m.Handler())
+		}
+		// The OpenAPI documents: the private one on the private listener only.
+		mux.Handle("GET "+openapi.PublicPath, openapi.Handler(withMetrics))
+		if withMetrics {
+			mux.Handle("GET "+openapi.PrivatePath, openapi.Handler(true))
 		}
 		mux.Handle("/", h)
 		return render.AccessLog(a.log, api, m.Middleware(api, mux))

@@ -2,7 +2,9 @@ package app
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,11 +13,19 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mauth/mauth/client"
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/callbacks"
+	"github.com/mauth/mauth/internal/metrics"
+	"github.com/mauth/mauth/internal/secretbox"
+	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/internal/testutil/pgtest"
 )
 
 // get fetches url and returns the status, the body and the headers.
@@ -236,5 +246,224 @@ func TestRequestIDAndAccessLog(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), secret) || strings.Contains(logs.String(), "Basic ") {
 		t.Fatal("credentials in the log")
+	}
+}
+
+// privateCall POSTs requestObject to the private API method (HTTP Basic)
+// and returns the responseObject, failing the test unless the status is OK.
+func privateCall(t *testing.T, r *running, method string, requestObject any) map[string]any {
+	t.Helper()
+	token, secret := r.credentials(t)
+	body, err := json.Marshal(map[string]any{"requestObject": requestObject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, "http://"+r.PrivateAddr().String()+"/rest/v3/"+method, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(token, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var env struct {
+		Status         string         `json:"status"`
+		ResponseObject map[string]any `json:"responseObject"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil || resp.StatusCode != http.StatusOK || env.Status != "OK" {
+		t.Fatalf("%s: HTTP %d %s (%v)", method, resp.StatusCode, raw, err)
+	}
+	return env.ResponseObject
+}
+
+// metricSeries is one expected sample of the exposition.
+type metricSeries struct {
+	name   string
+	labels []string
+	value  float64 // 0: the series must not exist
+}
+
+// checkSeries compares the exposition with want.
+func checkSeries(t *testing.T, text string, want []metricSeries) {
+	t.Helper()
+	for _, w := range want {
+		got, ok := sample(t, text, w.name, w.labels...)
+		if w.value == 0 {
+			if ok && got != 0 {
+				t.Errorf("%s%v = %v, want absent or 0", w.name, w.labels, got)
+			}
+			continue
+		}
+		if !ok || got != w.value {
+			t.Errorf("%s%v = %v (present %v), want %v", w.name, w.labels, got, ok, w.value)
+		}
+	}
+	if t.Failed() {
+		t.Logf("exposition:\n%s", text)
+	}
+}
+
+// TestOperationAndCallbackMetrics drives operations through every final
+// status and delivers their callback events to a receiver that fails once,
+// then checks the operation, outbox and delivery series exactly.
+func TestOperationAndCallbackMetrics(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testOperationAndCallbackMetrics(t, testConfig(t, RoleAll)) })
+	t.Run("postgres", func(t *testing.T) {
+		c := testConfig(t, RoleAll)
+		c.DatabaseURL = pgtest.NewDatabase(t)
+		c.ServerKey = base64.StdEncoding.EncodeToString(secretbox.GenerateKey())
+		testOperationAndCallbackMetrics(t, c)
+	})
+}
+
+func testOperationAndCallbackMetrics(t *testing.T, c Config) {
+	// The service clock starts an hour behind, so that moving it to the
+	// present expires an operation; callback events stay due at once.
+	var offset atomic.Int64
+	offset.Store(int64(-time.Hour))
+	c.serviceOptions = []service.Option{service.WithClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })}
+	c.callbacks.PollInterval = 10 * time.Millisecond
+
+	// The receiver refuses the first request and holds the others until
+	// release, so that no event completes before the outbox is measured.
+	var calls atomic.Int64
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		select {
+		case <-release:
+			w.WriteHeader(http.StatusOK)
+		case <-req.Context().Done():
+		}
+	}))
+	t.Cleanup(receiver.Close)
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // runs before receiver.Close
+
+	r := start(t, c)
+	ctx := context.Background()
+	const appName = "ops-metrics"
+	if _, err := r.admin(t).CreateApplication(ctx, appName); err != nil {
+		t.Fatal(err)
+	}
+	privateCall(t, r, "operation/template/create", map[string]any{
+		"templateName": "payment", "operationType": "payment", "dataTemplate": "A1*R${ref}",
+		"signatureType": []string{"POSSESSION_KNOWLEDGE"}, "maxFailureCount": 2, "expiration": 300,
+	})
+	privateCall(t, r, "application/callback/create", map[string]any{
+		"applicationId": appName, "name": "ops", "type": "OPERATION_STATUS_CHANGE", "callbackUrl": receiver.URL,
+		"maxAttempts": 3, "initialBackoff": "PT0.01S",
+	})
+	create := func() (id, data string) {
+		op := privateCall(t, r, "operation/create", map[string]any{
+			"userId": "alice", "applications": []string{appName}, "templateName": "payment", "parameters": map[string]string{"ref": "42"},
+		})
+		id, _ = op["id"].(string)
+		data, _ = op["data"].(string)
+		if id == "" || data == "" || op["status"] != "PENDING" {
+			t.Fatalf("created operation %v", op)
+		}
+		return id, data
+	}
+	wantStatus := func(op map[string]any, status string) {
+		t.Helper()
+		if got := op["status"]; got != status {
+			if inner, ok := op["operation"].(map[string]any); !ok || inner["status"] != status {
+				t.Fatalf("operation %v, want status %s", op, status)
+			}
+		}
+	}
+
+	// Approved after one failed attempt (3 events).
+	id, data := create()
+	wantStatus(privateCall(t, r, "operation/approve/fail", map[string]any{"operationId": id}), "PENDING")
+	wantStatus(privateCall(t, r, "operation/approve", map[string]any{
+		"operationId": id, "userId": "alice", "applicationId": appName, "data": data, "signatureType": "POSSESSION_KNOWLEDGE",
+	}), "APPROVED")
+	// Rejected (2 events).
+	id, _ = create()
+	wantStatus(privateCall(t, r, "operation/reject", map[string]any{"operationId": id, "userId": "alice", "applicationId": appName}), "REJECTED")
+	// Canceled (2 events).
+	id, _ = create()
+	wantStatus(privateCall(t, r, "operation/cancel", map[string]any{"operationId": id, "statusReason": "TEST"}), "CANCELED")
+	// Failed at the second failed attempt (3 events).
+	id, _ = create()
+	wantStatus(privateCall(t, r, "operation/approve/fail", map[string]any{"operationId": id}), "PENDING")
+	wantStatus(privateCall(t, r, "operation/approve/fail", map[string]any{"operationId": id}), "FAILED")
+	// Expired (2 events): the clock moves past its expiry.
+	id, _ = create()
+	offset.Store(0)
+	wantStatus(privateCall(t, r, "operation/detail", map[string]any{"operationId": id}), "EXPIRED")
+	const events = 12
+
+	queued, err := r.Store.CountQueuedCallbackEvents(ctx)
+	if err != nil || queued != events {
+		t.Fatalf("queued callback events %d (%v), want %d", queued, err, events)
+	}
+	metricsURL := "http://" + r.PrivateAddr().String() + MetricsPath
+	_, text, _ := get(t, metricsURL, nil)
+	checkSeries(t, text, []metricSeries{
+		{"mauth_callback_outbox_depth", nil, events},
+		{"mauth_callback_deliveries_total", []string{`result="delivered"`}, 0},
+		{"mauth_callback_deliveries_total", []string{`result="gave_up"`}, 0},
+	})
+
+	// Release the receiver and wait until every event is delivered.
+	releaseOnce.Do(func() { close(release) })
+	for i := 0; ; i++ {
+		_, text, _ = get(t, metricsURL, nil)
+		delivered, _ := sample(t, text, "mauth_callback_deliveries_total", `result="delivered"`)
+		depth, _ := sample(t, text, "mauth_callback_outbox_depth")
+		if delivered == events && depth == 0 {
+			break
+		}
+		if i == 3000 {
+			t.Fatalf("callbacks not delivered: delivered %v, depth %v\n%s", delivered, depth, text)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	checkSeries(t, text, []metricSeries{
+		{"mauth_operation_transitions_total", []string{`from="NONE"`, `to="PENDING"`}, 5},
+		{"mauth_operation_transitions_total", []string{`from="PENDING"`, `to="APPROVED"`}, 1},
+		{"mauth_operation_transitions_total", []string{`from="PENDING"`, `to="REJECTED"`}, 1},
+		{"mauth_operation_transitions_total", []string{`from="PENDING"`, `to="CANCELED"`}, 1},
+		{"mauth_operation_transitions_total", []string{`from="PENDING"`, `to="FAILED"`}, 1},
+		{"mauth_operation_transitions_total", []string{`from="PENDING"`, `to="EXPIRED"`}, 1},
+		{"mauth_operation_transitions_total", []string{`from="UNKNOWN"`}, 0},
+		{"mauth_operation_transitions_total", []string{`from="PENDING"`, `to="PENDING"`}, 0},
+		{"mauth_operation_approval_failures_total", nil, 3},
+		{"mauth_callback_outbox_depth", nil, 0},
+		{"mauth_callback_deliveries_total", []string{`result="delivered"`}, events},
+		{"mauth_callback_deliveries_total", []string{`result="failed"`}, 1},
+		{"mauth_callback_deliveries_total", []string{`result="gave_up"`}, 0},
+	})
+	if n := calls.Load(); n != events+1 {
+		t.Errorf("the receiver got %d requests, want %d", n, events+1)
+	}
+}
+
+// TestCallbackResultLabels keeps the dispatcher's results and the metric's
+// label values in step (the app passes one as the other).
+func TestCallbackResultLabels(t *testing.T) {
+	pairs := []struct {
+		result callbacks.DeliveryResult
+		label  string
+	}{
+		{callbacks.ResultDelivered, metrics.CallbackDelivered},
+		{callbacks.ResultFailed, metrics.CallbackFailed},
+		{callbacks.ResultGaveUp, metrics.CallbackGaveUp},
+	}
+	for _, p := range pairs {
+		if string(p.result) != p.label {
+			t.Errorf("dispatcher result %q is exported as %q", p.result, p.label)
+		}
 	}
 }

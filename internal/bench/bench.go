@@ -1,9 +1,10 @@
 // Package bench measures a mauth server: signature verifications, token
-// validations and activations per second through the real HTTP APIs, with
-// latency percentiles and error counts, and in the same run the bounds
-// they are compared with: the database's single-row read-modify-write
-// transaction rate through the server's own store (same file or DSN, same
-// durability settings) and the crypto-only verification rate.
+// validations, activations and operations (created by the bank, approved
+// by the device) per second through the real HTTP APIs, with latency
+// percentiles and error counts, and in the same run the bounds they are
+// compared with: the database's single-row read-modify-write transaction
+// rate through the server's own store (same file or DSN, same durability
+// settings) and the crypto-only verification rate.
 //
 // Each workload first runs saturated (a closed loop of Workers callers:
 // its capacity) and then open-loop at Load × that capacity, where latency
@@ -15,7 +16,9 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/mauth/mauth/internal/app"
 	"io"
 	"log/slog"
 	"os"
@@ -31,6 +34,12 @@ type Options struct {
 	// folder), or a postgres:// URL. With PublicURL it is only used to
 	// measure the database bound.
 	DatabaseURL string
+	// SQLiteSynchronous and SQLiteSingleCommits set the embedded
+	// database's durability and group commit (see app.Config); the
+	// database bound always runs one transaction per call with the same
+	// synchronous level.
+	SQLiteSynchronous   string
+	SQLiteSingleCommits bool
 	// PublicURL and PrivateURL target a running server instead of
 	// starting one; ClientToken/ClientSecret are its private API credentials.
 	PublicURL, PrivateURL     string
@@ -215,6 +224,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := workload("activation", max(2, o.Workers/2), t.activationOp(), ""); err != nil {
 		return nil, err
 	}
+	if err := t.probeOperations(ctx, p); err != nil {
+		if !errors.Is(err, errNoMobileTokenAPI) {
+			return nil, err
+		}
+		rep.Notes = append(rep.Notes, "operation not measured: the target does not serve the Mobile Token API (it needs the core service in the same server)")
+	} else if err := workload("operation", o.Workers, t.operationOp(p), ""); err != nil {
+		return nil, err
+	}
 	for name, c := range rep.Capacity {
 		if rep.DBBound > 0 {
 			rep.Ratios[name+"/db-rmw"] = c / rep.DBBound
@@ -226,6 +243,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if t.inProcess {
 		rep.PeakRSSKiB = peakRSS()
 		rep.Notes = append(rep.Notes, "in-process: the server and the load generator share the CPUs and the peak RSS")
+		if rep.Backend == "sqlite" {
+			sync := o.SQLiteSynchronous
+			if sync == "" {
+				sync = app.DefaultSQLiteSynchronous
+			}
+			rep.Notes = append(rep.Notes, fmt.Sprintf("sqlite: synchronous=%s, group commit %s; the db-rmw bound commits every transaction alone at the same synchronous level",
+				sync, map[bool]string{false: "on", true: "off"}[o.SQLiteSingleCommits]))
+		}
 	}
 	rep.Notes = append(rep.Notes,
 		"verify: POST /pa/v3/signature/validate, 70% possession_knowledge, 20% possession_biometry, 10% possession; the PIN key is unwrapped once per device",
@@ -233,7 +258,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"activation: activation/init (private API) + activation/create key exchange (public API, by the Go client) + activation/commit (private API)",
 		"db-rmw: one transaction per call: GetActivationForUpdate + UpdateActivation of a bench activation through the server's store; measured before and after the verify phases, the bound is the mean",
 		"crypto-verify: open sealed server key + ECDH key derivation + signature look-ahead, one goroutine per CPU, no I/O",
-		"operations (create+approve) not measured: the operation API is not part of this bench yet")
+		"operation: operation/create of a payment for the device's user (private API) + /api/auth/token/app/operation/authorize of exactly its data with a possession_knowledge signature (Mobile Token API)")
 	printTable(out, rep)
 	return rep, nil
 }
@@ -268,7 +293,7 @@ func printTable(out io.Writer, r *Report) {
 		return
 	}
 	fmt.Fprintf(out, "\n%-14s %12s %12s %12s %12s %9s %12s %12s\n", "workload", "capacity/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "÷ db-rmw", "÷ crypto")
-	for _, name := range []string{"verify", "token", "activation"} {
+	for _, name := range []string{"verify", "token", "activation", "operation"} {
 		c, ok := r.Capacity[name]
 		if !ok {
 			continue

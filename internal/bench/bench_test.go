@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func TestRunSmall(t *testing.T) {
 					t.Errorf("%s %s: CPU use not measured: %+v", p.Name, p.Mode, p)
 				}
 			}
-			for _, n := range []string{"verify", "token", "activation", "db-rmw", "crypto-verify"} {
+			for _, n := range []string{"verify", "token", "activation", "operation", "db-rmw", "crypto-verify"} {
 				if !seen[n] {
 					t.Errorf("phase %s missing", n)
 				}
@@ -48,10 +49,88 @@ func TestRunSmall(t *testing.T) {
 			if rep.GeneratorSignUs <= 0 {
 				t.Errorf("generator signing time not measured")
 			}
-			if rep.DBBound <= 0 || rep.CryptoBound <= 0 || rep.Ratios["verify/db-rmw"] <= 0 || rep.PeakRSSKiB <= 0 {
+			if rep.DBBound <= 0 || rep.CryptoBound <= 0 || rep.Ratios["verify/db-rmw"] <= 0 || rep.PeakRSSKiB <= 0 ||
+				rep.Capacity["operation"] <= 0 || rep.Ratios["operation/db-rmw"] <= 0 || rep.Ratios["operation/crypto-verify"] <= 0 {
 				t.Fatalf("bounds, ratios or RSS missing: %+v", rep)
 			}
 		})
+	}
+}
+
+// TestOperationWorkload runs the operation workload on a few devices on
+// each backend and checks on the bank's side (private API) that every
+// operation it created ended APPROVED by the device's activation with
+// possession_knowledge, and that their number is the number of successful
+// calls.
+func TestOperationWorkload(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(*testing.T) string { return "" }},
+		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testOperationWorkload(t, tc.dsn(t)) })
+	}
+}
+
+func testOperationWorkload(t *testing.T, dsn string) {
+	ctx := context.Background()
+	o := Options{DatabaseURL: dsn}
+	o.defaults()
+	tg, err := startTarget(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.stop()
+	if err := tg.setupApp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	devs, err := tg.provision(ctx, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := closedLoop(ctx, nil, "operation", 2, 30*time.Second, 12, tg.operationOp(newPool(devs)))
+	if res.Errors != 0 || res.OK != 12 {
+		t.Fatalf("operation workload: %d ok, %d errors %v", res.OK, res.Errors, res.ErrorKinds)
+	}
+	var total int64
+	for _, d := range devs {
+		var ops []struct {
+			ID             string         `json:"id"`
+			UserID         string         `json:"userId"`
+			Status         string         `json:"status"`
+			Data           string         `json:"data"`
+			FailureCount   int64          `json:"failureCount"`
+			AdditionalData map[string]any `json:"additionalData"`
+		}
+		if err := tg.privateCall(ctx, "operation/list", map[string]any{"userId": d.user, "applications": []string{tg.appName}, "pageSize": 1000}, &ops); err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range ops {
+			if op.UserID != d.user || op.Status != "APPROVED" || op.FailureCount != 0 || !strings.HasSuffix(op.Data, "EUR*I"+benchIBAN) {
+				t.Errorf("operation %s of %s: %+v, want APPROVED without failures", op.ID, d.user, op)
+			}
+			if op.AdditionalData["activationId"] != d.dev.ActivationID || op.AdditionalData["authFactor"] != "POSSESSION_KNOWLEDGE" {
+				t.Errorf("operation %s approved with %v, want activation %s and POSSESSION_KNOWLEDGE", op.ID, op.AdditionalData, d.dev.ActivationID)
+			}
+		}
+		total += int64(len(ops))
+		if len(ops) > 0 {
+			var detail struct {
+				Status             string  `json:"status"`
+				TimestampFinalized *string `json:"timestampFinalized"`
+			}
+			if err := tg.privateCall(ctx, "operation/detail", map[string]any{"operationId": ops[0].ID}, &detail); err != nil {
+				t.Fatal(err)
+			}
+			if detail.Status != "APPROVED" || detail.TimestampFinalized == nil {
+				t.Errorf("operation/detail of %s: %+v, want APPROVED and finalized", ops[0].ID, detail)
+			}
+		}
+	}
+	if total != res.OK {
+		t.Fatalf("the bank sees %d operations, the workload approved %d", total, res.OK)
 	}
 }
 

@@ -19,7 +19,8 @@ type op func(ctx context.Context, seq uint64) error
 
 // PhaseResult is the outcome of one measured phase.
 type PhaseResult struct {
-	// Name is the workload ("verify", "activation", "token", "db-rmw", "crypto-verify").
+	// Name is the workload ("verify", "token", "activation", "operation",
+	// "db-rmw", "crypto-verify").
 	Name string `json:"name"`
 	// Mode is "saturation" (closed loop, Workers concurrent callers) or
 	// "open-loop" (requests started at OfferedRate regardless of answers).

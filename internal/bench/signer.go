@@ -24,6 +24,8 @@ type device struct {
 	dev   *client.Device
 	keys  *protocol.ActivationKeys
 	token *client.Token
+	// user is the device's user id (operations are created for it).
+	user string
 }
 
 // newDevice unwraps the knowledge key of an activated client device.

@@ -42,8 +42,10 @@ type target struct {
 	appSecret string
 	sdkConfig string
 	version   string
-	http      *http.Client
-	device    *client.Client
+	// opTemplate is the operation template of the operation workload.
+	opTemplate string
+	http       *http.Client
+	device     *client.Client
 
 	// signTime (nanoseconds) and signCount measure the generator's own
 	// signing work in the verify workload.
@@ -61,7 +63,7 @@ func startTarget(ctx context.Context, o Options) (*target, error) {
 		t.publicURL, t.privateURL = strings.TrimRight(o.PublicURL, "/"), strings.TrimRight(o.PrivateURL, "/")
 		t.stop = func() {}
 		if o.DatabaseURL != "" {
-			st, err := app.OpenStore(ctx, app.Config{DatabaseURL: o.DatabaseURL}, false)
+			st, err := app.OpenStore(ctx, boundConfig(app.Config{DatabaseURL: o.DatabaseURL, SQLiteSynchronous: o.SQLiteSynchronous}), false)
 			if err != nil {
 				return nil, fmt.Errorf("bench: open the database for the bound: %w", err)
 			}
@@ -90,6 +92,8 @@ func (t *target) startInProcess(ctx context.Context, o Options) error {
 	cfg := app.DefaultConfig()
 	cfg.DataDir = dir
 	cfg.DatabaseURL = o.DatabaseURL
+	cfg.SQLiteSynchronous = o.SQLiteSynchronous
+	cfg.SQLiteSingleCommits = o.SQLiteSingleCommits
 	cfg.PublicAddr, cfg.PrivateAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.RestrictAccess = true
 	cfg.MaxInFlight = o.MaxInFlight
@@ -124,11 +128,27 @@ func (t *target) startInProcess(ctx context.Context, o Options) error {
 	t.publicURL = "http://" + a.PublicAddr().String()
 	t.privateURL = "http://" + a.PrivateAddr().String()
 	t.st = a.Store
+	closeBound := func() {}
+	if strings.HasPrefix(cfg.DatabaseURL, "sqlite:") || cfg.DatabaseURL == "" {
+		// The bound is the raw database: one transaction per call, on
+		// connections of its own to the same file, never group commits.
+		st, err := app.OpenStore(ctx, boundConfig(cfg), false)
+		if err != nil {
+			cancel()
+			<-served
+			_ = a.Close()
+			_ = os.RemoveAll(dir)
+			return fmt.Errorf("bench: open the database for the bound: %w", err)
+		}
+		t.st = st
+		closeBound = func() { _ = st.Close() }
+	}
 	t.inProcess = true
 	t.creds = [2]string{integ.ClientToken, integ.ClientSecret}
 	t.stop = func() {
 		cancel()
 		<-served
+		closeBound()
 		_ = a.Close()
 		_ = os.RemoveAll(dir)
 	}
@@ -150,6 +170,10 @@ func (t *target) setupApp(ctx context.Context) error {
 	}
 	v := d.Versions[0]
 	t.appKey, t.appSecret, t.sdkConfig = v.ApplicationKey, v.ApplicationSecret, v.MobileSdkConfig
+	t.opTemplate = t.appName + "-payment"
+	if err := t.privateCall(ctx, "operation/template/create", operationTemplate(t.opTemplate), nil); err != nil {
+		return fmt.Errorf("bench: create operation template: %w", err)
+	}
 	cfg := client.Config{BaseURL: t.publicURL, Version: t.version, HTTPClient: t.http}
 	if err := cfg.FromSDKConfig(t.sdkConfig); err != nil {
 		return fmt.Errorf("bench: SDK configuration: %w", err)
@@ -187,7 +211,8 @@ func (t *target) provision(ctx context.Context, n int, out io.Writer) ([]*device
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			cd, err := t.activate(ctx, fmt.Sprintf("bench-user-%d", i))
+			user := fmt.Sprintf("bench-user-%d", i)
+			cd, err := t.activate(ctx, user)
 			if err != nil {
 				errs <- err
 				return
@@ -202,7 +227,7 @@ func (t *target) provision(ctx context.Context, n int, out io.Writer) ([]*device
 				errs <- err
 				return
 			}
-			d.token = tok
+			d.token, d.user = tok, user
 			devs[i] = d
 			mu.Lock()
 			done++
@@ -221,4 +246,10 @@ func (t *target) provision(ctx context.Context, n int, out io.Writer) ([]*device
 		return nil, fmt.Errorf("bench: provision devices: %w", err)
 	}
 	return devs, nil
+}
+
+// boundConfig is the database configuration of the db-rmw bound: the
+// server's database and durability, one commit per transaction.
+func boundConfig(c app.Config) app.Config {
+	return app.Config{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, SQLiteSynchronous: c.SQLiteSynchronous, SQLiteSingleCommits: true}
 }

@@ -66,6 +66,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives delivery outcomes (never payloads or secrets).
 	Logger *slog.Logger
+	// Observe, when set, is told every delivery outcome once it is
+	// recorded in the outbox (metrics). It runs on the delivery
+	// goroutines, so it must be safe for concurrent use and not block.
+	Observe func(DeliveryResult)
 }
 
 func (c *Config) fillDefaults() {
@@ -261,7 +265,7 @@ func (d *Dispatcher) deliver(ctx context.Context, targets *targetCache, e domain
 		return
 	case errors.Is(err, store.ErrNotFound):
 		log.WarnContext(ctx, "callback event dropped: callback no longer exists")
-		d.finish(ctx, e, lease, domain.CallbackEventFailed, false, service.DefaultCallbackRetentionPeriod, 0, log)
+		d.finish(ctx, e, lease, domain.CallbackEventFailed, false, service.DefaultCallbackRetentionPeriod, 0, ResultGaveUp, log)
 		return
 	case err != nil:
 		log.WarnContext(ctx, "callback target cannot be loaded", "error", err)
@@ -270,7 +274,7 @@ func (d *Dispatcher) deliver(ctx context.Context, targets *targetCache, e domain
 		return
 	case !t.Callback.Enabled:
 		log.InfoContext(ctx, "callback event dropped: callback removed")
-		d.finish(ctx, e, lease, domain.CallbackEventFailed, false, t.RetentionPeriod, 0, log)
+		d.finish(ctx, e, lease, domain.CallbackEventFailed, false, t.RetentionPeriod, 0, ResultGaveUp, log)
 		return
 	}
 	status, err := d.send(ctx, t, e)
@@ -282,7 +286,7 @@ func (d *Dispatcher) deliver(ctx context.Context, targets *targetCache, e domain
 		d.failAttempt(ctx, e, lease, t, log)
 	case status/100 == 2:
 		log.DebugContext(ctx, "callback delivered", "attempt", e.Attempts+1, "status", status)
-		d.finish(ctx, e, lease, domain.CallbackEventCompleted, true, t.RetentionPeriod, 0, log)
+		d.finish(ctx, e, lease, domain.CallbackEventCompleted, true, t.RetentionPeriod, 0, ResultDelivered, log)
 	default:
 		log.WarnContext(ctx, "callback refused", "attempt", e.Attempts+1, "status", status)
 		d.failAttempt(ctx, e, lease, t, log)
@@ -340,23 +344,23 @@ func (d *Dispatcher) send(ctx context.Context, t service.CallbackTarget, e domai
 func (d *Dispatcher) failAttempt(ctx context.Context, e domain.CallbackEvent, lease string, t service.CallbackTarget, log *slog.Logger) {
 	if e.Attempts+1 >= t.MaxAttempts {
 		log.WarnContext(ctx, "callback event failed for good", "attempts", e.Attempts+1)
-		d.finish(ctx, e, lease, domain.CallbackEventFailed, true, t.RetentionPeriod, 0, log)
+		d.finish(ctx, e, lease, domain.CallbackEventFailed, true, t.RetentionPeriod, 0, ResultGaveUp, log)
 		return
 	}
 	wait := Backoff(t.InitialBackoff, d.cfg.BackoffMultiplier, d.cfg.MaxBackoff, e.Attempts+1)
-	d.finish(ctx, e, lease, domain.CallbackEventPending, true, t.RetentionPeriod, wait, log)
+	d.finish(ctx, e, lease, domain.CallbackEventPending, true, t.RetentionPeriod, wait, ResultFailed, log)
 }
 
 // release hands an event back after the dispatcher was stopped mid-way;
 // the attempt does not count.
 func (d *Dispatcher) release(ctx context.Context, e domain.CallbackEvent, lease string, log *slog.Logger) {
-	d.finish(context.WithoutCancel(ctx), e, lease, domain.CallbackEventPending, false, 0, 0, log)
+	d.finish(context.WithoutCancel(ctx), e, lease, domain.CallbackEventPending, false, 0, 0, "", log)
 }
 
 // finish records an outcome under the claim's lease. counted adds an
 // attempt; a final status starts the retention period; a PENDING one is
-// due after wait.
-func (d *Dispatcher) finish(ctx context.Context, e domain.CallbackEvent, lease string, status domain.CallbackEventStatus, counted bool, retention, wait time.Duration, log *slog.Logger) {
+// due after wait. Once recorded, a non-empty result goes to Observe.
+func (d *Dispatcher) finish(ctx context.Context, e domain.CallbackEvent, lease string, status domain.CallbackEventStatus, counted bool, retention, wait time.Duration, result DeliveryResult, log *slog.Logger) {
 	now := d.now()
 	e.Status, e.DeleteAfter = status, time.Time{}
 	if counted {
@@ -379,6 +383,10 @@ func (d *Dispatcher) finish(ctx context.Context, e domain.CallbackEvent, lease s
 	if err != nil {
 		// The claim expires and the event is delivered again.
 		log.WarnContext(ctx, "callback outcome cannot be recorded", "error", err)
+		return
+	}
+	if result != "" && d.cfg.Observe != nil {
+		d.cfg.Observe(result)
 	}
 }
 

@@ -72,7 +72,8 @@ func TestRetriesWithBackoffThenFailed(t *testing.T) {
 		id := e.activation(t, "bob")
 		_, err := e.svc.RemoveActivation(ctx, id, "admin", false)
 		require.NoError(t, err)
-		d := e.dispatcher(Config{BackoffMultiplier: 2, MaxBackoff: time.Hour})
+		obs := &observer{}
+		d := e.dispatcher(Config{BackoffMultiplier: 2, MaxBackoff: time.Hour, Observe: obs.observe})
 
 		// Attempt 1 fails: retry after the initial back-off (2 s default).
 		start := e.clock.Now().UTC().Truncate(time.Millisecond)
@@ -102,6 +103,7 @@ func TestRetriesWithBackoffThenFailed(t *testing.T) {
 		require.Equal(t, domain.CallbackEventFailed, evs[0].Status, "FAILED after maxAttempts")
 		require.EqualValues(t, 3, evs[0].Attempts)
 		require.Equal(t, domain.CallbackEventPending, evs[1].Status)
+		require.Equal(t, map[DeliveryResult]int{ResultFailed: 2, ResultGaveUp: 1}, obs.counts())
 
 		got := rec.requests()
 		require.Len(t, got, 3)
@@ -117,6 +119,7 @@ func TestRetriesWithBackoffThenFailed(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 		require.Equal(t, domain.CallbackEventCompleted, e.events(t, cb.ID)[1].Status)
+		require.Equal(t, map[DeliveryResult]int{ResultFailed: 2, ResultGaveUp: 1, ResultDelivered: 1}, obs.counts())
 
 		// Retention purge.
 		e.clock.Advance(service.DefaultCallbackRetentionPeriod + time.Hour)
@@ -206,8 +209,10 @@ func TestRemovedCallbackEventsDropped(t *testing.T) {
 	e.activation(t, "a")
 	_, err := e.svc.RemoveCallback(ctx, cb.ID)
 	require.NoError(t, err)
-	_, err = e.dispatcher(Config{}).RunOnce(ctx)
+	obs := &observer{}
+	_, err = e.dispatcher(Config{Observe: obs.observe}).RunOnce(ctx)
 	require.NoError(t, err)
 	require.Empty(t, rec.requests())
 	require.Equal(t, domain.CallbackEventFailed, e.events(t, cb.ID)[0].Status)
+	require.Equal(t, map[DeliveryResult]int{ResultGaveUp: 1}, obs.counts(), "a dropped event is given up")
 }

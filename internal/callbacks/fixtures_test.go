@@ -103,3 +103,28 @@ func (r *recorder) requests() []received {
 	defer r.mu.Unlock()
 	return append([]received(nil), r.got...)
 }
+
+// observer counts the results a dispatcher reports.
+type observer struct {
+	mu sync.Mutex
+	n  map[DeliveryResult]int
+}
+
+func (o *observer) observe(r DeliveryResult) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n == nil {
+		o.n = map[DeliveryResult]int{}
+	}
+	o.n[r]++
+}
+
+func (o *observer) counts() map[DeliveryResult]int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := map[DeliveryResult]int{}
+	for k, v := range o.n {
+		out[k] = v
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/mauth/mauth/internal/app"
 	"github.com/mauth/mauth/internal/service"
@@ -27,15 +28,17 @@ func (c Config) App() (app.Config, error) {
 	}
 	s := c.Service
 	out := app.Config{
-		Role:           c.Server.Role,
-		DataDir:        c.Server.DataDir,
-		DatabaseURL:    dbURL,
-		PublicAddr:     c.Public.Addr,
-		PrivateAddr:    c.Private.Addr,
-		ServerKey:      c.Server.Key,
-		ServerKeyFile:  c.Server.KeyFile,
-		RestrictAccess: c.Private.RestrictAccess,
-		AutoMigrate:    c.Database.Migrate,
+		Role:                c.Server.Role,
+		DataDir:             c.Server.DataDir,
+		DatabaseURL:         dbURL,
+		SQLiteSynchronous:   c.Database.SQLiteSynchronous,
+		SQLiteSingleCommits: !c.Database.SQLiteGroupCommit,
+		PublicAddr:          c.Public.Addr,
+		PrivateAddr:         c.Private.Addr,
+		ServerKey:           c.Server.Key,
+		ServerKeyFile:       c.Server.KeyFile,
+		RestrictAccess:      c.Private.RestrictAccess,
+		AutoMigrate:         c.Database.Migrate,
 		Service: service.Config{
 			ActivationValidity:              s.ActivationValidity,
 			SignatureMaxFailedAttempts:      s.SignatureMaxFailedAttempts,
@@ -49,6 +52,8 @@ func (c Config) App() (app.Config, error) {
 			RecoveryMaxFailedAttempts:       s.RecoveryMaxFailedAttempts,
 			VaultUnlockAllowBiometry:        s.VaultUnlockAllowBiometry,
 			RecoveryPUKHashMemoryKiB:        s.RecoveryPUKHashMemoryKiB,
+			KeyCacheSize:                    offWhenZero(s.KeyCacheSize),
+			ApplicationCacheTTL:             offWhenZeroDuration(s.ApplicationCacheTTL),
 		},
 		CoreURL:          c.Core.URL,
 		CoreClientToken:  c.Core.ClientToken,
@@ -70,10 +75,19 @@ func (c Config) App() (app.Config, error) {
 	return out, nil
 }
 
-// offWhenZero maps a configuration rate (0: off) to the app's (negative: off).
+// offWhenZero maps a configuration rate or size (0: off) to the app's or
+// service's (negative: off).
 func offWhenZero(n int) int {
 	if n == 0 {
 		return -1
 	}
 	return n
+}
+
+// offWhenZeroDuration is offWhenZero for durations.
+func offWhenZeroDuration(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

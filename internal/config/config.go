@@ -81,6 +81,10 @@ type Database struct {
 	PasswordFile string `yaml:"password_file" file:"password" doc:"file holding the PostgreSQL password"`
 	// Migrate applies pending migrations at start-up.
 	Migrate bool `yaml:"migrate" doc:"apply pending database migrations at start-up"`
+	// SQLiteSynchronous is the embedded database's PRAGMA synchronous.
+	SQLiteSynchronous string `yaml:"sqlite_synchronous" doc:"embedded SQLite durability: FULL (fsync per commit; an acknowledged write survives a power loss) or NORMAL (survives a process crash only)"`
+	// SQLiteGroupCommit lets concurrent write transactions share a commit.
+	SQLiteGroupCommit bool `yaml:"sqlite_group_commit" doc:"embedded SQLite: concurrent write transactions share one commit (and one fsync); each still succeeds or fails on its own"`
 }
 
 // Core configures how the enrollment role reaches the core server.
@@ -145,6 +149,10 @@ type Service struct {
 	VaultUnlockAllowBiometry bool `yaml:"vault_unlock_allow_biometry" doc:"let possession_biometry signatures unlock the vault"`
 	// RecoveryPUKHashMemoryKiB is the Argon2 memory cost.
 	RecoveryPUKHashMemoryKiB uint32 `yaml:"recovery_puk_hash_memory_kib" doc:"Argon2 memory cost (KiB) of PUK and OTP hashes"`
+	// KeyCacheSize bounds the cache of derived activation keys.
+	KeyCacheSize int `yaml:"key_cache_size" doc:"activations whose derived signature keys each node keeps in memory (least recently used evicted, about 0.5 KiB each); 0 disables"`
+	// ApplicationCacheTTL is how long application rows are reused.
+	ApplicationCacheTTL time.Duration `yaml:"application_cache_ttl" doc:"how long signature verification reuses application and application-version rows; a node applies its own changes at once, changes made through other nodes may take this long to apply; 0 disables"`
 }
 
 // Default returns the settings used when nothing is configured.
@@ -160,7 +168,7 @@ func Default() Config {
 			RateLimitPerActivationBurst: app.DefaultRateLimitPerActivationBurst,
 		},
 		Private:  Private{Addr: "127.0.0.1:8081", RestrictAccess: true},
-		Database: Database{Migrate: true},
+		Database: Database{Migrate: true, SQLiteSynchronous: app.DefaultSQLiteSynchronous, SQLiteGroupCommit: true},
 		Log:      Log{Format: "auto", Level: "info"},
 		Service: Service{
 			ActivationValidity:              s.ActivationValidity,
@@ -175,6 +183,8 @@ func Default() Config {
 			RecoveryMaxFailedAttempts:       s.RecoveryMaxFailedAttempts,
 			VaultUnlockAllowBiometry:        s.VaultUnlockAllowBiometry,
 			RecoveryPUKHashMemoryKiB:        s.RecoveryPUKHashMemoryKiB,
+			KeyCacheSize:                    s.KeyCacheSize,
+			ApplicationCacheTTL:             s.ApplicationCacheTTL,
 		},
 	}
 }

@@ -166,6 +166,7 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 		{"bad role", "server:\n  role: both\n", nil, "server.role"},
 		{"bad address", "public:\n  addr: localhost\n", nil, "public.addr"},
 		{"bad database", "database:\n  url: mysql://x\n", nil, "database.url"},
+		{"bad sqlite durability", "database:\n  sqlite_synchronous: OFF\n", nil, "database.sqlite_synchronous"},
 		{"range", "service:\n  offline_signature_component_length: 9\n", nil, "service.offline_signature_component_length"},
 		{"log level", "log:\n  level: loud\n", nil, "log.level"},
 		{"core outside enrollment", "core:\n  url: http://core\n", nil, "core.url"},

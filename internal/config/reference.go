@@ -17,6 +17,8 @@ func Reference() string {
 	b.WriteString("mauth reads its settings, lowest precedence first, from the defaults, a YAML file\n")
 	b.WriteString("(`mauth serve --config FILE`, or the file named by `MAUTH_CONFIG`), environment variables\n")
 	b.WriteString("`MAUTH_<SECTION>_<KEY>` (one per key, listed below) and command-line flags.\n")
+	b.WriteString("`mauth migrate --config FILE` reads the same file and variables, so it migrates the database\n")
+	b.WriteString("the servers use (`database.*`, `server.data_dir`).\n")
 	b.WriteString("Keys ending in `_file` name a file whose content (without the trailing newline) becomes the\n")
 	b.WriteString("matching secret; secrets are never printed. `mauth config check --config FILE` validates a\n")
 	b.WriteString("file and prints the effective configuration with secrets masked; unknown keys and bad values\n")

@@ -52,6 +52,11 @@ func (c Config) Validate() error {
 			return bad("private.addr", "%v", err)
 		}
 	}
+	switch c.Database.SQLiteSynchronous {
+	case "", "FULL", "NORMAL", "EXTRA":
+	default:
+		return bad("database.sqlite_synchronous", "must be FULL, NORMAL or EXTRA")
+	}
 	if u := c.Database.URL; u != "" {
 		switch {
 		case strings.HasPrefix(u, "sqlite:"):
@@ -121,6 +126,10 @@ func (c Config) Validate() error {
 		return bad("service.recovery_max_failed_attempts", "must be at least 1")
 	case s.RecoveryPUKHashMemoryKiB < 8:
 		return bad("service.recovery_puk_hash_memory_kib", "must be at least 8")
+	case s.KeyCacheSize < 0:
+		return bad("service.key_cache_size", "must not be negative (0 disables the cache)")
+	case s.ApplicationCacheTTL < 0:
+		return bad("service.application_cache_ttl", "must not be negative (0 disables the cache)")
 	}
 	return nil
 }

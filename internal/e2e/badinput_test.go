@@ -221,7 +221,7 @@ func scenarioBadInput(t *testing.T, e *env, app *testApp, version string) {
 				if hdr != "" {
 					headers[protocol.HeaderAuthorization] = hdr
 				}
-				e.publicRaw(t, http.MethodPost, "/pa/v3/signature/validate", headers, body).wantError(t, http.StatusUnauthorized, "ERR_AUTHENTICATION")
+				e.publicRaw(t, http.MethodPost, "/pa/v3/signature/validate", headers, body).wantError(t, http.StatusUnauthorized, codeValidateFail)
 			})
 		}
 		unchanged(t)
@@ -237,7 +237,7 @@ func scenarioBadInput(t *testing.T, e *env, app *testApp, version string) {
 		if r := e.publicRaw(t, http.MethodPost, "/pa/v3/signature/validate", h, body); r.status != http.StatusOK {
 			t.Fatalf("first use: HTTP %d %s", r.status, r.raw)
 		}
-		e.publicRaw(t, http.MethodPost, "/pa/v3/signature/validate", h, body).wantError(t, http.StatusUnauthorized, "ERR_AUTHENTICATION")
+		e.publicRaw(t, http.MethodPost, "/pa/v3/signature/validate", h, body).wantError(t, http.StatusUnauthorized, codeValidateFail)
 		unchanged(t)
 
 		// A replayed knowledge signature is a failed PIN attempt, as in
@@ -250,7 +250,7 @@ func scenarioBadInput(t *testing.T, e *env, app *testApp, version string) {
 		if r := e.publicRaw(t, http.MethodPost, "/pa/v3/signature/validate", h, body); r.status != http.StatusOK {
 			t.Fatalf("first use: HTTP %d %s", r.status, r.raw)
 		}
-		e.publicRaw(t, http.MethodPost, "/pa/v3/signature/validate", h, body).wantError(t, http.StatusUnauthorized, "ERR_AUTHENTICATION")
+		e.publicRaw(t, http.MethodPost, "/pa/v3/signature/validate", h, body).wantError(t, http.StatusUnauthorized, codeValidateFail)
 		e.wantCoreState(t, d.ActivationID, "ACTIVE", 1)
 		if err := c.ValidateSignature(ctx, d, client.PossessionKnowledge(pin), body); err != nil {
 			t.Fatalf("signature after the replay: %v", err)

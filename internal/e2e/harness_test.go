@@ -24,7 +24,9 @@ import (
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/internal/testutil/apicontract"
 	"github.com/mauth/mauth/internal/testutil/teststore"
+	"github.com/mauth/mauth/openapi"
 	"github.com/mauth/mauth/protocol"
 )
 
@@ -83,6 +85,10 @@ type env struct {
 	basicUser  string
 	basicPass  string
 	http       *http.Client
+	// privateAPI and publicAPI validate every exchange against the
+	// OpenAPI documents (see internal/testutil/apicontract).
+	privateAPI *apicontract.Checker
+	publicAPI  *apicontract.Checker
 	// idpCalls counts the identity provider's calls.
 	idpMu    sync.Mutex
 	idpCalls int
@@ -107,7 +113,9 @@ func newEnv(t *testing.T, st store.Store, dep Deployment) *env {
 		t.Fatalf("create integration: %v", err)
 	}
 	e.basicUser, e.basicPass = integ.ClientToken, integ.ClientSecret
-	priv := httptest.NewServer(private.New(e.svc, private.Options{RestrictAccess: true}).Handler())
+	e.privateAPI = apicontract.New(t, "openapi/private.yaml", openapi.Private)
+	e.publicAPI = apicontract.New(t, "openapi/public.yaml", openapi.Public)
+	priv := httptest.NewServer(e.privateAPI.Wrap(private.New(e.svc, private.Options{RestrictAccess: true}).Handler()))
 	t.Cleanup(priv.Close)
 	e.privateURL = priv.URL
 
@@ -118,7 +126,7 @@ func newEnv(t *testing.T, st store.Store, dep Deployment) *env {
 		t.Fatalf("identity provider: %v", err)
 	}
 	core := dep(t, CoreEnv{Service: e.svc, PrivateURL: priv.URL, ClientToken: e.basicUser, ClientSecret: e.basicPass})
-	pub := httptest.NewServer(public.New(core, public.Options{Now: e.clock.Now, IdentityProvider: provider}).Handler())
+	pub := httptest.NewServer(e.publicAPI.Wrap(public.New(core, public.Options{Now: e.clock.Now, IdentityProvider: provider}).Handler()))
 	t.Cleanup(pub.Close)
 	e.publicURL = pub.URL
 	return e
@@ -449,3 +457,7 @@ func runSuite(t *testing.T, dep Deployment) {
 		}
 	})
 }
+
+// codeValidateFail is the 401 code of /pa/v3/signature/validate (other
+// signed endpoints answer ERR_AUTHENTICATION).
+const codeValidateFail = "POWERAUTH_AUTH_FAIL"

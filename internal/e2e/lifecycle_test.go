@@ -109,7 +109,7 @@ func scenarioLifecycle(t *testing.T, e *env, app *testApp, version string) {
 		}
 		// knowledge alone is not accepted by signature/validate.
 		err := c.ValidateSignature(ctx, d, client.Factors{Type: protocol.SignatureKnowledge, PIN: pin}, []byte("{}"))
-		wantAPIError(t, err, http.StatusUnauthorized, "ERR_AUTHENTICATION")
+		wantAPIError(t, err, http.StatusUnauthorized, codeValidateFail)
 		// A device that signed a request the server never verified is ahead.
 		st := wantStatus(t, c, d, client.StateActive, 0)
 		if st.CounterAhead != 1 {
@@ -124,7 +124,7 @@ func scenarioLifecycle(t *testing.T, e *env, app *testApp, version string) {
 	t.Run("wrong-pin-blocks", func(t *testing.T) {
 		for i := 1; i <= 5; i++ {
 			err := c.ValidateSignature(ctx, d, client.PossessionKnowledge(wrongPIN), []byte("{}"))
-			wantAPIError(t, err, http.StatusUnauthorized, "ERR_AUTHENTICATION")
+			wantAPIError(t, err, http.StatusUnauthorized, codeValidateFail)
 			state := client.StateActive
 			if i == 5 {
 				state = client.StateBlocked
@@ -137,7 +137,7 @@ func scenarioLifecycle(t *testing.T, e *env, app *testApp, version string) {
 		e.wantCoreState(t, id, "BLOCKED", 5)
 		// The right PIN does not help a blocked activation.
 		err := c.ValidateSignature(ctx, d, client.PossessionKnowledge(pin), []byte("{}"))
-		wantAPIError(t, err, http.StatusUnauthorized, "ERR_AUTHENTICATION")
+		wantAPIError(t, err, http.StatusUnauthorized, codeValidateFail)
 		wantStatus(t, c, d, client.StateBlocked, 5)
 
 		res := e.private(t, "activation/unblock", map[string]any{"activationId": id})
@@ -246,6 +246,6 @@ func scenarioLifecycle(t *testing.T, e *env, app *testApp, version string) {
 		wantStatus(t, c, d, client.StateRemoved, 0)
 		e.wantCoreState(t, id, "REMOVED", 0)
 		err = c.ValidateSignature(ctx, d, client.PossessionKnowledge(pin), []byte("{}"))
-		wantAPIError(t, err, http.StatusUnauthorized, "ERR_AUTHENTICATION")
+		wantAPIError(t, err, http.StatusUnauthorized, codeValidateFail)
 	})
 }

@@ -35,7 +35,7 @@ func mountMobile(t *testing.T, e *env, st store.Store) {
 		Now:         e.clock.Now,
 	}).Register(mux)
 	apipush.New(apipush.Options{Middleware: mw, Registrar: push.NewRegistry(st, e.clock.Now)}).Register(mux)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(e.publicAPI.Wrap(mux))
 	t.Cleanup(srv.Close)
 	e.publicURL = srv.URL
 }

@@ -65,7 +65,7 @@ func scenarioRecovery(t *testing.T, e *env, app *testApp, version string) {
 	e.wantCoreState(t, old.ActivationID, "REMOVED", 0)
 	wantStatus(t, lost, old, client.StateRemoved, 0)
 	err = lost.ValidateSignature(ctx, old, client.PossessionKnowledge(pin), []byte("{}"))
-	wantAPIError(t, err, http.StatusUnauthorized, "ERR_AUTHENTICATION")
+	wantAPIError(t, err, http.StatusUnauthorized, codeValidateFail)
 
 	if err := fresh.ValidateSignature(ctx, d, client.PossessionKnowledge(pin), []byte("{}")); err != nil {
 		t.Fatalf("signature of the recovered device: %v", err)

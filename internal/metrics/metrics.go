@@ -1,7 +1,9 @@
 // Package metrics holds mauth's Prometheus metrics: one registry per App,
 // HTTP request counts and latencies per API, route pattern and status,
-// signature verifications, activation state transitions and database pool
-// statistics. It is served on the private listener only.
+// signature verifications, activation and operation state transitions,
+// failed operation approvals, callback deliveries, the callback outbox
+// depth and database pool statistics. It is served on the private
+// listener only.
 package metrics
 
 import (
@@ -18,12 +20,27 @@ import (
 
 // Metrics is one registry with mauth's collectors. Safe for concurrent use.
 type Metrics struct {
-	reg         *prometheus.Registry
-	requests    *prometheus.CounterVec
-	latency     *prometheus.HistogramVec
-	signatures  *prometheus.CounterVec
-	transitions *prometheus.CounterVec
+	reg                  *prometheus.Registry
+	requests             *prometheus.CounterVec
+	latency              *prometheus.HistogramVec
+	signatures           *prometheus.CounterVec
+	transitions          *prometheus.CounterVec
+	operationTransitions *prometheus.CounterVec
+	approvalFailures     prometheus.Counter
+	callbackDeliveries   *prometheus.CounterVec
 }
+
+// Results of a callback delivery attempt (the result label of
+// mauth_callback_deliveries_total).
+const (
+	// CallbackDelivered: the receiver answered 2xx.
+	CallbackDelivered = "delivered"
+	// CallbackFailed: the attempt failed and the event waits for a retry.
+	CallbackFailed = "failed"
+	// CallbackGaveUp: the event failed for good (its attempts are used
+	// up, or its callback was removed).
+	CallbackGaveUp = "gave_up"
+)
 
 // New returns a registry with the Go runtime and process collectors and
 // mauth's own metrics.
@@ -47,11 +64,27 @@ func New() *Metrics {
 			Name: "mauth_activation_transitions_total",
 			Help: "Activation state transitions (from NONE when created; UNKNOWN when the previous state was not read in the same transaction).",
 		}, []string{"from", "to"}),
+		operationTransitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mauth_operation_transitions_total",
+			Help: "Operation status transitions (from NONE when created; UNKNOWN when the previous status was not read in the same transaction).",
+		}, []string{"from", "to"}),
+		approvalFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mauth_operation_approval_failures_total",
+			Help: "Failed operation approval attempts (each one counts against the operation's maximum failure count).",
+		}),
+		callbackDeliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mauth_callback_deliveries_total",
+			Help: "Callback event delivery outcomes: delivered, failed (will retry) and gave_up (failed for good).",
+		}, []string{"result"}),
+	}
+	for _, r := range []string{CallbackDelivered, CallbackFailed, CallbackGaveUp} {
+		m.callbackDeliveries.WithLabelValues(r) // export zeros
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.latency, m.signatures, m.transitions,
+		m.operationTransitions, m.approvalFailures, m.callbackDeliveries,
 	)
 	return m
 }
@@ -107,4 +140,24 @@ func (m *Metrics) SignatureVerified(valid bool, factorType string) {
 // ActivationTransition counts one activation state change.
 func (m *Metrics) ActivationTransition(from, to string) {
 	m.transitions.WithLabelValues(from, to).Inc()
+}
+
+// OperationTransition counts one operation status change.
+func (m *Metrics) OperationTransition(from, to string) {
+	m.operationTransitions.WithLabelValues(from, to).Inc()
+}
+
+// OperationApprovalFailed counts n failed operation approval attempts.
+func (m *Metrics) OperationApprovalFailed(n int64) {
+	m.approvalFailures.Add(float64(n))
+}
+
+// CallbackDelivery counts one callback delivery outcome: CallbackDelivered,
+// CallbackFailed or CallbackGaveUp (other values are ignored, so the label
+// stays bounded).
+func (m *Metrics) CallbackDelivery(result string) {
+	switch result {
+	case CallbackDelivered, CallbackFailed, CallbackGaveUp:
+		m.callbackDeliveries.WithLabelValues(result).Inc()
+	}
 }

@@ -9,9 +9,10 @@ import (
 )
 
 // WrapStore returns st observed by m: committed signature audit records
-// count as signature verifications and committed activation writes whose
-// status changed count as state transitions. Events of a transaction that
-// rolls back (or is retried) are not counted twice.
+// count as signature verifications, committed activation and operation
+// writes whose status changed count as state transitions, and operation
+// writes that raised the failure count count as failed approvals. Events
+// of a transaction that rolls back (or is retried) are not counted twice.
 func (m *Metrics) WrapStore(st store.Store) store.Store {
 	return &observedStore{Store: st, m: m}
 }
@@ -21,19 +22,36 @@ type observedStore struct {
 	m *Metrics
 }
 
+// eventKind says what an event observed.
+type eventKind int
+
+const (
+	signatureEvent eventKind = iota
+	activationEvent
+	operationEvent
+	approvalFailureEvent
+)
+
 // event is one observation waiting for its transaction to commit.
 type event struct {
-	sig        bool
+	kind       eventKind
 	valid      bool
 	factorType string
 	from, to   string
+	n          int64 // approvalFailureEvent: how many
+}
+
+// opState is what the transaction last read or wrote of an operation.
+type opState struct {
+	status   domain.OperationStatus
+	failures int64
 }
 
 // InTx implements store.Store.
 func (s *observedStore) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	var events []event
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		otx := &observedTx{Tx: tx, seen: map[string]domain.ActivationStatus{}}
+		otx := &observedTx{Tx: tx, seen: map[string]domain.ActivationStatus{}, ops: map[string]opState{}}
 		err := fn(otx)
 		events = otx.events // the last attempt wins
 		return err
@@ -42,10 +60,15 @@ func (s *observedStore) InTx(ctx context.Context, fn func(tx store.Tx) error) er
 		return err
 	}
 	for _, e := range events {
-		if e.sig {
+		switch e.kind {
+		case signatureEvent:
 			s.m.SignatureVerified(e.valid, e.factorType)
-		} else {
+		case activationEvent:
 			s.m.ActivationTransition(e.from, e.to)
+		case operationEvent:
+			s.m.OperationTransition(e.from, e.to)
+		case approvalFailureEvent:
+			s.m.OperationApprovalFailed(e.n)
 		}
 	}
 	return nil
@@ -55,6 +78,7 @@ type observedTx struct {
 	store.Tx
 	mu     sync.Mutex
 	seen   map[string]domain.ActivationStatus
+	ops    map[string]opState
 	events []event
 }
 
@@ -92,7 +116,7 @@ func (t *observedTx) GetActivation(ctx context.Context, id string) (domain.Activ
 func (t *observedTx) CreateActivation(ctx context.Context, a *domain.Activation) error {
 	err := t.Tx.CreateActivation(ctx, a)
 	if err == nil {
-		t.add(event{from: "NONE", to: a.Status.String()})
+		t.add(event{kind: activationEvent, from: "NONE", to: a.Status.String()})
 		t.remember(*a)
 	}
 	return err
@@ -130,14 +154,23 @@ func (t *observedTx) changed(a domain.Activation) {
 		}
 		from = prev.String()
 	}
-	t.add(event{from: from, to: a.Status.String()})
+	t.add(event{kind: activationEvent, from: from, to: a.Status.String()})
 }
 
 // CreateSignatureAudit implements store.Tx.
 func (t *observedTx) CreateSignatureAudit(ctx context.Context, a *domain.SignatureAudit) error {
 	err := t.Tx.CreateSignatureAudit(ctx, a)
 	if err == nil {
-		t.add(event{sig: true, valid: a.Valid, factorType: a.SignatureType})
+		t.add(event{kind: signatureEvent, valid: a.Valid, factorType: a.SignatureType})
+	}
+	return err
+}
+
+// CreateSignatureAuditWithEntry implements store.Tx.
+func (t *observedTx) CreateSignatureAuditWithEntry(ctx context.Context, a *domain.SignatureAudit, e *domain.AuditEntry) error {
+	err := t.Tx.CreateSignatureAuditWithEntry(ctx, a, e)
+	if err == nil {
+		t.add(event{kind: signatureEvent, valid: a.Valid, factorType: a.SignatureType})
 	}
 	return err
 }

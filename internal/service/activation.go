@@ -104,6 +104,9 @@ func activationTransitionAllowed(from, to domain.ActivationStatus) bool {
 // persistActivationChange writes a locked activation back, stamping the
 // last change, and appends the matching history entry.
 func (s *Service) persistActivationChange(ctx context.Context, tx store.Tx, a *domain.Activation, reason, externalUserID string) error {
+	if a.Status == domain.ActivationRemoved {
+		s.forgetActivationKeys(a.ActivationID)
+	}
 	a.LastChange = s.Now()
 	if err := tx.UpdateActivation(ctx, a); err != nil {
 		return fmt.Errorf("update activation: %w", err)

@@ -172,6 +172,7 @@ func (s *Service) completeKeyExchange(ctx context.Context, tx store.Tx, app doma
 	a.DevicePublicKey = devicePublicKey
 	a.ServerPublicKey = serverKey.Public().Uncompressed()
 	a.ServerPrivateKeyEncrypted = s.sealPrivateKey(serverKey, activationKeyContext(a.ActivationID))
+	s.forgetActivationKeys(a.ActivationID) // new key material
 	a.CtrData = protocol.RandomBytes(16)
 	a.Counter = 0
 	a.Version = currentActivationVersion

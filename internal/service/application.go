@@ -55,6 +55,7 @@ func (s *Service) createApplicationUnaudited(ctx context.Context, name string, r
 		return domain.Application{}, Wrap(CodeGenericCryptography, "Key generation failed.", err)
 	}
 	app := domain.Application{Name: name, Roles: dedupe(roles)}
+	defer s.applicationsChanged()
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		app.ID = 0
 		if err := tx.CreateApplication(ctx, &app); err != nil {
@@ -107,6 +108,7 @@ func (s *Service) CreateApplicationVersion(ctx context.Context, applicationName,
 		return domain.ApplicationVersion{}, err
 	}
 	var v domain.ApplicationVersion
+	defer s.applicationsChanged()
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		app, err := s.applicationByName(ctx, tx, applicationName)
 		if err != nil {
@@ -122,6 +124,7 @@ func (s *Service) CreateApplicationVersion(ctx context.Context, applicationName,
 // signatures made with an unsupported version fail.
 func (s *Service) SetApplicationVersionSupported(ctx context.Context, applicationName, versionName string, supported bool) (domain.ApplicationVersion, error) {
 	var out domain.ApplicationVersion
+	defer s.applicationsChanged() // verifications on this node see the change at once
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		app, err := s.applicationByName(ctx, tx, applicationName)
 		if err != nil {

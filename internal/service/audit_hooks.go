@@ -118,10 +118,12 @@ func (s *Service) AuthenticateIntegration(ctx context.Context, clientToken, clie
 	return ok
 }
 
-// auditSignature records a signature verification next to its signature
-// audit record, in the same transaction. appName is the name of
-// rec.ApplicationID when the caller has it (empty: it is read).
-func (s *Service) auditSignature(ctx context.Context, tx store.Tx, rec domain.SignatureAudit, appName string) error {
+// auditSignature returns the general audit-log entry of a signature
+// verification, completed with the request's actor, IP and user agent;
+// it is written with the signature audit record, in the same transaction.
+// appName is the name of rec.ApplicationID when the caller has it (empty:
+// it is read).
+func (s *Service) auditSignature(ctx context.Context, tx store.Tx, rec domain.SignatureAudit, appName string) (domain.AuditEntry, error) {
 	typ := domain.AuditSignatureFailed
 	if rec.Valid {
 		typ = domain.AuditSignatureVerified
@@ -129,18 +131,20 @@ func (s *Service) auditSignature(ctx context.Context, tx store.Tx, rec domain.Si
 	if appName == "" {
 		app, err := tx.GetApplication(ctx, rec.ApplicationID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
+			return domain.AuditEntry{}, err
 		}
 		appName = app.Name
 	}
-	return s.writeAudit(ctx, tx, domain.AuditEntry{
+	e := domain.AuditEntry{
 		Type: typ, Created: rec.Created, ActivationID: rec.ActivationID, UserID: rec.UserID, Application: appName,
 		Details: map[string]string{
 			"signatureType": rec.SignatureType, "signatureVersion": rec.SignatureVersion,
 			"activationStatus": rec.ActivationStatus.String(), "note": rec.Note,
 			"activationCounter": strconv.FormatInt(rec.ActivationCounter, 10),
 		},
-	})
+	}
+	s.completeAudit(ctx, &e)
+	return e, nil
 }
 
 // truncate cuts s to at most n bytes (for values copied from requests).

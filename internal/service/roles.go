@@ -80,6 +80,7 @@ func (s *Service) RemoveApplicationRoles(ctx context.Context, applicationName st
 // and returns the stored roles.
 func (s *Service) changeRoles(ctx context.Context, applicationName string, change func(current []string) []string) ([]string, error) {
 	var out []string
+	defer s.applicationsChanged()
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		found, err := s.applicationByName(ctx, tx, applicationName)
 		if err != nil {

@@ -51,7 +51,25 @@ type Config struct {
 	VaultUnlockAllowBiometry bool
 	// RecoveryPUKHashMemoryKiB is the Argon2 memory cost for PUK and OTP hashes.
 	RecoveryPUKHashMemoryKiB uint32
+	// KeyCacheSize bounds the in-memory LRU cache of derived activation
+	// keys that signature verification keeps (entries, one per activation,
+	// about 0.5 KiB each). 0 means the default (DefaultKeyCacheSize);
+	// negative disables the cache.
+	KeyCacheSize int
+	// ApplicationCacheTTL is how long signature verification reuses the
+	// application and application-version rows it read before its
+	// transaction (see preDeriveKeys). 0 means the default
+	// (DefaultApplicationCacheTTL); negative disables the cache.
+	ApplicationCacheTTL time.Duration
 }
+
+// Defaults of the signature verification caches.
+const (
+	// DefaultKeyCacheSize is the default of Config.KeyCacheSize.
+	DefaultKeyCacheSize = 10000
+	// DefaultApplicationCacheTTL is the default of Config.ApplicationCacheTTL.
+	DefaultApplicationCacheTTL = time.Second
+)
 
 // DefaultConfig returns the reference server's defaults.
 func DefaultConfig() Config {
@@ -67,6 +85,8 @@ func DefaultConfig() Config {
 		TemporaryKeyValidity:            protocol.TemporaryKeyValidity,
 		RecoveryMaxFailedAttempts:       5,
 		RecoveryPUKHashMemoryKiB:        1 << 15,
+		KeyCacheSize:                    DefaultKeyCacheSize,
+		ApplicationCacheTTL:             DefaultApplicationCacheTTL,
 	}
 }
 
@@ -105,6 +125,12 @@ func (c *Config) fillDefaults() {
 	if c.RecoveryPUKHashMemoryKiB == 0 {
 		c.RecoveryPUKHashMemoryKiB = d.RecoveryPUKHashMemoryKiB
 	}
+	if c.KeyCacheSize == 0 {
+		c.KeyCacheSize = d.KeyCacheSize
+	}
+	if c.ApplicationCacheTTL == 0 {
+		c.ApplicationCacheTTL = d.ApplicationCacheTTL
+	}
 }
 
 // Validate reports settings outside their legal range.
@@ -131,6 +157,15 @@ type Service struct {
 	ops   OperationSettings
 	// notifier is told about created operations (push notifications).
 	notifier OperationNotifier
+	// keyCache holds derived activation keys for signature verification
+	// (nil: disabled).
+	keyCache *keyCache
+	// rowCache holds application and version rows for signature
+	// verification (nil: disabled).
+	rowCache *rowCache
+	// deriveHook, when set (tests only), is called on every activation
+	// key derivation.
+	deriveHook func()
 }
 
 // OperationNotifier is told, after commit, about every created operation
@@ -167,6 +202,8 @@ func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Servi
 	for _, o := range opts {
 		o(s)
 	}
+	s.keyCache = newKeyCache(cfg.KeyCacheSize)
+	s.rowCache = newRowCache(cfg.ApplicationCacheTTL)
 	return s, nil
 }
 
@@ -238,6 +275,9 @@ func (s *Service) activationServerKey(a domain.Activation) (*protocol.PrivateKey
 
 // activationKeys derives the activation's symmetric keys on the server side.
 func (s *Service) activationKeys(a domain.Activation) (*protocol.ActivationKeys, error) {
+	if s.deriveHook != nil {
+		s.deriveHook()
+	}
 	priv, err := s.activationServerKey(a)
 	if err != nil {
 		return nil, err

@@ -125,7 +125,8 @@ type signatureAttempt struct {
 
 // derivedKeys are an activation's factor keys together with the stored key
 // material they were derived from, and the application rows the
-// verification needs, read in the same unlocked snapshot.
+// verification needs, all obtained before the transaction without locks
+// (possibly from the node's caches, see preDeriveKeys).
 type derivedKeys struct {
 	serverKeyEncrypted []byte
 	devicePublicKey    []byte
@@ -167,42 +168,67 @@ func (k *derivedKeys) keysFor(a domain.Activation) *protocol.ActivationKeys {
 	return k.keys
 }
 
-// preDeriveKeys reads the activation without locking it and derives its
-// keys (ECDH and KDF, the expensive part of a verification), so that the
-// write transaction, which serialises requests on the activation row (and
-// on SQLite's single writer), does not wait for them. It also reads the
+// preDeriveKeys gets the activation's keys (ECDH and KDF, the expensive
+// part of a verification) before the write transaction, so that the
+// transaction, which serialises requests on the activation row (and on
+// SQLite's single writer), does not wait for them. It also reads the
 // activation's application and the version of applicationKey (when not
 // empty), so that the write transaction reads only the locked activation
-// row. Any failure returns nil: the transaction then derives the keys and
-// reads the rows itself and reports errors.
+// row. Any failure returns nil or leaves a part unset: the transaction then
+// derives the keys or reads the rows itself and reports errors.
 //
-// Using the application version read here instead of under the lock leaves
-// a window of one request's duration: a verification that read the version
-// as supported just before another request marked it unsupported may still
-// be accepted; it is ordered as if it had completed before that change.
-// Rejections (unknown, unsupported or foreign keys) are always decided on
-// rows read inside the transaction.
+// The keys come from the node's key cache (Config.KeyCacheSize) when it
+// holds the activation: then neither the activation is read nor the keys
+// derived. Otherwise the activation is read without locking it, and when
+// it is ACTIVE its keys are derived and cached. Cached keys are safe to use
+// for as long as the activation holds the key material they were derived
+// from, which keysFor checks against the locked row: an activation whose
+// keys changed or which was removed (on this node or any other) is never
+// verified with stale keys.
+//
+// The application and version rows come from the node's row cache
+// (Config.ApplicationCacheTTL) when they were read there less than the TTL
+// ago. This node empties that cache after each of its own writes of an
+// application or version, so its own changes apply to verifications that
+// start afterwards. A change made through another node may go unseen for
+// up to the TTL: a verification that takes a version as supported from
+// the cache (or from the database just before an administrator marked it
+// unsupported) may still be accepted, as if it had completed before the
+// change; role changes likewise show up to the TTL late. Rejections
+// (unknown, unsupported or foreign keys) are always decided on rows read
+// inside the transaction: versionFor takes a pre-read version only when it
+// is supported and belongs to the locked activation's application.
 func (s *Service) preDeriveKeys(ctx context.Context, activationID, applicationKey string) *derivedKeys {
 	// Autocommit reads (no BEGIN/COMMIT round trips): the rows need not
 	// come from one snapshot, as each is checked against the locked
 	// activation before it is used.
 	var r store.Reader = s.store
-	a, err := r.GetActivation(ctx, activationID)
-	if err != nil || a.Status != domain.ActivationActive || len(a.ServerPrivateKeyEncrypted) == 0 {
-		return nil
+	var k *derivedKeys
+	var appID int64
+	if e, ok := s.keyCache.get(activationID); ok {
+		k = &derivedKeys{serverKeyEncrypted: e.serverKeyEncrypted, devicePublicKey: e.devicePublicKey, keys: e.keys}
+		appID = e.applicationID
+	} else {
+		a, err := r.GetActivation(ctx, activationID)
+		if err != nil || a.Status != domain.ActivationActive || len(a.ServerPrivateKeyEncrypted) == 0 {
+			return nil
+		}
+		keys, err := s.activationKeys(a)
+		if err != nil {
+			return nil
+		}
+		k = &derivedKeys{serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys}
+		appID = a.ApplicationID
+		s.keyCache.put(cachedKeys{
+			activationID: activationID, applicationID: appID,
+			serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys,
+		})
 	}
-	app, err := r.GetApplication(ctx, a.ApplicationID)
-	if err != nil {
-		return nil
+	if app, ok := s.preReadApplication(ctx, r, appID); ok {
+		k.app = &app
 	}
-	keys, err := s.activationKeys(a)
-	if err != nil {
-		return nil
-	}
-	k := &derivedKeys{serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys, app: &app}
 	if applicationKey != "" {
-		v, err := r.GetApplicationVersionByKey(ctx, applicationKey)
-		if err == nil && v.Supported && v.ApplicationID == a.ApplicationID {
+		if v, ok := s.preReadVersion(ctx, r, applicationKey); ok && v.Supported && v.ApplicationID == appID {
 			k.version = &v
 		}
 	}
@@ -283,13 +309,19 @@ func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) 
 	}
 	pre := s.preDeriveKeys(ctx, in.ActivationID, in.ApplicationKey)
 	var res VerifySignatureResult
+	var locked domain.Activation
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		res, _, err = s.verifySignatureTxKeys(ctx, tx, in, pre)
+		res, locked, err = s.verifySignatureTxKeys(ctx, tx, in, pre)
 		return err
 	})
 	if err != nil {
 		return VerifySignatureResult{}, err
+	}
+	if pre != nil && (locked.ActivationID == "" || locked.Status == domain.ActivationRemoved || pre.keysFor(locked) == nil) {
+		// The activation is gone or its keys changed (possibly through
+		// another node): its cached keys are of no further use.
+		s.forgetActivationKeys(in.ActivationID)
 	}
 	return res, nil
 }
@@ -569,10 +601,16 @@ func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain
 		Version:           cryptoVersion,
 		Created:           now,
 	}
-	if err := tx.CreateSignatureAudit(ctx, &rec); err != nil {
+	// The general audit-log entry of the attempt (with the request's IP
+	// and user agent) is written in the same statement where possible.
+	entry, err := s.auditSignature(ctx, tx, rec, at.appName)
+	if err != nil {
+		return err
+	}
+	if err := tx.CreateSignatureAuditWithEntry(ctx, &rec, &entry); err != nil {
 		return fmt.Errorf("write signature audit: %w", err)
 	}
-	return s.auditSignature(ctx, tx, rec, at.appName)
+	return nil
 }
 
 // invalidStateResult is the answer for an activation that cannot sign.

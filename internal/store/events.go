@@ -13,6 +13,10 @@ type EventReader interface {
 	GetCallbackEvent(ctx context.Context, id int64) (domain.CallbackEvent, error)
 	// ListCallbackEvents returns the events matching f ordered by id.
 	ListCallbackEvents(ctx context.Context, f CallbackEventFilter) ([]domain.CallbackEvent, error)
+	// CountQueuedCallbackEvents counts the events waiting for delivery:
+	// PENDING ones (new or waiting for a retry) and PROCESSING ones
+	// (claimed by a dispatcher). It is the depth of the outbox.
+	CountQueuedCallbackEvents(ctx context.Context) (int64, error)
 	// GetCallbackSecret returns the sealed signing secret of a callback.
 	GetCallbackSecret(ctx context.Context, callbackID string) ([]byte, error)
 	// ListAuditEntries returns the audit entries matching f, newest first.

@@ -221,6 +221,11 @@ type Tx interface {
 	CreateActivationHistory(ctx context.Context, h *domain.ActivationHistory) error
 	// CreateSignatureAudit appends a signature audit record and sets a.ID.
 	CreateSignatureAudit(ctx context.Context, a *domain.SignatureAudit) error
+	// CreateSignatureAuditWithEntry appends a signature audit record and
+	// the general audit entry of the same attempt and sets both ids, in
+	// one statement where the database allows it. An entry that already
+	// exists is ErrAlreadyExists, as with CreateAuditEntry.
+	CreateSignatureAuditWithEntry(ctx context.Context, a *domain.SignatureAudit, e *domain.AuditEntry) error
 
 	// CreateToken stores a new token.
 	CreateToken(ctx context.Context, t *domain.Token) error

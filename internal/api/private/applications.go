@@ -15,6 +15,7 @@ import (
 // appBodylessMethod registers a list method that ignores its request body
 // entirely, as the reference server does for its list methods.
 func appBodylessMethod(s *Server, name string, fn func(ctx context.Context) (any, error)) {
+	s.methods = append(s.methods, name)
 	s.mux.HandleFunc("POST "+Prefix+name, func(w http.ResponseWriter, r *http.Request) {
 		resp, err := fn(r.Context())
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,9 +24,11 @@ import (
 // testClock is the shared test clock: real time plus an offset tests advance.
 type testClock = testclock.Clock
 
-// testServer is a real private API on a real (SQLite) database behind httptest.
+// testServer is a real private API on a real (SQLite) database behind
+// httptest, its traffic checked against the OpenAPI document (contract).
 type testServer struct {
 	URL   string
+	api   *Server
 	svc   *service.Service
 	store store.Store
 	clock *testClock
@@ -52,9 +55,18 @@ func newTestServerWith(t *testing.T, cfg service.Config, opts Options) *testServ
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(New(svc, opts).Handler())
+	api := New(svc, opts)
+	hs := httptest.NewServer(recordOK(contract.Wrap(api.Handler())))
 	t.Cleanup(hs.Close)
-	return &testServer{URL: hs.URL, svc: svc, store: st, clock: clock}
+	// Fail the test that caused a contract violation (TestMain fails the
+	// package on any that slips through).
+	seen := len(contract.Violations())
+	t.Cleanup(func() {
+		if v := contract.Violations(); len(v) > seen {
+			t.Errorf("%d exchange(s) break openapi/private.yaml:\n%s", len(v)-seen, strings.Join(v[seen:], "\n"))
+		}
+	})
+	return &testServer{URL: hs.URL, api: api, svc: svc, store: st, clock: clock}
 }
 
 // rawBody marks a request body that is sent as is, not wrapped in requestObject.

@@ -2,7 +2,10 @@ package private
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/mauth/mauth/protocol"
 )
 
 func TestNormalizeOfflineSignature(t *testing.T) {
@@ -50,4 +53,61 @@ func TestOperationOfflineBadInput(t *testing.T) {
 		"operationId": id, "activationId": id, "nonce": "AAAAAAAAAAAAAAAAAAAAAA==", "signature": "12345678-12345678",
 	}, http.StatusBadRequest, "ERR0037")
 	ts.fail(t, "operation/offline/qr", map[string]any{"operationId": id, "activationId": id}, http.StatusBadRequest, "ERR0034")
+}
+
+// TestOperationOfflineApproval walks the offline approval: the bank gets
+// the QR code of a payment for one activation, a wrong retyped code counts
+// a failed attempt, the code the device computes approves the operation.
+func TestOperationOfflineApproval(t *testing.T) {
+	ts := newTestServer(t)
+	app := ts.createApp(t)
+	d := activateEncDevice(t, ts, app)
+	createTemplate(t, ts, "offline-payment", nil)
+	op := ts.ok(t, "operation/create", map[string]any{
+		"userId": d.UserID, "applications": []string{app.Name}, "templateName": "offline-payment",
+		"parameters": map[string]string{"amount": "100"},
+	})
+	id, data := op["id"].(string), op["data"].(string)
+
+	qr := ts.ok(t, "operation/offline/qr", map[string]any{
+		"operationId": id, "activationId": d.ActivationID, "title": "Payment", "message": "Pay 100 EUR",
+	})
+	if qr["operationId"] != id || qr["activationId"] != d.ActivationID {
+		t.Fatalf("qr: %v", qr)
+	}
+	// {ID}\n{TITLE}\n{MESSAGE}\n{DATA}\n{FLAGS}\n{NONCE}\n1{SIGNATURE}, signed
+	// with the activation's server key; flags: the template's risk flag X
+	// and B as biometry may approve.
+	lines := sigCheckPayload(t, qr, d.ServerPub, "1")
+	if want := []string{id, "Payment", "Pay 100 EUR", data, "BX"}; strings.Join(lines[:5], "\n") != strings.Join(want, "\n") {
+		t.Fatalf("QR lines %q, want %q", lines[:5], want)
+	}
+	nonce := qr["nonce"].(string)
+	if len(mustDecodeB64(t, nonce)) != 16 {
+		t.Fatalf("nonce %q", nonce)
+	}
+
+	approve := func(sig string) map[string]any {
+		t.Helper()
+		return ts.ok(t, "operation/offline/approve", map[string]any{
+			"operationId": id, "activationId": d.ActivationID, "nonce": nonce, "signature": sig,
+			"additionalData": map[string]any{"channel": "branch"},
+		})
+	}
+	res := approve("11111111-11111111")
+	if got := res["operation"].(map[string]any); res["result"] != "APPROVAL_FAILED" || got["status"] != "PENDING" || got["failureCount"] != 1.0 {
+		t.Fatalf("wrong code: %v", res)
+	}
+
+	signed := protocol.RequestData("POST", "/operation/authorize/offline", mustDecodeB64(t, nonce), []byte(id+"&"+data))
+	sig := sigSignOffline(t, d, protocol.SignaturePossessionKnowledge, signed, 8)
+	res = approve(strings.ReplaceAll(sig, "-", " ")) // as typed, with spaces
+	got := res["operation"].(map[string]any)
+	extra, _ := got["additionalData"].(map[string]any)
+	if res["result"] != "APPROVED" || got["status"] != "APPROVED" || got["timestampFinalized"] == nil ||
+		extra["channel"] != "branch" || extra["activationId"] != d.ActivationID {
+		t.Fatalf("right code: %v", res)
+	}
+	// A finished operation has no QR code any more.
+	ts.fail(t, "operation/offline/qr", map[string]any{"operationId": id, "activationId": d.ActivationID}, http.StatusBadRequest, "ERR0036")
 }

@@ -35,6 +35,8 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
+	// methods lists the registered method names (see Methods).
+	methods []string
 }
 
 // New builds the private API over the core service.
@@ -86,6 +88,7 @@ func (s *Server) handler() http.Handler {
 // method registers POST /rest/v3/<name>. The request object is decoded into
 // a fresh Req; fn's result becomes the responseObject (nil → {"status":"OK"}).
 func method[Req any](s *Server, name string, fn func(ctx context.Context, req *Req) (any, error)) {
+	s.methods = append(s.methods, name)
 	s.mux.HandleFunc("POST "+Prefix+name, func(w http.ResponseWriter, r *http.Request) {
 		req := new(Req)
 		if err := render.DecodeRequest(r, req); err != nil {

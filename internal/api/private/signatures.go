@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -289,7 +291,7 @@ type sigAuditItem struct {
 	ActivationCounter int64                   `json:"activationCounter"`
 	ActivationCtrData *string                 `json:"activationCtrData"`
 	ActivationStatus  domain.ActivationStatus `json:"activationStatus"`
-	AdditionalInfo    map[string]string       `json:"additionalInfo"`
+	AdditionalInfo    []keyValue              `json:"additionalInfo"`
 	DataBase64        string                  `json:"dataBase64"`
 	SignatureVersion  *string                 `json:"signatureVersion"`
 	SignatureType     string                  `json:"signatureType"`
@@ -298,6 +300,13 @@ type sigAuditItem struct {
 	Valid             bool                    `json:"valid"`
 	Version           int                     `json:"version"`
 	TimestampCreated  time.Time               `json:"timestampCreated"`
+}
+
+// keyValue is one entry of a signature audit item's additionalInfo, which
+// the wire format carries as a list of key/value pairs (sorted by key).
+type keyValue struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 type sigListResponse struct {
@@ -325,9 +334,9 @@ func (s *Server) signatureList(ctx context.Context, r *sigListRequest) (any, err
 			c := base64.StdEncoding.EncodeToString(it.ActivationCtrData)
 			ctr = &c
 		}
-		info := it.AdditionalInfo
-		if info == nil {
-			info = map[string]string{}
+		info := make([]keyValue, 0, len(it.AdditionalInfo))
+		for _, k := range slices.Sorted(maps.Keys(it.AdditionalInfo)) {
+			info = append(info, keyValue{Key: k, Value: it.AdditionalInfo[k]})
 		}
 		out.Items = append(out.Items, sigAuditItem{
 			ID:                it.ID,

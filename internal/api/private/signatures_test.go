@@ -395,8 +395,20 @@ func TestSignatureListMethod(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339, oldest["timestampCreated"].(string)); err != nil {
 		t.Fatalf("timestampCreated: %v", err)
 	}
-	if _, ok := oldest["additionalInfo"].(map[string]any); !ok {
+	// additionalInfo is a list of {key, value} pairs sorted by key.
+	info, ok := oldest["additionalInfo"].([]any)
+	if !ok {
 		t.Fatalf("additionalInfo: %v", oldest["additionalInfo"])
+	}
+	prev := ""
+	for _, e := range info {
+		kv, ok := e.(map[string]any)
+		k, kok := kv["key"].(string)
+		_, vok := kv["value"].(string)
+		if !ok || !kok || !vok || len(kv) != 2 || k <= prev {
+			t.Fatalf("additionalInfo entry %v of %v", e, info)
+		}
+		prev = k
 	}
 
 	// Time range (ISO-8601 or epoch milliseconds) and application filters.

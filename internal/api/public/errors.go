@@ -21,6 +21,8 @@ const (
 	CodeRecovery       = "ERR_RECOVERY"
 	CodeTemporaryKey   = "ERR_TEMPORARY_KEY"
 	CodeUserInfo       = "ERR_USER_INFO"
+	// CodeAuthFail is the 401 code of /pa/v3/signature/validate.
+	CodeAuthFail = "POWERAUTH_AUTH_FAIL"
 	// CodeHTTPRequest is a request that is not HTTP/JSON the endpoint
 	// understands (unreadable or oversized body, wrong method).
 	CodeHTTPRequest = render.CodeHTTPRequest
@@ -41,6 +43,7 @@ var (
 	failSignature    = failure{http.StatusUnauthorized, CodeAuthentication, "POWER_AUTH_SIGNATURE_INVALID"}
 	failSignatureTyp = failure{http.StatusUnauthorized, CodeAuthentication, "POWER_AUTH_SIGNATURE_TYPE_INVALID"}
 	failToken        = failure{http.StatusUnauthorized, CodeAuthentication, "POWER_AUTH_TOKEN_INVALID"}
+	failValidate     = failure{http.StatusUnauthorized, CodeAuthFail, "Signature validation failed"}
 	failEncryption   = failure{http.StatusBadRequest, CodeEncryption, "POWER_AUTH_ENCRYPTION_FAILED"}
 	failSecureVault  = failure{http.StatusBadRequest, CodeSecureVault, "POWER_AUTH_SECURE_VAULT_INVALID"}
 	failUpgrade      = failure{http.StatusBadRequest, CodeUpgrade, "POWER_AUTH_UPGRADE_FAILED"}

@@ -349,10 +349,10 @@ func TestEncryptedPanicsOnWiringMistake(t *testing.T) {
 
 func TestBodyLimit(t *testing.T) {
 	core := newStubCore(t)
-	s := New(core, Options{MaxBodyBytes: 64})
-	serve(t, s.Handler(), http.MethodPost, "/pa/v3/activation/status", nil, []byte(strings.Repeat("x", 65))).want(t, http.StatusRequestEntityTooLarge, CodeHTTPRequest)
+	h := checked(t, New(core, Options{MaxBodyBytes: 64}))
+	serve(t, h, http.MethodPost, "/pa/v3/activation/status", nil, []byte(strings.Repeat("x", 65))).want(t, http.StatusRequestEntityTooLarge, CodeHTTPRequest)
 	hdr, _ := signatureHeader(uuid.NewString(), protocol.SignaturePossession, "3.3")
-	serve(t, s.Handler(), http.MethodPost, "/pa/v3/signature/validate", map[string]string{protocol.HeaderAuthorization: hdr}, []byte(strings.Repeat("x", 65))).
+	serve(t, h, http.MethodPost, "/pa/v3/signature/validate", map[string]string{protocol.HeaderAuthorization: hdr}, []byte(strings.Repeat("x", 65))).
 		want(t, http.StatusRequestEntityTooLarge, CodeHTTPRequest)
 	if slices.Contains(core.called(), "VerifySignature") {
 		t.Fatal("oversized request reached the core")

@@ -121,10 +121,10 @@ func (s *Server) routes() {
 	s.handle("token/remove", post, Chain(http.HandlerFunc(s.tokenRemove), mw.RequireSignature("/pa/token/remove")))
 	s.handle("vault/unlock", post, http.HandlerFunc(s.vaultUnlock))
 	s.handle("signature/validate", []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete},
-		Chain(http.HandlerFunc(s.signatureValidate), mw.RequireSignature("/pa/signature/validate", validateTypes...)))
+		Chain(http.HandlerFunc(s.signatureValidate), mw.requireSignature("/pa/signature/validate", 0, validateTypes, &failValidate)))
 	s.handle("upgrade/start", post, http.HandlerFunc(s.upgradeStart))
 	s.handle("upgrade/commit", post, Chain(http.HandlerFunc(s.upgradeCommit),
-		mw.requireSignature("/pa/upgrade/commit", 3, []protocol.SignatureType{protocol.SignaturePossession})))
+		mw.requireSignature("/pa/upgrade/commit", 3, []protocol.SignatureType{protocol.SignaturePossession}, nil)))
 	s.handle("recovery/confirm", post, Chain(http.HandlerFunc(s.recoveryConfirm),
 		mw.RequireSignature("/pa/recovery/confirm", protocol.SignaturePossessionKnowledge)))
 	s.handle("keystore/create", post, http.HandlerFunc(s.keystoreCreate))

@@ -1,6 +1,7 @@
 package public
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -59,18 +60,27 @@ func (m *Middleware) parseSignedRequest(r *http.Request, uriID string, allowed [
 // For encrypt-then-sign endpoints put RequireSignature before Encrypted:
 // the signature covers the encrypted body.
 func (m *Middleware) RequireSignature(uriID string, allowed ...protocol.SignatureType) func(http.Handler) http.Handler {
-	return m.requireSignature(uriID, 0, allowed)
+	return m.requireSignature(uriID, 0, allowed, nil)
 }
 
 // requireSignature is RequireSignature with a forced signature version
-// (3 during the commit of a v2 → v3 upgrade, 0 otherwise).
-func (m *Middleware) requireSignature(uriID string, forcedVersion int, allowed []protocol.SignatureType) func(http.Handler) http.Handler {
+// (3 during the commit of a v2 → v3 upgrade, 0 otherwise) and, when
+// authFail is set, that answer in place of every 401 (signature/validate
+// reports POWERAUTH_AUTH_FAIL).
+func (m *Middleware) requireSignature(uriID string, forcedVersion int, allowed []protocol.SignatureType, authFail *failure) func(http.Handler) http.Handler {
 	allowed = append([]protocol.SignatureType(nil), allowed...)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fail := func(w http.ResponseWriter, r *http.Request, err error) {
+				var ae *apiError
+				if authFail != nil && errors.As(err, &ae) && ae.status == http.StatusUnauthorized {
+					err = authFail.with(ae)
+				}
+				m.fail(w, r, err)
+			}
 			sr, r, err := m.parseSignedRequest(r, uriID, allowed)
 			if err != nil {
-				m.fail(w, r, err)
+				fail(w, r, err)
 				return
 			}
 			h := sr.header
@@ -84,11 +94,11 @@ func (m *Middleware) requireSignature(uriID string, forcedVersion int, allowed [
 				ForcedSignatureVersion: forcedVersion,
 			})
 			if err != nil {
-				m.fail(w, r, coreError(err, failSignature))
+				fail(w, r, coreError(err, failSignature))
 				return
 			}
 			if !res.SignatureValid {
-				m.fail(w, r, failSignature.withf("signature of activation %s is not valid (status %s)", h.ActivationID, res.ActivationStatus))
+				fail(w, r, failSignature.withf("signature of activation %s is not valid (status %s)", h.ActivationID, res.ActivationStatus))
 				return
 			}
 			auth := &Auth{

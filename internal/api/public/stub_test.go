@@ -174,6 +174,9 @@ func serve(t *testing.T, h http.Handler, method, target string, headers map[stri
 		rd = bytes.NewReader(body)
 	}
 	r := httptest.NewRequest(method, target, rd)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json") // as the SDKs send
+	}
 	for k, v := range headers {
 		r.Header.Set(k, v)
 	}

@@ -134,6 +134,7 @@ func Dialect() *sqlstore.Dialect {
 		Name:                "postgres",
 		ForUpdate:           " FOR UPDATE",
 		ForUpdateSkipLocked: " FOR UPDATE SKIP LOCKED",
+		WritableCTE:         true,
 		Classify:            classify,
 		WriteTxOptions:      &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		ReadTxOptions:       &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},

@@ -62,6 +62,10 @@ type Options struct {
 	Synchronous string
 	// Migrate applies pending migrations before Open returns.
 	Migrate bool
+	// GroupCommit lets concurrent write transactions share one commit
+	// (each in its own savepoint; see sqlstore.Config.GroupCommit): with
+	// synchronous=FULL one fsync then covers a whole batch.
+	GroupCommit bool
 }
 
 // Store is an SQLite-backed store.Store.
@@ -132,6 +136,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	inner, err := sqlstore.New(sqlstore.Config{
 		Dialect: Dialect(), Write: write, Read: read, Migrations: prov,
 		CacheStatements: true, // modernc re-parses every statement otherwise
+		// The single write connection serialises write transactions, so
+		// batching them into one commit costs no concurrency.
+		GroupCommit: opts.GroupCommit && opts.WriteConns == 1,
 	})
 	if err != nil {
 		closeAll()

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,4 +76,61 @@ func BenchmarkActivationCounterUpdate(b *testing.B) {
 // synchronous=NORMAL trades for durability across power loss.
 func BenchmarkActivationCounterUpdateSyncFull(b *testing.B) {
 	storetest.BenchmarkActivationCounterUpdate(b, sqlitetest.NewWithOptions(b, sqlite.Options{Synchronous: "FULL"}))
+}
+
+// TestConformanceGroupCommit runs the whole suite with group commit, the
+// configuration mauth serve uses by default.
+func TestConformanceGroupCommit(t *testing.T) {
+	storetest.RunTests(t, func(t *testing.T) store.Store {
+		return sqlitetest.NewWithOptions(t, sqlite.Options{GroupCommit: true})
+	})
+}
+
+// TestGroupCommitBatches checks that concurrent writers really share
+// commits, and that every acknowledged increment is in the database.
+func TestGroupCommitBatches(t *testing.T) {
+	for _, level := range []string{"NORMAL", "FULL"} {
+		t.Run(level, func(t *testing.T) {
+			s := sqlitetest.NewWithOptions(t, sqlite.Options{GroupCommit: true, Synchronous: level})
+			ctx := context.Background()
+			a := storetest.NewActivation(t, s)
+			before := s.GroupCommitStats()
+
+			const workers, rounds = 16, 50
+			var wg sync.WaitGroup
+			errs := make(chan error, workers)
+			for range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range rounds {
+						if err := s.InTx(ctx, func(tx store.Tx) error {
+							cur, err := tx.GetActivationForUpdate(ctx, a.ActivationID)
+							if err != nil {
+								return err
+							}
+							cur.Counter++
+							return tx.UpdateActivation(ctx, &cur)
+						}); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				require.NoError(t, err)
+			}
+			got, err := s.GetActivation(ctx, a.ActivationID)
+			require.NoError(t, err)
+			require.Equal(t, int64(workers*rounds), got.Counter)
+			st := s.GroupCommitStats()
+			txs, commits := st.Transactions-before.Transactions, st.Commits-before.Commits
+			require.Equal(t, int64(workers*rounds), txs)
+			require.Less(t, commits, txs, "16 concurrent writers never shared a commit")
+			t.Logf("synchronous=%s: %d transactions in %d commits", level, txs, commits)
+		})
+	}
 }

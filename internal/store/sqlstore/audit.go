@@ -114,24 +114,73 @@ var createSignatureAuditSQL = `INSERT INTO pa_signature_audit (activation_id, us
 	 note, valid, version, timestamp_created)
 	 VALUES (` + placeholders(1, 16) + `) ON CONFLICT DO NOTHING RETURNING id`
 
-// CreateSignatureAudit implements store.Tx.
-func (c *conn) CreateSignatureAudit(ctx context.Context, r *domain.SignatureAudit) error {
+// signatureAuditArgs are the 16 parameters of createSignatureAuditSQL.
+func signatureAuditArgs(r *domain.SignatureAudit) ([]any, error) {
 	var info sql.NullString
 	if len(r.AdditionalInfo) > 0 {
 		b, err := json.Marshal(r.AdditionalInfo)
 		if err != nil {
-			return fmt.Errorf("create signature audit: encode additional info: %w", err)
+			return nil, fmt.Errorf("create signature audit: encode additional info: %w", err)
 		}
 		info = sql.NullString{String: string(b), Valid: true}
 	}
-	id, err := c.insertID(ctx, "create signature audit", createSignatureAuditSQL,
-		r.ActivationID, r.UserID, r.ApplicationID, r.ActivationCounter, blob(r.ActivationCtrData),
+	return []any{r.ActivationID, r.UserID, r.ApplicationID, r.ActivationCounter, blob(r.ActivationCtrData),
 		int64(r.ActivationStatus), info, blob(r.Data), r.SignatureType, r.Signature, nullString(r.SignatureVersion),
-		blob(r.SignatureMetadata), nullString(r.Note), r.Valid, int64(r.Version), millis(r.Created))
+		blob(r.SignatureMetadata), nullString(r.Note), r.Valid, int64(r.Version), millis(r.Created)}, nil
+}
+
+// CreateSignatureAudit implements store.Tx.
+func (c *conn) CreateSignatureAudit(ctx context.Context, r *domain.SignatureAudit) error {
+	a, err := signatureAuditArgs(r)
+	if err != nil {
+		return err
+	}
+	id, err := c.insertID(ctx, "create signature audit", createSignatureAuditSQL, a...)
 	if err != nil {
 		return err
 	}
 	r.ID = id
+	return nil
+}
+
+// createSignatureAuditWithEntrySQL inserts a signature audit record and an
+// audit-log entry in one statement (writable CTEs) and returns both ids
+// (NULL for a row that already existed).
+var createSignatureAuditWithEntrySQL = `WITH s AS (INSERT INTO pa_signature_audit (activation_id, user_id, application_id,
+	 activation_counter, activation_ctr_data, activation_status, additional_info, data, signature_type, signature,
+	 signature_version, signature_metadata, note, valid, version, timestamp_created)
+	 VALUES (` + placeholders(1, 16) + `) ON CONFLICT DO NOTHING RETURNING id),
+	l AS (` + createAuditEntryInsert(17) + `)
+	SELECT (SELECT id FROM s), (SELECT id FROM l)`
+
+// CreateSignatureAuditWithEntry implements store.Tx: one round trip with
+// writable CTEs, else the two inserts in turn.
+func (c *conn) CreateSignatureAuditWithEntry(ctx context.Context, r *domain.SignatureAudit, e *domain.AuditEntry) error {
+	if !c.d.WritableCTE {
+		if err := c.CreateSignatureAudit(ctx, r); err != nil {
+			return err
+		}
+		return c.CreateAuditEntry(ctx, e)
+	}
+	a, err := signatureAuditArgs(r)
+	if err != nil {
+		return err
+	}
+	b, err := auditEntryArgs(e)
+	if err != nil {
+		return err
+	}
+	var sid, lid sql.NullInt64
+	if err := c.queryRow(ctx, createSignatureAuditWithEntrySQL, append(a, b...)...).Scan(&sid, &lid); err != nil {
+		return c.d.wrap("create signature audit with entry", err)
+	}
+	if !sid.Valid {
+		return fmt.Errorf("create signature audit: %w", store.ErrAlreadyExists)
+	}
+	if !lid.Valid {
+		return fmt.Errorf("create audit entry: %w", store.ErrAlreadyExists)
+	}
+	r.ID, e.ID = sid.Int64, lid.Int64
 	return nil
 }
 

@@ -60,21 +60,37 @@ func (c *conn) ListAuditEntries(ctx context.Context, f store.AuditFilter) ([]dom
 	return listDynamic(ctx, c, "list audit entries", q, scanAuditEntry, a...)
 }
 
-// CreateAuditEntry implements store.Tx.
-func (c *conn) CreateAuditEntry(ctx context.Context, e *domain.AuditEntry) error {
+// createAuditEntryInsert is the audit-log INSERT with its 9 parameters
+// numbered from first.
+func createAuditEntryInsert(first int) string {
+	return `INSERT INTO audit_log (timestamp_created, type, actor, activation_id, user_id, application, ip_address,
+		 user_agent, details) VALUES (` + placeholders(first, 9) + `) ON CONFLICT DO NOTHING RETURNING id`
+}
+
+// createAuditEntrySQL is built once (the statement cache is keyed by text).
+var createAuditEntrySQL = createAuditEntryInsert(1)
+
+// auditEntryArgs are the parameters of createAuditEntryInsert.
+func auditEntryArgs(e *domain.AuditEntry) ([]any, error) {
 	var details sql.NullString
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)
 		if err != nil {
-			return fmt.Errorf("create audit entry: encode details: %w", err)
+			return nil, fmt.Errorf("create audit entry: encode details: %w", err)
 		}
 		details = sql.NullString{String: string(b), Valid: true}
 	}
-	id, err := c.insertID(ctx, "create audit entry",
-		`INSERT INTO audit_log (timestamp_created, type, actor, activation_id, user_id, application, ip_address,
-		 user_agent, details) VALUES (`+placeholders(1, 9)+`) ON CONFLICT DO NOTHING RETURNING id`,
-		millis(e.Created), string(e.Type), nullString(e.Actor), nullString(e.ActivationID), nullString(e.UserID),
-		nullString(e.Application), nullString(e.IP), nullString(e.UserAgent), details)
+	return []any{millis(e.Created), string(e.Type), nullString(e.Actor), nullString(e.ActivationID), nullString(e.UserID),
+		nullString(e.Application), nullString(e.IP), nullString(e.UserAgent), details}, nil
+}
+
+// CreateAuditEntry implements store.Tx.
+func (c *conn) CreateAuditEntry(ctx context.Context, e *domain.AuditEntry) error {
+	a, err := auditEntryArgs(e)
+	if err != nil {
+		return err
+	}
+	id, err := c.insertID(ctx, "create audit entry", createAuditEntrySQL, a...)
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,44 @@ type conn struct {
 	tx    *sql.Tx    // the transaction q is, if any
 	cache *stmtCache // prepared statements of q's pool; nil for none
 	d     *Dialect
+	// fixed, when set, replaces the callers' contexts for every statement:
+	// a group-commit transaction is shared by several callers, and one
+	// caller's cancellation must not interrupt (and so roll back) the
+	// others' work. See groupCommit.
+	fixed context.Context
+}
+
+// use returns the context a statement runs with.
+func (c *conn) use(ctx context.Context) context.Context {
+	if c.fixed != nil {
+		return c.fixed
+	}
+	return ctx
+}
+
+// fixedQuerier runs every statement with one context, whatever the caller
+// passes.
+type fixedQuerier struct {
+	ctx context.Context
+	q   querier
+}
+
+func (f fixedQuerier) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	return f.q.ExecContext(f.ctx, query, args...)
+}
+
+func (f fixedQuerier) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	return f.q.QueryContext(f.ctx, query, args...)
+}
+
+func (f fixedQuerier) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	return f.q.QueryRowContext(f.ctx, query, args...)
 }
 
 // prepared returns the cached prepared statement for a static query (bound
 // to the transaction, if any), or nil to run the query text directly.
 func (c *conn) prepared(ctx context.Context, query string) *sql.Stmt {
+	ctx = c.use(ctx)
 	if c.cache == nil {
 		return nil
 	}
@@ -46,7 +79,7 @@ func (c *conn) prepared(ctx context.Context, query string) *sql.Stmt {
 // queryRow runs a static single-row query.
 func (c *conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if s := c.prepared(ctx, query); s != nil {
-		return s.QueryRowContext(ctx, args...)
+		return s.QueryRowContext(c.use(ctx), args...)
 	}
 	return c.q.QueryRowContext(ctx, query, args...)
 }
@@ -54,7 +87,7 @@ func (c *conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row
 // query runs a static query.
 func (c *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if s := c.prepared(ctx, query); s != nil {
-		return s.QueryContext(ctx, args...)
+		return s.QueryContext(c.use(ctx), args...)
 	}
 	return c.q.QueryContext(ctx, query, args...)
 }
@@ -62,7 +95,7 @@ func (c *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows,
 // exec runs a static statement.
 func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if s := c.prepared(ctx, query); s != nil {
-		return s.ExecContext(ctx, args...)
+		return s.ExecContext(c.use(ctx), args...)
 	}
 	return c.q.ExecContext(ctx, query, args...)
 }

@@ -35,6 +35,9 @@ type Dialect struct {
 	// ForUpdateSkipLocked is like ForUpdate but skips rows other
 	// transactions hold locked.
 	ForUpdateSkipLocked string
+	// WritableCTE is set when INSERTs may run inside WITH clauses of one
+	// statement (PostgreSQL), to save round trips.
+	WritableCTE bool
 	// Classify maps a driver error to an ErrorClass. It must look through
 	// wrapping (errors.As).
 	Classify func(err error) ErrorClass

@@ -61,6 +61,17 @@ func (c *conn) ListCallbackEvents(ctx context.Context, f store.CallbackEventFilt
 	return listDynamic(ctx, c, "list callback events", q, scanCallbackEvent, a...)
 }
 
+// CountQueuedCallbackEvents implements store.Reader. The status index
+// (pa_app_callback_event_status_idx) keeps it cheap.
+func (c *conn) CountQueuedCallbackEvents(ctx context.Context) (int64, error) {
+	var n int64
+	err := c.queryRow(ctx, `SELECT COUNT(*) FROM pa_application_callback_event WHERE status IN ('PENDING', 'PROCESSING')`).Scan(&n)
+	if err != nil {
+		return 0, c.d.wrap("count queued callback events", err)
+	}
+	return n, nil
+}
+
 // CreateCallbackEvent implements store.Tx.
 func (c *conn) CreateCallbackEvent(ctx context.Context, e *domain.CallbackEvent) error {
 	id, err := c.insertID(ctx, "create callback event",

@@ -37,6 +37,13 @@ type Config struct {
 	// CacheStatements keeps prepared statements of the static queries, for
 	// drivers that do not cache them themselves.
 	CacheStatements bool
+	// GroupCommit makes concurrent InTx callers share transactions (see
+	// groupCommit). Only for a database with a single writer connection,
+	// where write transactions are serialised anyway (SQLite).
+	GroupCommit bool
+	// GroupCommitMaxBatch bounds the callers of one group commit; 0 means
+	// DefaultGroupCommitMaxBatch.
+	GroupCommitMaxBatch int
 }
 
 // Store implements store.Store over database/sql.
@@ -48,6 +55,7 @@ type Store struct {
 	writeCache, readCache *stmtCache // nil without statement caching
 	migrations            *goose.Provider
 	maxAttempts           int
+	group                 *groupCommit // nil without group commit
 }
 
 var _ store.Store = (*Store)(nil)
@@ -77,11 +85,17 @@ func New(cfg Config) (*Store, error) {
 		}
 	}
 	s.Reader = &conn{q: cfg.Read, cache: s.readCache, d: cfg.Dialect}
+	if cfg.GroupCommit {
+		s.group = newGroupCommit(s, cfg.Dialect.WriteTxOptions, cfg.GroupCommitMaxBatch)
+	}
 	return s, nil
 }
 
 // InTx implements store.Store.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	if s.group != nil {
+		return s.retry(ctx, func() error { return s.group.inTx(ctx, fn) })
+	}
 	return s.retry(ctx, func() error {
 		return s.run(ctx, s.write, s.writeCache, s.d.WriteTxOptions, func(c *conn) error { return fn(c) })
 	})

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -110,4 +111,52 @@ func testSignatureAudits(t *testing.T, s store.Store) {
 			require.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// testSignatureAuditWithEntry: the signature audit record and the general
+// audit entry of one attempt are written together, read back equal, and
+// disappear together when the transaction fails.
+func testSignatureAuditWithEntry(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	act := newActivation(t, s, app.ID, "carol")
+	pair := func(created time.Duration) (domain.SignatureAudit, domain.AuditEntry) {
+		return domain.SignatureAudit{
+				ActivationID: act.ActivationID, UserID: act.UserID, ApplicationID: act.ApplicationID,
+				ActivationCounter: 3, ActivationCtrData: make16(3), ActivationStatus: domain.ActivationActive,
+				AdditionalInfo: map[string]string{"k": "v"}, Data: []byte("POST&L3BhL3Y=&bm9uY2U=&Ym9keQ=="),
+				SignatureType: "possession", Signature: "12345678", SignatureVersion: "3.3", Note: "n",
+				Valid: true, Version: 3, Created: at(created),
+			}, domain.AuditEntry{
+				Created: at(created), Type: domain.AuditSignatureVerified, Actor: "device", ActivationID: act.ActivationID,
+				UserID: act.UserID, Application: app.Name, IP: "192.0.2.7", UserAgent: "ua/1",
+				Details: map[string]string{"signatureType": "possession"},
+			}
+	}
+	r, e := pair(0)
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateSignatureAuditWithEntry(ctx, &r, &e) })
+	require.NotZero(t, r.ID)
+	require.NotZero(t, e.ID)
+	gotR, err := s.ListSignatureAudits(ctx, store.SignatureAuditFilter{ActivationID: act.ActivationID})
+	require.NoError(t, err)
+	require.Equal(t, []domain.SignatureAudit{r}, gotR)
+	gotE, err := s.ListAuditEntries(ctx, store.AuditFilter{ActivationID: act.ActivationID})
+	require.NoError(t, err)
+	require.Equal(t, []domain.AuditEntry{e}, gotE)
+
+	// A failing transaction keeps neither.
+	r2, e2 := pair(time.Minute)
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.CreateSignatureAuditWithEntry(ctx, &r2, &e2); err != nil {
+			return err
+		}
+		return errors.New("abort")
+	})
+	require.EqualError(t, err, "abort")
+	gotR, err = s.ListSignatureAudits(ctx, store.SignatureAuditFilter{ActivationID: act.ActivationID})
+	require.NoError(t, err)
+	require.Len(t, gotR, 1)
+	gotE, err = s.ListAuditEntries(ctx, store.AuditFilter{ActivationID: act.ActivationID})
+	require.NoError(t, err)
+	require.Len(t, gotE, 1)
 }

@@ -17,6 +17,7 @@ func testEvents(t *testing.T, newStore Factory) {
 	t.Run("CallbackEvents", func(t *testing.T) { testCallbackEvents(t, newStore(t)) })
 	t.Run("CallbackEventOrder", func(t *testing.T) { testCallbackEventOrder(t, newStore(t)) })
 	t.Run("CallbackEventClaimDisjoint", func(t *testing.T) { testCallbackEventClaimDisjoint(t, newStore(t)) })
+	t.Run("CallbackEventQueueDepth", func(t *testing.T) { testCallbackEventQueueDepth(t, newStore(t)) })
 	t.Run("CallbackSecrets", func(t *testing.T) { testCallbackSecrets(t, newStore(t)) })
 	t.Run("AuditLog", func(t *testing.T) { testAuditLog(t, newStore(t)) })
 }
@@ -209,6 +210,68 @@ func testCallbackEventClaimDisjoint(t *testing.T, s store.Store) {
 	for id, c := range seen {
 		require.Equal(t, 1, c, "event %d claimed more than once", id)
 	}
+}
+
+// queued returns CountQueuedCallbackEvents read on the Store, in View and
+// in InTx, failing the test unless all three agree.
+func queued(t *testing.T, s store.Store) int64 {
+	t.Helper()
+	ctx := context.Background()
+	n, err := s.CountQueuedCallbackEvents(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.View(ctx, func(r store.Reader) error {
+		v, err := r.CountQueuedCallbackEvents(ctx)
+		require.Equal(t, n, v, "in View")
+		return err
+	}))
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		v, err := tx.CountQueuedCallbackEvents(ctx)
+		require.Equal(t, n, v, "in InTx")
+		return err
+	})
+	return n
+}
+
+func testCallbackEventQueueDepth(t *testing.T, s store.Store) {
+	require.Zero(t, queued(t, s), "empty outbox")
+	cb, other := newCallback(t, s), newCallback(t, s)
+	a := newEvent(t, s, cb.ID, "a", base)
+	b := newEvent(t, s, cb.ID, "b", at(time.Hour)) // not due yet: still queued
+	c := newEvent(t, s, other.ID, "c", base)
+	require.EqualValues(t, 3, queued(t, s))
+
+	claimed := claim(t, s, base, "L1", 10)
+	require.Equal(t, []int64{a.ID, c.ID}, eventIDs(claimed))
+	require.EqualValues(t, 3, queued(t, s), "PROCESSING events are still queued")
+
+	finish := func(e domain.CallbackEvent, status domain.CallbackEventStatus) {
+		e.Status, e.Attempts, e.LastCall = status, e.Attempts+1, at(time.Second)
+		if status.Final() {
+			e.DeleteAfter = at(time.Hour)
+		} else {
+			e.NextCall = at(time.Minute)
+		}
+		inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.FinishCallbackEvent(ctx, &e, "L1") })
+	}
+	finish(claimed[0], domain.CallbackEventPending) // a retry is still queued
+	require.EqualValues(t, 3, queued(t, s))
+	finish(claimed[1], domain.CallbackEventCompleted)
+	require.EqualValues(t, 2, queued(t, s), "a COMPLETED event left the queue")
+
+	retry := claim(t, s, at(time.Minute), "L1", 10)
+	require.Equal(t, []int64{a.ID}, eventIDs(retry))
+	finish(retry[0], domain.CallbackEventFailed)
+	require.EqualValues(t, 1, queued(t, s), "a FAILED event left the queue")
+	got, err := s.GetCallbackEvent(context.Background(), b.ID)
+	require.NoError(t, err)
+	require.Equal(t, domain.CallbackEventPending, got.Status)
+
+	// Purged final events do not change the depth.
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.DeleteExpiredCallbackEvents(ctx, at(48*time.Hour), 10)
+		return err
+	})
+	require.EqualValues(t, 1, queued(t, s))
 }
 
 func testCallbackSecrets(t *testing.T, s store.Store) {

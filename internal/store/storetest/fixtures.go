@@ -122,3 +122,10 @@ func ids(as []domain.Activation) []string {
 
 // isAlreadyExists reports whether err is store.ErrAlreadyExists.
 func isAlreadyExists(err error) bool { return errors.Is(err, store.ErrAlreadyExists) }
+
+// NewActivation stores a new application and an ACTIVE activation of it,
+// for backend-specific tests outside this package.
+func NewActivation(t testing.TB, s store.Store) domain.Activation {
+	t.Helper()
+	return newActivation(t, s, newApp(t, s).ID, "user-"+uid())
+}

@@ -16,7 +16,7 @@ import (
 // SQLite returns a migrated SQLite store in t.TempDir(), closed on cleanup.
 func SQLite(t testing.TB) store.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "mauth.db"), sqlite.Options{Migrate: true})
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "mauth.db"), sqlite.Options{Migrate: true, GroupCommit: true})
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}

@@ -1,0 +1,53 @@
+// Package openapi holds the OpenAPI 3 descriptions of mauth's HTTP APIs:
+// private.yaml (the private API under /rest/v3, for the bank's backend) and
+// public.yaml (the public API for mobile apps: /pa/v3, the Mobile Token
+// operations API and push registration).
+//
+// The files are the contract: the end-to-end tests validate every request
+// and response they exchange with a running server against them
+// (internal/testutil/apicontract), so they cannot drift from the code.
+// The binary serves them for tooling (see Handler).
+package openapi
+
+import (
+	_ "embed"
+	"net/http"
+)
+
+// Private is the OpenAPI 3 document of the private API (/rest/v3/…).
+//
+//go:embed private.yaml
+var Private []byte
+
+// Public is the OpenAPI 3 document of the public API (/pa/v3/…, the Mobile
+// Token API and push registration).
+//
+//go:embed public.yaml
+var Public []byte
+
+// Paths under which Handler serves the documents.
+const (
+	PrivatePath = "/openapi/private.yaml"
+	PublicPath  = "/openapi/public.yaml"
+)
+
+// Handler serves GET PublicPath and, when withPrivate is set, GET
+// PrivatePath, as application/yaml. Mount the private document only on the
+// private listener.
+func Handler(withPrivate bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+PublicPath, document(Public))
+	if withPrivate {
+		mux.Handle("GET "+PrivatePath, document(Private))
+	}
+	return mux
+}
+
+// document serves one embedded file.
+func document(b []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(b)
+	})
+}
