@@ -33,6 +33,7 @@ a running server give --public-url, --private-url and the private API
 credentials (and --database to measure the database bound).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneGC() // the in-process server runs as mauth serve would
 			if o.DatabaseURL == "" {
 				o.DatabaseURL = os.Getenv("MAUTH_DATABASE")
 			}

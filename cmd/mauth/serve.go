@@ -55,6 +55,7 @@ from MAUTH_<SECTION>_<KEY> environment variables (see docs/configuration.md
 and ` + "`mauth config check`" + `); flags override both.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneGC()
 			logger, err := loadServeConfig(cmd, &cfg, configPath, &noAuth)
 			if err != nil {
 				return err

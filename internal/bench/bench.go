@@ -292,17 +292,22 @@ func printTable(out io.Writer, r *Report) {
 	if out == nil {
 		return
 	}
-	fmt.Fprintf(out, "\n%-14s %12s %12s %12s %12s %9s %12s %12s\n", "workload", "capacity/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "÷ db-rmw", "÷ crypto")
+	fmt.Fprintf(out, "\n%-14s %12s %12s %12s %12s %9s %9s %12s %12s\n", "workload", "capacity/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "dropped", "÷ db-rmw", "÷ crypto")
 	for _, name := range []string{"verify", "token", "activation", "operation"} {
 		c, ok := r.Capacity[name]
 		if !ok {
 			continue
 		}
 		var ol PhaseResult
-		var errs int64
+		// errors are answers the server got wrong or refused; dropped are
+		// open-loop arrivals the generator could not start because its
+		// bound of requests in flight was reached (a queue after a stall).
+		var errs, dropped int64
 		for _, p := range r.Phases {
 			if p.Name == name {
-				errs += p.Errors
+				d := p.ErrorKinds[kindGeneratorFull]
+				errs += p.Errors - d
+				dropped += d
 				if p.Mode == "open-loop" {
 					ol = p
 				}
@@ -314,7 +319,7 @@ func printTable(out io.Writer, r *Report) {
 			}
 			return "-"
 		}
-		fmt.Fprintf(out, "%-14s %12.1f %12.2f %12.2f %12.2f %9d %12s %12s\n", name, c, ol.P50, ol.P99, ol.P999, errs, ratio(name+"/db-rmw"), ratio(name+"/crypto-verify"))
+		fmt.Fprintf(out, "%-14s %12.1f %12.2f %12.2f %12.2f %9d %9d %12s %12s\n", name, c, ol.P50, ol.P99, ol.P999, errs, dropped, ratio(name+"/db-rmw"), ratio(name+"/crypto-verify"))
 	}
 	if r.DBBound > 0 {
 		fmt.Fprintf(out, "%-14s %12.1f  (mean of before and after the verify phases)\n", "bound db-rmw", r.DBBound)

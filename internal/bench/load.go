@@ -127,7 +127,7 @@ func errorKind(err error) string {
 	case errors.As(err, &httpErr):
 		return fmt.Sprintf("HTTP %d", httpErr.status)
 	case errors.Is(err, errGeneratorFull):
-		return "generator-full"
+		return kindGeneratorFull
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return "timeout"
 	case errors.As(err, &netErr):
@@ -143,6 +143,9 @@ type httpError struct {
 }
 
 func (e *httpError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.status, e.body) }
+
+// kindGeneratorFull is the error kind of errGeneratorFull.
+const kindGeneratorFull = "generator-full"
 
 // errGeneratorFull is recorded when the open-loop generator already has
 // its maximum of requests in flight and must drop an arrival.

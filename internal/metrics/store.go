@@ -47,6 +47,17 @@ type opState struct {
 	failures int64
 }
 
+// SwapActivationWithSignatureAudit implements store.Store: a swapped
+// activation is a committed signature verification (its status does not
+// change, so it is no transition).
+func (s *observedStore) SwapActivationWithSignatureAudit(ctx context.Context, a *domain.Activation, r *domain.SignatureAudit, e *domain.AuditEntry) (bool, error) {
+	ok, err := s.Store.SwapActivationWithSignatureAudit(ctx, a, r, e)
+	if err == nil && ok {
+		s.m.SignatureVerified(r.Valid, r.SignatureType)
+	}
+	return ok, err
+}
+
 // InTx implements store.Store.
 func (s *observedStore) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	var events []event

@@ -122,13 +122,13 @@ func (s *Service) AuthenticateIntegration(ctx context.Context, clientToken, clie
 // verification, completed with the request's actor, IP and user agent;
 // it is written with the signature audit record, in the same transaction.
 // appName is the name of rec.ApplicationID when the caller has it (empty:
-// it is read).
+// it is read through tx, which may be nil only when appName is set).
 func (s *Service) auditSignature(ctx context.Context, tx store.Tx, rec domain.SignatureAudit, appName string) (domain.AuditEntry, error) {
 	typ := domain.AuditSignatureFailed
 	if rec.Valid {
 		typ = domain.AuditSignatureVerified
 	}
-	if appName == "" {
+	if appName == "" && tx != nil {
 		app, err := tx.GetApplication(ctx, rec.ApplicationID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return domain.AuditEntry{}, err

@@ -131,6 +131,9 @@ type derivedKeys struct {
 	serverKeyEncrypted []byte
 	devicePublicKey    []byte
 	keys               *protocol.ActivationKeys
+	// activation is the activation as read without a lock when the keys
+	// were not cached (nil otherwise), for the optimistic path.
+	activation *domain.Activation
 	// app is the activation's application (nil: not read).
 	app *domain.Application
 	// version is the version of the request's application key when it
@@ -217,7 +220,7 @@ func (s *Service) preDeriveKeys(ctx context.Context, activationID, applicationKe
 		if err != nil {
 			return nil
 		}
-		k = &derivedKeys{serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys}
+		k = &derivedKeys{serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys, activation: &a}
 		appID = a.ApplicationID
 		s.keyCache.put(cachedKeys{
 			activationID: activationID, applicationID: appID,
@@ -308,6 +311,9 @@ func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) 
 		return VerifySignatureResult{}, err
 	}
 	pre := s.preDeriveKeys(ctx, in.ActivationID, in.ApplicationKey)
+	if res, ok, err := s.verifyOptimistic(ctx, in, pre); err != nil || ok {
+		return res, err
+	}
 	var res VerifySignatureResult
 	var locked domain.Activation
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
@@ -324,6 +330,77 @@ func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) 
 		s.forgetActivationKeys(in.ActivationID)
 	}
 	return res, nil
+}
+
+// verifyOptimistic is the fast path of VerifySignature for the common case,
+// a valid signature of an ACTIVE activation with keys and application rows
+// at hand: it reads the activation without a lock, verifies the signature,
+// and writes the new counter together with the audit rows in one atomic
+// compare-and-swap on the activation's revision (one statement on
+// PostgreSQL, without BEGIN and COMMIT). The swap succeeds only if the
+// activation did not change since it was read, so the result is exactly
+// what the locked path would have decided; ok is false (nothing written)
+// whenever the fast path does not apply — a signature that does not
+// match, an activation in another state or with attempts to count, a
+// concurrent change — and VerifySignature then runs the locked path, which
+// decides and counts failures under the row lock.
+func (s *Service) verifyOptimistic(ctx context.Context, in VerifySignatureInput, pre *derivedKeys) (VerifySignatureResult, bool, error) {
+	if pre == nil || pre.app == nil || pre.version == nil || in.ForcedSignatureVersion != 0 {
+		return VerifySignatureResult{}, false, nil
+	}
+	var a domain.Activation
+	if pre.activation != nil {
+		a = *pre.activation // just read by preDeriveKeys
+	} else {
+		var err error
+		if a, err = s.store.GetActivationSigningState(ctx, in.ActivationID); err != nil {
+			return VerifySignatureResult{}, false, nil
+		}
+	}
+	if a.Status != domain.ActivationActive || a.FailedAttempts >= a.MaxFailedAttempts || pre.keysFor(a) == nil {
+		return VerifySignatureResult{}, false, nil
+	}
+	app, v := pre.applicationFor(a), pre.versionFor(a, in.ApplicationKey)
+	if app == nil || v == nil {
+		return VerifySignatureResult{}, false, nil
+	}
+	at := signatureAttempt{
+		data:             [][]byte{protocol.SignatureData(in.Data, v.ApplicationSecret)},
+		signature:        in.Signature,
+		types:            []protocol.SignatureType{in.SignatureType},
+		format:           protocol.SignatureFormatForVersion(in.SignatureVersion),
+		decimalLength:    protocol.OnlineDecimalLength,
+		signatureVersion: in.SignatureVersion,
+		additionalInfo:   cloneInfo(in.AdditionalInfo),
+		preKeys:          pre,
+		appName:          app.Name,
+	}
+	m, err := s.matchSignature(a, at, s.cfg.SignatureLookAhead)
+	if err != nil || !m.valid {
+		return VerifySignatureResult{}, false, nil
+	}
+	now := s.Now()
+	before := a // the audit records the counter the signature was checked against
+	a.Counter = m.counter
+	if m.cryptoVersion == 3 {
+		a.CtrData = m.ctrData
+	}
+	if countsAsFailure(m.typ) {
+		a.FailedAttempts = 0
+	}
+	a.LastUsed = now
+	rec, entry, err := s.signatureAuditRecords(ctx, nil, before, at, m.data, m.typ, true, m.cryptoVersion, auditNoteSignatureOK, now)
+	if err != nil {
+		return VerifySignatureResult{}, false, err
+	}
+	swapped, err := s.store.SwapActivationWithSignatureAudit(ctx, &a, &rec, &entry)
+	if err != nil {
+		return VerifySignatureResult{}, false, fmt.Errorf("record signature: %w", err)
+	}
+	if !swapped {
+		return VerifySignatureResult{}, false, nil
+	}
+	return signatureResult(a, *app, true, m.typ), true, nil
 }
 
 // verifySignatureTx is VerifySignature inside a caller's transaction, for
@@ -576,9 +653,10 @@ func (s *Service) saveActivation(ctx context.Context, tx store.Tx, a *domain.Act
 	return nil
 }
 
-// writeSignatureAudit appends one audit record: a carries the counter and
-// status to record.
-func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain.Activation, at signatureAttempt, data []byte, t protocol.SignatureType, valid bool, cryptoVersion int, note string, now time.Time) error {
+// signatureAuditRecords builds the audit rows of one attempt: the
+// signature audit record (a carries the counter and status to record) and
+// the general audit-log entry.
+func (s *Service) signatureAuditRecords(ctx context.Context, tx store.Tx, a domain.Activation, at signatureAttempt, data []byte, t protocol.SignatureType, valid bool, cryptoVersion int, note string, now time.Time) (domain.SignatureAudit, domain.AuditEntry, error) {
 	// The signed data ends with "&" + the application secret (or "offline");
 	// the audit log keeps only the request data, never the secret.
 	if i := bytes.LastIndexByte(data, '&'); i >= 0 {
@@ -601,9 +679,16 @@ func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain
 		Version:           cryptoVersion,
 		Created:           now,
 	}
-	// The general audit-log entry of the attempt (with the request's IP
-	// and user agent) is written in the same statement where possible.
 	entry, err := s.auditSignature(ctx, tx, rec, at.appName)
+	return rec, entry, err
+}
+
+// writeSignatureAudit appends the audit rows of one attempt: a carries the
+// counter and status to record. The general audit-log entry (with the
+// request's IP and user agent) is written in the same statement where
+// possible.
+func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain.Activation, at signatureAttempt, data []byte, t protocol.SignatureType, valid bool, cryptoVersion int, note string, now time.Time) error {
+	rec, entry, err := s.signatureAuditRecords(ctx, tx, a, at, data, t, valid, cryptoVersion, note, now)
 	if err != nil {
 		return err
 	}

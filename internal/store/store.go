@@ -44,6 +44,17 @@ type Store interface {
 	// View runs fn in a read-only transaction that sees one consistent
 	// snapshot. It is retried like InTx.
 	View(ctx context.Context, fn func(r Reader) error) error
+	// SwapActivationWithSignatureAudit is the write of a signature
+	// verification that was decided on an activation read without a lock:
+	// atomically, when the stored revision is still a.Revision, it writes
+	// the fields a verification changes — Counter, CtrData,
+	// FailedAttempts and LastUsed — bumping the revision (a.Revision is
+	// set to the new one), and appends the attempt's signature audit
+	// record and audit entry (setting their ids). Other fields of a are
+	// not written. When the activation changed or is gone it writes
+	// nothing and returns false. One autocommit statement where the
+	// database allows it.
+	SwapActivationWithSignatureAudit(ctx context.Context, a *domain.Activation, r *domain.SignatureAudit, e *domain.AuditEntry) (bool, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Migrate applies all pending schema migrations.
@@ -97,6 +108,13 @@ type Reader interface {
 
 	// GetActivation returns the activation with the id.
 	GetActivation(ctx context.Context, activationID string) (domain.Activation, error)
+	// GetActivationSigningState returns the activation with only the fields
+	// a signature verification reads: ActivationID, ApplicationID, UserID,
+	// Status, BlockedReason, Counter, CtrData, DevicePublicKey, Flags,
+	// FailedAttempts, MaxFailedAttempts, ServerPrivateKeyEncrypted, Version
+	// and Revision; the other fields are zero. It is cheaper than
+	// GetActivation; never write its result back with UpdateActivation.
+	GetActivationSigningState(ctx context.Context, activationID string) (domain.Activation, error)
 	// GetActivationByCode returns the CREATED or PENDING_COMMIT activation
 	// holding the activation code (unique among those states).
 	GetActivationByCode(ctx context.Context, activationCode string) (domain.Activation, error)

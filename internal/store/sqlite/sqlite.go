@@ -14,11 +14,12 @@
 //     Reader methods: WAL readers see a consistent snapshot and never block
 //     the writer or each other.
 //
-// synchronous=NORMAL is the default: in WAL mode a commit is atomic and
-// consistent, but the last transactions before a power loss or OS crash
-// (not a process crash) may be rolled back on restart. Set
-// Options.Synchronous to "FULL" to fsync every commit at a large cost in
-// write latency.
+// synchronous=NORMAL is this package's default (mauth serve configures
+// FULL): in WAL mode a commit is atomic and consistent, but the last
+// transactions before a power loss or OS crash (not a process crash) may be
+// rolled back on restart. With "FULL" every commit is fsynced;
+// Options.GroupCommit then lets concurrent write transactions share one
+// commit and so one fsync.
 package sqlite
 
 import (

@@ -97,6 +97,36 @@ func (c *conn) GetActivation(ctx context.Context, activationID string) (domain.A
 		`SELECT `+activationColumns+` FROM pa_activation WHERE activation_id = $1`, scanActivation, activationID)
 }
 
+// signingStateColumns are the columns GetActivationSigningState reads.
+const signingStateColumns = `activation_id, application_id, user_id, activation_status, blocked_reason, counter,
+	ctr_data, device_public_key, flags, failed_attempts, max_failed_attempts, server_private_key, version, row_revision`
+
+// scanSigningState scans signingStateColumns.
+func scanSigningState(s scanner) (domain.Activation, error) {
+	var (
+		a                    domain.Activation
+		blocked              sql.NullString
+		ctr, devKey, srvPriv []byte
+		status, version      int64
+		flags                string
+	)
+	err := s.Scan(&a.ActivationID, &a.ApplicationID, &a.UserID, &status, &blocked, &a.Counter,
+		&ctr, &devKey, &flags, &a.FailedAttempts, &a.MaxFailedAttempts, &srvPriv, &version, &a.Revision)
+	if err != nil {
+		return a, err
+	}
+	a.Status, a.BlockedReason, a.Version = domain.ActivationStatus(status), blocked.String, int(version)
+	a.CtrData, a.DevicePublicKey, a.ServerPrivateKeyEncrypted = fromBlob(ctr), fromBlob(devKey), fromBlob(srvPriv)
+	a.Flags, err = fromJSONStrings(flags)
+	return a, err
+}
+
+// GetActivationSigningState implements store.Reader.
+func (c *conn) GetActivationSigningState(ctx context.Context, activationID string) (domain.Activation, error) {
+	return getOne(ctx, c, "get activation signing state",
+		`SELECT `+signingStateColumns+` FROM pa_activation WHERE activation_id = $1`, scanSigningState, activationID)
+}
+
 // GetActivationForUpdate implements store.Tx.
 func (c *conn) GetActivationForUpdate(ctx context.Context, activationID string) (domain.Activation, error) {
 	return getOne(ctx, c, "get activation for update",

@@ -160,3 +160,102 @@ func testSignatureAuditWithEntry(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Len(t, gotE, 1)
 }
+
+// testSwapActivationWithSignatureAudit: the optimistic write of a
+// verification swaps the activation and appends both audit rows together,
+// and writes nothing when the activation changed since it was read or is
+// gone.
+func testSwapActivationWithSignatureAudit(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	act := newActivation(t, s, app.ID, "dave")
+	records := func(a domain.Activation, created time.Duration) (domain.SignatureAudit, domain.AuditEntry) {
+		return domain.SignatureAudit{
+				ActivationID: a.ActivationID, UserID: a.UserID, ApplicationID: a.ApplicationID,
+				ActivationCounter: a.Counter, ActivationCtrData: a.CtrData, ActivationStatus: a.Status,
+				Data: []byte("POST&L3BhL3Y=&bm9uY2U=&Ym9keQ=="), SignatureType: "possession_knowledge",
+				Signature: "12345678-87654321", SignatureVersion: "3.3", Note: "signature_ok", Valid: true, Version: 3,
+				AdditionalInfo: map[string]string{"k": "v"}, Created: at(created),
+			}, domain.AuditEntry{
+				Created: at(created), Type: domain.AuditSignatureVerified, Actor: "device", ActivationID: a.ActivationID,
+				UserID: a.UserID, Application: app.Name, IP: "192.0.2.9", UserAgent: "ua/2",
+				Details: map[string]string{"signatureType": "possession_knowledge"},
+			}
+	}
+	countAudits := func() (int, int) {
+		sig, err := s.ListSignatureAudits(ctx, store.SignatureAuditFilter{ActivationID: act.ActivationID})
+		require.NoError(t, err)
+		entries, err := s.ListAuditEntries(ctx, store.AuditFilter{ActivationID: act.ActivationID})
+		require.NoError(t, err)
+		return len(sig), len(entries)
+	}
+
+	read, err := s.GetActivation(ctx, act.ActivationID)
+	require.NoError(t, err)
+	next := read
+	next.Counter, next.CtrData, next.LastUsed, next.FailedAttempts = read.Counter+1, make16(9), at(time.Minute), 0
+	next.Name = "not written" // only what a verification changes is written
+	r, e := records(read, time.Minute)
+	ok, err := s.SwapActivationWithSignatureAudit(ctx, &next, &r, &e)
+	require.NoError(t, err)
+	require.True(t, ok, "an unchanged activation is swapped")
+	require.Equal(t, read.Revision+1, next.Revision)
+	require.NotZero(t, r.ID)
+	require.NotZero(t, e.ID)
+	got, err := s.GetActivation(ctx, act.ActivationID)
+	require.NoError(t, err)
+	next.Name = read.Name
+	require.Equal(t, next, got)
+	sigs, err := s.ListSignatureAudits(ctx, store.SignatureAuditFilter{ActivationID: act.ActivationID})
+	require.NoError(t, err)
+	require.Equal(t, []domain.SignatureAudit{r}, sigs)
+	entries, err := s.ListAuditEntries(ctx, store.AuditFilter{ActivationID: act.ActivationID})
+	require.NoError(t, err)
+	require.Equal(t, []domain.AuditEntry{e}, entries)
+
+	// A second write decided on the old read loses: nothing is written.
+	stale := read
+	stale.Counter = read.Counter + 5
+	r2, e2 := records(read, 2*time.Minute)
+	ok, err = s.SwapActivationWithSignatureAudit(ctx, &stale, &r2, &e2)
+	require.NoError(t, err)
+	require.False(t, ok, "a changed activation is not swapped")
+	got, err = s.GetActivation(ctx, act.ActivationID)
+	require.NoError(t, err)
+	require.Equal(t, next, got, "the activation is as the first swap left it")
+	nSig, nEntries := countAudits()
+	require.Equal(t, 1, nSig)
+	require.Equal(t, 1, nEntries)
+
+	// A missing activation is not swapped either.
+	gone := activation(app.ID, "nobody")
+	r3, e3 := records(gone, 3*time.Minute)
+	ok, err = s.SwapActivationWithSignatureAudit(ctx, &gone, &r3, &e3)
+	require.NoError(t, err)
+	require.False(t, ok)
+}
+
+// testActivationSigningState: the cheap read returns exactly the fields a
+// verification needs, equal to the full read's, and zero for the rest.
+func testActivationSigningState(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	full := newActivation(t, s, app.ID, "erin", func(a *domain.Activation) {
+		a.Counter, a.CtrData, a.FailedAttempts, a.BlockedReason = 7, make16(7), 2, "NOT_BLOCKED_YET"
+		a.Flags = []string{"A", "B"}
+	})
+	full, err := s.GetActivation(ctx, full.ActivationID)
+	require.NoError(t, err)
+	got, err := s.GetActivationSigningState(ctx, full.ActivationID)
+	require.NoError(t, err)
+	want := domain.Activation{
+		ActivationID: full.ActivationID, ApplicationID: full.ApplicationID, UserID: full.UserID,
+		Status: full.Status, BlockedReason: full.BlockedReason, Counter: full.Counter, CtrData: full.CtrData,
+		DevicePublicKey: full.DevicePublicKey, Flags: full.Flags, FailedAttempts: full.FailedAttempts,
+		MaxFailedAttempts: full.MaxFailedAttempts, ServerPrivateKeyEncrypted: full.ServerPrivateKeyEncrypted,
+		Version: full.Version, Revision: full.Revision,
+	}
+	require.Equal(t, want, got)
+	_, err = s.GetActivationSigningState(ctx, uid())
+	require.ErrorIs(t, err, store.ErrNotFound)
+}

@@ -49,6 +49,8 @@ func RunTests(t *testing.T, newStore Factory) {
 	// After Events: its audit-log test expects the entries it wrote alone,
 	// and a backend may hand out one database to several tests.
 	t.Run("SignatureAuditWithEntry", func(t *testing.T) { testSignatureAuditWithEntry(t, newStore(t)) })
+	t.Run("SwapActivationWithSignatureAudit", func(t *testing.T) { testSwapActivationWithSignatureAudit(t, newStore(t)) })
+	t.Run("ActivationSigningState", func(t *testing.T) { testActivationSigningState(t, newStore(t)) })
 	t.Run("Operations", func(t *testing.T) { testOperations(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
