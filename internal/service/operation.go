@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -516,7 +517,7 @@ func (s *Service) CancelOperation(ctx context.Context, id string, additionalData
 	if id == "" {
 		return OperationDetail{}, Errorf(CodeInvalidRequest, "operationId - must not be blank")
 	}
-	if len(statusReason) > MaxOperationStatusReason {
+	if utf8.RuneCountInString(statusReason) > MaxOperationStatusReason {
 		return OperationDetail{}, Errorf(CodeInvalidRequest, "statusReason - size must be between 0 and %d", MaxOperationStatusReason)
 	}
 	var d OperationDetail

@@ -47,9 +47,9 @@ func TestRequestEnvelope(t *testing.T) {
 	// No body, an empty object and a null request object are an empty
 	// request object.
 	for _, body := range []string{"", "{}", `{"requestObject":null}`, `{"requestObject":{},"unknown":1}`} {
-		status, _, out := ts.rawPost(t, "error/list", []byte(body))
+		status, _, out := ts.rawPost(t, "status", []byte(body))
 		if status != http.StatusOK || out["status"] != "OK" {
-			t.Errorf("error/list with %q: HTTP %d %v", body, status, out)
+			t.Errorf("status with %q: HTTP %d %v", body, status, out)
 		}
 		status, _, out = ts.rawPost(t, "application/detail", []byte(body))
 		if ro, _ := out["responseObject"].(map[string]any); status != http.StatusBadRequest || ro["code"] != service.CodeInvalidRequest ||
@@ -75,7 +75,7 @@ func TestRequestEnvelope(t *testing.T) {
 		t.Errorf("oversized body: HTTP %d %v", status, out)
 	}
 	// The list methods ignore their body entirely.
-	for _, name := range []string{"application/list", "integration/list"} {
+	for _, name := range []string{"application/list", "integration/list", "operation/template/list", "error/list"} {
 		if status, _, out := ts.rawPost(t, name, []byte("{not json")); status != http.StatusOK || out["status"] != "OK" {
 			t.Errorf("%s with a non-JSON body: HTTP %d %v", name, status, out)
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
@@ -275,7 +276,8 @@ func (s *Server) registerOperationRoutes() {
 		}
 		return templateResponseOf(t), nil
 	})
-	method(s, "operation/template/list", func(ctx context.Context, _ *struct{}) (any, error) {
+	// Like the other list methods, it ignores its request body.
+	appBodylessMethod(s, "operation/template/list", func(ctx context.Context) (any, error) {
 		list, err := s.svc.ListOperationTemplates(ctx)
 		if err != nil {
 			return nil, err
@@ -374,7 +376,7 @@ func (s *Server) registerOperationRoutes() {
 	method(s, "operation/cancel", func(ctx context.Context, req *operationCancelRequest) (any, error) {
 		var v render.Validator
 		appNotBlank(&v, "operationId", req.OperationID)
-		v.Check(len(req.StatusReason) <= service.MaxOperationStatusReason, "statusReason", "size must be between 0 and 32")
+		v.Check(utf8.RuneCountInString(req.StatusReason) <= service.MaxOperationStatusReason, "statusReason", "size must be between 0 and 32")
 		if err := v.Err(); err != nil {
 			return nil, err
 		}

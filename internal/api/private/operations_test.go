@@ -210,6 +210,12 @@ func TestOperationLifecycleMethods(t *testing.T) {
 	// Cancel.
 	op4 := create(nil)["id"]
 	ts.fail(t, "operation/cancel", map[string]any{"operationId": op4, "statusReason": strings.Repeat("X", 33)}, http.StatusBadRequest, "ERR0024")
+	// The limit counts characters, not bytes: 32 two-byte characters pass.
+	opU := create(nil)["id"]
+	umlauts := strings.Repeat("ü", 32)
+	if cu := ts.ok(t, "operation/cancel", map[string]any{"operationId": opU, "statusReason": umlauts}); cu["statusReason"] != umlauts {
+		t.Fatalf("cancel with 32 characters: %v", cu)
+	}
 	cc := ts.ok(t, "operation/cancel", map[string]any{"operationId": op4, "statusReason": "FRAUD"})
 	if cc["status"] != "CANCELED" || cc["statusReason"] != "FRAUD" {
 		t.Fatalf("cancel %v", cc)

@@ -20,10 +20,6 @@ type statusResponse struct {
 	Timestamp              time.Time `json:"timestamp"`
 }
 
-type errorListRequest struct {
-	Language string `json:"language"`
-}
-
 type errorItem struct {
 	Code  string `json:"code"`
 	Value string `json:"value"`
@@ -49,7 +45,9 @@ func (s *Server) registerSystemRoutes() {
 			Timestamp:              s.svc.Now(),
 		}, nil
 	})
-	method(s, "error/list", func(ctx context.Context, _ *errorListRequest) (any, error) {
+	// The request's language is ignored (messages are English), and so is
+	// the whole body, as for the list methods.
+	appBodylessMethod(s, "error/list", func(ctx context.Context) (any, error) {
 		out := errorListResponse{Errors: make([]errorItem, 0, len(service.CodeMessages))}
 		for code, msg := range service.CodeMessages {
 			out.Errors = append(out.Errors, errorItem{Code: code, Value: msg})
