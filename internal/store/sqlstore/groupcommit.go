@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -28,8 +29,15 @@ const DefaultGroupCommitMaxBatch = 64
 // back to its savepoint and leaves the others' work intact. No caller
 // returns success before the commit that holds its work succeeded: when the
 // commit fails, every member of the batch gets the error (and InTx retries
-// it like any failed transaction). Under no contention every transaction
-// commits at once, so group commit adds no latency.
+// it like any failed transaction). When one member's failure breaks the
+// shared transaction (SQLite rolls a whole transaction back on SQLITE_FULL
+// or an I/O error), that member gets its own error and the others get
+// ErrBatchAborted, which InTx retries. Under no contention every
+// transaction commits at once, so group commit adds no latency.
+//
+// A caller queued for the writer waits for its turn even when its context
+// ends (its function is then not run): every queued caller must take its
+// turn, as the member before it may have left the batch for it to commit.
 type groupCommit struct {
 	s        *Store
 	opts     *sql.TxOptions
@@ -59,6 +67,12 @@ func (s *Store) GroupCommitStats() GroupCommitStats {
 	}
 	return GroupCommitStats{Transactions: s.group.committedMembers.Load(), Commits: s.group.commits.Load()}
 }
+
+// ErrBatchAborted is the error of the members of a group commit whose
+// shared transaction broke because of another member (or a failed
+// savepoint): their work was lost through no fault of their own, so InTx
+// runs them again.
+var ErrBatchAborted = errors.New("sqlstore: group commit aborted")
 
 // batch is one shared transaction.
 type batch struct {
@@ -114,7 +128,10 @@ func (g *groupCommit) inTx(ctx context.Context, fn func(tx store.Tx) error) erro
 	finished = true
 	if fnErr != nil {
 		if err := g.rollbackTo(b, sp); err != nil {
-			return g.abort(b, err)
+			// This member's failure broke the shared transaction: it gets
+			// its own error, the others are retried.
+			_ = g.abort(b, err)
+			return fnErr
 		}
 		g.leave(b)
 		return fnErr
@@ -188,9 +205,11 @@ func (g *groupCommit) leave(b *batch) {
 }
 
 // abort ends a batch whose transaction is broken: every member's work is
-// lost and each gets err. Called with mu held; releases it.
+// lost and each gets err wrapped in ErrBatchAborted (retried by InTx).
+// Called with mu held; releases it.
 func (g *groupCommit) abort(b *batch, err error) error {
 	_ = b.tx.Rollback()
+	err = fmt.Errorf("%w: %w", ErrBatchAborted, err)
 	b.err = err
 	g.cur = nil
 	close(b.done)

@@ -114,7 +114,7 @@ func (s *Store) View(ctx context.Context, fn func(r store.Reader) error) error {
 func (s *Store) retry(ctx context.Context, attempt func() error) error {
 	for i := 0; ; i++ {
 		err := attempt()
-		if err == nil || i+1 >= s.maxAttempts || s.d.classify(err) != ErrorRetryable {
+		if err == nil || i+1 >= s.maxAttempts || (s.d.classify(err) != ErrorRetryable && !errors.Is(err, ErrBatchAborted)) {
 			return err
 		}
 		t := time.NewTimer(backoff(i))
