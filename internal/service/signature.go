@@ -364,31 +364,15 @@ func (s *Service) verifyOptimistic(ctx context.Context, in VerifySignatureInput,
 	if app == nil || v == nil {
 		return VerifySignatureResult{}, false, nil
 	}
-	at := signatureAttempt{
-		data:             [][]byte{protocol.SignatureData(in.Data, v.ApplicationSecret)},
-		signature:        in.Signature,
-		types:            []protocol.SignatureType{in.SignatureType},
-		format:           protocol.SignatureFormatForVersion(in.SignatureVersion),
-		decimalLength:    protocol.OnlineDecimalLength,
-		signatureVersion: in.SignatureVersion,
-		additionalInfo:   cloneInfo(in.AdditionalInfo),
-		preKeys:          pre,
-		appName:          app.Name,
-	}
+	at := onlineAttempt(in, pre, app.Name)
+	at.data = [][]byte{protocol.SignatureData(in.Data, v.ApplicationSecret)}
 	m, err := s.matchSignature(a, at, s.cfg.SignatureLookAhead)
 	if err != nil || !m.valid {
 		return VerifySignatureResult{}, false, nil
 	}
 	now := s.Now()
 	before := a // the audit records the counter the signature was checked against
-	a.Counter = m.counter
-	if m.cryptoVersion == 3 {
-		a.CtrData = m.ctrData
-	}
-	if countsAsFailure(m.typ) {
-		a.FailedAttempts = 0
-	}
-	a.LastUsed = now
+	applyMatch(&a, m, now)
 	rec, entry, err := s.signatureAuditRecords(ctx, nil, before, at, m.data, m.typ, true, m.cryptoVersion, auditNoteSignatureOK, now)
 	if err != nil {
 		return VerifySignatureResult{}, false, err
@@ -401,6 +385,36 @@ func (s *Service) verifyOptimistic(ctx context.Context, in VerifySignatureInput,
 		return VerifySignatureResult{}, false, nil
 	}
 	return signatureResult(a, *app, true, m.typ), true, nil
+}
+
+// onlineAttempt is the attempt of an online signature request, without its
+// candidate data (which needs the application secret).
+func onlineAttempt(in VerifySignatureInput, pre *derivedKeys, appName string) signatureAttempt {
+	return signatureAttempt{
+		signature:        in.Signature,
+		types:            []protocol.SignatureType{in.SignatureType},
+		format:           protocol.SignatureFormatForVersion(in.SignatureVersion),
+		decimalLength:    protocol.OnlineDecimalLength,
+		signatureVersion: in.SignatureVersion,
+		forcedVersion:    in.ForcedSignatureVersion,
+		additionalInfo:   cloneInfo(in.AdditionalInfo), // may be retried: never mutate the input
+		preKeys:          pre,
+		appName:          appName,
+	}
+}
+
+// applyMatch moves a to the state after the valid signature m: the matched
+// counter (and hash counter for crypto version 3), failures reset unless
+// only possession was proven, and the time of use.
+func applyMatch(a *domain.Activation, m signatureMatch, now time.Time) {
+	a.Counter = m.counter
+	if m.cryptoVersion == 3 {
+		a.CtrData = m.ctrData
+	}
+	if countsAsFailure(m.typ) {
+		a.FailedAttempts = 0
+	}
+	a.LastUsed = now
 }
 
 // verifySignatureTx is VerifySignature inside a caller's transaction, for
@@ -428,17 +442,7 @@ func (s *Service) verifySignatureTxKeys(ctx context.Context, tx store.Tx, in Ver
 	} else if app, err = tx.GetApplication(ctx, a.ApplicationID); err != nil {
 		return VerifySignatureResult{}, a, fmt.Errorf("load application: %w", err)
 	}
-	at := signatureAttempt{
-		signature:        in.Signature,
-		types:            []protocol.SignatureType{in.SignatureType},
-		format:           protocol.SignatureFormatForVersion(in.SignatureVersion),
-		decimalLength:    protocol.OnlineDecimalLength,
-		signatureVersion: in.SignatureVersion,
-		forcedVersion:    in.ForcedSignatureVersion,
-		additionalInfo:   cloneInfo(in.AdditionalInfo), // fn may be retried: never mutate the input
-		preKeys:          pre,
-		appName:          app.Name,
-	}
+	at := onlineAttempt(in, pre, app.Name)
 	var v domain.ApplicationVersion
 	if p := pre.versionFor(a, in.ApplicationKey); p != nil {
 		v = *p // read just before the transaction: see preDeriveKeys
@@ -516,14 +520,7 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 	}
 	if m.valid {
 		before := *a // the audit records the counter the signature was checked against
-		a.Counter = m.counter
-		if m.cryptoVersion == 3 {
-			a.CtrData = m.ctrData
-		}
-		if countsAsFailure(m.typ) {
-			a.FailedAttempts = 0
-		}
-		a.LastUsed = now
+		applyMatch(a, m, now)
 		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
 			return VerifySignatureResult{}, err
 		}
