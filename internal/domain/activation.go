@@ -79,6 +79,22 @@ type Activation struct {
 	LastChange time.Time
 	// Version is the cryptography version of the activation (2 or 3).
 	Version int
+	// MaxProtocolVersion is the highest protocol version ("3.0" … "3.3")
+	// the device has been seen speaking in an authenticated request (the
+	// key exchange or a valid signature); empty when none yet. See
+	// Application.AllowVersionDowngrade.
+	MaxProtocolVersion string
+	// SignatureDigests are the digests of the most recently accepted
+	// signatures, concatenated oldest first (a bounded ring the service
+	// maintains), so that an exact replay can be told from a guess.
+	SignatureDigests []byte
+	// PossessionFailedAttempts counts the failed possession-only
+	// signatures of the current streak; they never block the activation
+	// but make further possession-only attempts wait (a back-off).
+	PossessionFailedAttempts int64
+	// PossessionLastFailure is the time of the last counted possession-only
+	// failure; zero when none.
+	PossessionLastFailure time.Time
 	// Revision is maintained by the store: it is incremented on every update
 	// and lets callers do compare-and-set updates without holding row locks.
 	Revision int64

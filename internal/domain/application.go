@@ -12,6 +12,15 @@ type Application struct {
 	Name string
 	// Roles are free-form role strings (e.g. ROLE_ADMIN).
 	Roles []string
+	// MinProtocolVersion is the lowest protocol version ("3.0" … "3.3")
+	// the application accepts from devices: signatures, encrypted
+	// requests and tokens of lower versions are refused. Empty: every
+	// version mauth speaks.
+	MinProtocolVersion string
+	// AllowVersionDowngrade turns the per-activation version ratchet off:
+	// when false (the default), an activation that has spoken protocol
+	// version X is refused requests of versions below X.
+	AllowVersionDowngrade bool
 }
 
 // ApplicationVersion is one version of an application with its own

@@ -176,6 +176,9 @@ func (s *Service) completeKeyExchange(ctx context.Context, tx store.Tx, app doma
 	a.CtrData = protocol.RandomBytes(16)
 	a.Counter = 0
 	a.Version = currentActivationVersion
+	// The device spoke this version in the key exchange: the ratchet
+	// starts there.
+	a.MaxProtocolVersion = env.Context().Version
 	a.Name = l2.ActivationName
 	a.ExternalID = l2.ExternalID
 	a.Extras = l2.Extras

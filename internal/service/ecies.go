@@ -130,8 +130,14 @@ func (s *Service) decryptRequest(ctx context.Context, tx store.Tx, sc eciesScope
 }
 
 // eciesKey picks the server private key of a request (master key,
-// activation key or 3.3 temporary key) and builds its ECIES context.
+// activation key or 3.3 temporary key) and builds its ECIES context. A
+// version below the application's minimum, or in activation scope below
+// the version the activation has spoken (the ratchet), is refused first
+// (CodeDecryptionFailed).
 func (s *Service) eciesKey(ctx context.Context, r store.Reader, sc eciesScope, version, temporaryKeyID string) (*protocol.PrivateKey, protocol.EciesContext, error) {
+	if err := checkRequestVersion(sc.app, sc.activation, version); err != nil {
+		return nil, protocol.EciesContext{}, err
+	}
 	ectx := protocol.EciesContext{
 		Version:           version,
 		SharedInfo1:       sc.sh1,

@@ -226,6 +226,7 @@ func (s *Service) VerifyOfflineSignature(ctx context.Context, in VerifyOfflineSi
 			format:         protocol.FormatDecimal,
 			decimalLength:  length,
 			additionalInfo: map[string]string{},
+			digest:         signatureDigest("offline", in.Data, in.Signature),
 		}
 		res, err = s.verifyAttempt(ctx, tx, &a, app, at, now)
 		return err

@@ -101,10 +101,18 @@ func TestOfflinePersonalizedRoundTrip(t *testing.T) {
 		t.Fatalf("audit: %+v", recs)
 	}
 
-	// Replayed: invalid, counted.
+	// Replayed: invalid, but a replay is no failed attempt.
 	res, err = svc.VerifyOfflineSignature(ctx, VerifyOfflineSignatureInput{ActivationID: d.ActivationID, Data: data, Signature: sig})
-	if err != nil || res.SignatureValid || *res.RemainingAttempts != 4 || res.SignatureType != protocol.SignaturePossessionKnowledge {
+	if err != nil || res.SignatureValid || *res.RemainingAttempts != 5 || res.SignatureType != protocol.SignaturePossessionKnowledge {
 		t.Fatalf("replayed offline signature: %+v %v", res, err)
+	}
+	if recs := audits(t, svc, d.ActivationID); len(recs) != 2 || recs[1].Valid || recs[1].Note != auditNoteSignatureReplay {
+		t.Fatalf("audit of the replay: %+v", recs)
+	}
+	// A wrong signature still counts.
+	res, err = svc.VerifyOfflineSignature(ctx, VerifyOfflineSignatureInput{ActivationID: d.ActivationID, Data: data, Signature: "12345678-12345678"})
+	if err != nil || res.SignatureValid || *res.RemainingAttempts != 4 {
+		t.Fatalf("wrong offline signature: %+v %v", res, err)
 	}
 
 	// Errors.

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/store"
 )
 
@@ -93,7 +92,8 @@ func (s *Service) changeRoles(ctx context.Context, applicationName string, chang
 		if err != nil {
 			return fmt.Errorf("lock application: %w", err)
 		}
-		updated := domain.Application{ID: app.ID, Name: app.Name, Roles: nonNil(change(app.Roles))}
+		updated := app // keeps the protocol settings
+		updated.Roles = nonNil(change(app.Roles))
 		if err := tx.UpdateApplication(ctx, &updated); err != nil {
 			return fmt.Errorf("update application roles: %w", err)
 		}

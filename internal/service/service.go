@@ -61,6 +61,23 @@ type Config struct {
 	// transaction (see preDeriveKeys). 0 means the default
 	// (DefaultApplicationCacheTTL); negative disables the cache.
 	ApplicationCacheTTL time.Duration
+	// PossessionFailureBudget is how many failed possession-only
+	// signatures an activation may have in a streak before further
+	// possession-only attempts wait (the possession back-off). These
+	// failures never block the activation. 0 means the default
+	// (DefaultPossessionFailureBudget).
+	PossessionFailureBudget int64
+	// PossessionBackoffBase is the wait after the failure that uses up
+	// the budget; it doubles with every further failure. 0 means the
+	// default (DefaultPossessionBackoffBase).
+	PossessionBackoffBase time.Duration
+	// PossessionBackoffMax caps the wait. 0 means the default
+	// (DefaultPossessionBackoffMax).
+	PossessionBackoffMax time.Duration
+	// PossessionFailureWindow is how long after its last failure a
+	// possession-only failure streak is forgotten. 0 means the default
+	// (DefaultPossessionFailureWindow).
+	PossessionFailureWindow time.Duration
 }
 
 // Defaults of the signature verification caches.
@@ -87,6 +104,10 @@ func DefaultConfig() Config {
 		RecoveryPUKHashMemoryKiB:        1 << 15,
 		KeyCacheSize:                    DefaultKeyCacheSize,
 		ApplicationCacheTTL:             DefaultApplicationCacheTTL,
+		PossessionFailureBudget:         DefaultPossessionFailureBudget,
+		PossessionBackoffBase:           DefaultPossessionBackoffBase,
+		PossessionBackoffMax:            DefaultPossessionBackoffMax,
+		PossessionFailureWindow:         DefaultPossessionFailureWindow,
 	}
 }
 
@@ -131,6 +152,18 @@ func (c *Config) fillDefaults() {
 	if c.ApplicationCacheTTL == 0 {
 		c.ApplicationCacheTTL = d.ApplicationCacheTTL
 	}
+	if c.PossessionFailureBudget <= 0 {
+		c.PossessionFailureBudget = d.PossessionFailureBudget
+	}
+	if c.PossessionBackoffBase <= 0 {
+		c.PossessionBackoffBase = d.PossessionBackoffBase
+	}
+	if c.PossessionBackoffMax <= 0 {
+		c.PossessionBackoffMax = d.PossessionBackoffMax
+	}
+	if c.PossessionFailureWindow <= 0 {
+		c.PossessionFailureWindow = d.PossessionFailureWindow
+	}
 }
 
 // Validate reports settings outside their legal range.
@@ -143,6 +176,9 @@ func (c Config) Validate() error {
 	}
 	if c.SignatureMaxFailedAttempts > 255 {
 		return fmt.Errorf("signature max failed attempts %d is larger than 255", c.SignatureMaxFailedAttempts)
+	}
+	if c.PossessionBackoffMax > 0 && c.PossessionBackoffBase > c.PossessionBackoffMax {
+		return fmt.Errorf("possession back-off base %s is longer than its maximum %s", c.PossessionBackoffBase, c.PossessionBackoffMax)
 	}
 	return nil
 }

@@ -121,6 +121,9 @@ type signatureAttempt struct {
 	// appName is the activation's application name for the general audit
 	// log; empty: it is read in the transaction.
 	appName string
+	// digest identifies the submitted signature in the activation's ring
+	// of accepted signatures (signatureDigest); nil: not tracked.
+	digest []byte
 }
 
 // derivedKeys are an activation's factor keys together with the stored key
@@ -364,15 +367,18 @@ func (s *Service) verifyOptimistic(ctx context.Context, in VerifySignatureInput,
 	if app == nil || v == nil {
 		return VerifySignatureResult{}, false, nil
 	}
+	now := s.Now()
 	at := onlineAttempt(in, pre, app.Name)
+	if s.refusal(a, *app, at, now) != "" {
+		return VerifySignatureResult{}, false, nil // refused and audited under the lock
+	}
 	at.data = [][]byte{protocol.SignatureData(in.Data, v.ApplicationSecret)}
 	m, err := s.matchSignature(a, at, s.cfg.SignatureLookAhead)
 	if err != nil || !m.valid {
 		return VerifySignatureResult{}, false, nil
 	}
-	now := s.Now()
 	before := a // the audit records the counter the signature was checked against
-	applyMatch(&a, m, now)
+	acceptMatch(&a, at, m, now)
 	rec, entry, err := s.signatureAuditRecords(ctx, nil, before, at, m.data, m.typ, true, m.cryptoVersion, auditNoteSignatureOK, now)
 	if err != nil {
 		return VerifySignatureResult{}, false, err
@@ -400,6 +406,7 @@ func onlineAttempt(in VerifySignatureInput, pre *derivedKeys, appName string) si
 		additionalInfo:   cloneInfo(in.AdditionalInfo), // may be retried: never mutate the input
 		preKeys:          pre,
 		appName:          appName,
+		digest:           signatureDigest("online", in.ApplicationKey, in.Data, string(in.SignatureType), in.Signature),
 	}
 }
 
@@ -514,13 +521,25 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 		return invalidStateResult(*a), nil
 	}
 
+	if note := s.refusal(*a, app, at, now); note != "" {
+		// Refused without evaluating the signature: nothing is counted.
+		a.LastUsed = now
+		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		if err := s.writeSignatureAudit(ctx, tx, *a, at, at.data[0], at.types[0], false, a.Version, note, now); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		return signatureResult(*a, app, false, at.types[0]), nil
+	}
+
 	m, err := s.matchSignature(*a, at, s.cfg.SignatureLookAhead)
 	if err != nil {
 		return VerifySignatureResult{}, err
 	}
 	if m.valid {
 		before := *a // the audit records the counter the signature was checked against
-		applyMatch(a, m, now)
+		acceptMatch(a, at, m, now)
 		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
 			return VerifySignatureResult{}, err
 		}
@@ -530,8 +549,22 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 		return signatureResult(*a, app, true, m.typ), nil
 	}
 
+	if at.digest != nil && ringContains(a.SignatureDigests, at.digest) {
+		// An exact copy of an accepted signature (a retry or a replay):
+		// refused, but it is no guess and counts nothing.
+		a.LastUsed = now
+		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		if err := s.writeSignatureAudit(ctx, tx, *a, at, m.data, m.typ, false, m.cryptoVersion, auditNoteSignatureReplay, now); err != nil {
+			return VerifySignatureResult{}, err
+		}
+		return signatureResult(*a, app, false, m.typ), nil
+	}
 	if countsAsFailure(m.typ) {
 		a.FailedAttempts++
+	} else {
+		s.cfg.countPossessionFailure(a, now)
 	}
 	a.LastUsed = now
 	if len(at.types) > 1 && slices.Contains(at.types, protocol.SignaturePossessionBiometry) {

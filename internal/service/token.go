@@ -220,6 +220,11 @@ func (s *Service) validateTokenUnaudited(ctx context.Context, in ValidateTokenIn
 	if a.Status != domain.ActivationActive {
 		return out, nil
 	}
+	if versionRefusal(app, &a, in.ProtocolVersion) != "" {
+		// Below the application's minimum or the activation's ratchet:
+		// invalid without looking at the digest.
+		return out, nil
+	}
 	secret, err := s.box.Open(t.Secret, tokenSecretContext(t.ID))
 	if err != nil {
 		return ValidateTokenResult{}, Wrap(CodeGenericCryptography, "Stored token secret cannot be decrypted.", err)

@@ -77,6 +77,11 @@ func TestVaultUnlock(t *testing.T) {
 		svc, _ := newTestService(t, st, Config{})
 		ctx := context.Background()
 		app := createTestApp(t, svc)
+		// This device changes protocol versions between requests.
+		allow := true
+		if _, err := svc.UpdateApplicationProtocolSettings(ctx, app.App.Name, ApplicationProtocolUpdate{AllowVersionDowngrade: &allow}); err != nil {
+			t.Fatal(err)
+		}
 		ta := newEncTestActivation(t, svc, app, domain.ActivationActive, 3)
 		dev := &vaultDevice{svc: svc, ta: ta, ctr: ta.CtrData}
 

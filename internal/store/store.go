@@ -47,8 +47,9 @@ type Store interface {
 	// SwapActivationWithSignatureAudit is the write of a signature
 	// verification that was decided on an activation read without a lock:
 	// atomically, when the stored revision is still a.Revision, it writes
-	// the fields a verification changes — Counter, CtrData,
-	// FailedAttempts and LastUsed — bumping the revision (a.Revision is
+	// the fields a valid signature changes — Counter, CtrData,
+	// FailedAttempts, LastUsed, MaxProtocolVersion and SignatureDigests —
+	// bumping the revision (a.Revision is
 	// set to the new one), and appends the attempt's signature audit
 	// record and audit entry (setting their ids). Other fields of a are
 	// not written. When the activation changed or is gone it writes
@@ -111,8 +112,9 @@ type Reader interface {
 	// GetActivationSigningState returns the activation with only the fields
 	// a signature verification reads: ActivationID, ApplicationID, UserID,
 	// Status, BlockedReason, Counter, CtrData, DevicePublicKey, Flags,
-	// FailedAttempts, MaxFailedAttempts, ServerPrivateKeyEncrypted, Version
-	// and Revision; the other fields are zero. It is cheaper than
+	// FailedAttempts, MaxFailedAttempts, ServerPrivateKeyEncrypted, Version,
+	// MaxProtocolVersion, SignatureDigests, PossessionFailedAttempts,
+	// PossessionLastFailure and Revision; the other fields are zero. It is cheaper than
 	// GetActivation; never write its result back with UpdateActivation.
 	GetActivationSigningState(ctx context.Context, activationID string) (domain.Activation, error)
 	// GetActivationByCode returns the CREATED or PENDING_COMMIT activation
@@ -182,7 +184,8 @@ type Tx interface {
 	// GetApplicationForUpdate returns the application and locks it until
 	// the transaction ends.
 	GetApplicationForUpdate(ctx context.Context, id int64) (domain.Application, error)
-	// UpdateApplication replaces the name and roles of application a.ID.
+	// UpdateApplication replaces the name, roles and protocol settings
+	// (MinProtocolVersion, AllowVersionDowngrade) of application a.ID.
 	UpdateApplication(ctx context.Context, a *domain.Application) error
 	// DeleteApplication deletes an application with its versions, key
 	// pairs, configuration, callbacks and recovery settings; ErrConflict

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/mauth/mauth/internal/api/restv3"
 	"net/http"
 	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/api/restv3"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/protocol"
 )
 
 // appBodylessMethod registers a list method that ignores its request body
@@ -236,6 +238,64 @@ func (s *Server) registerApplicationRoutes() {
 	}
 	s.registerApplicationRoleRoutes()
 	s.registerApplicationConfigRoutes()
+	s.registerApplicationProtocolRoutes()
+}
+
+// appProtocolRequest is application/protocol/update (and, with only the
+// application, application/protocol/detail); absent settings are kept.
+type appProtocolRequest struct {
+	ApplicationID          string  `json:"applicationId"`
+	MinimumProtocolVersion *string `json:"minimumProtocolVersion"`
+	AllowVersionDowngrade  *bool   `json:"allowVersionDowngrade"`
+}
+
+// appProtocolResponse shows the protocol settings of an application.
+type appProtocolResponse struct {
+	ApplicationID          string `json:"applicationId"`
+	MinimumProtocolVersion string `json:"minimumProtocolVersion"`
+	AllowVersionDowngrade  bool   `json:"allowVersionDowngrade"`
+}
+
+func appProtocolOf(a domain.Application) appProtocolResponse {
+	return appProtocolResponse{
+		ApplicationID:          a.Name,
+		MinimumProtocolVersion: service.EffectiveMinProtocolVersion(a),
+		AllowVersionDowngrade:  a.AllowVersionDowngrade,
+	}
+}
+
+// registerApplicationProtocolRoutes registers application/protocol/*,
+// mauth's own methods for the protocol version policy of an application
+// (minimum version and the per-activation version ratchet).
+func (s *Server) registerApplicationProtocolRoutes() {
+	method(s, "application/protocol/detail", func(ctx context.Context, req *appIDRequest) (any, error) {
+		if err := req.validate(); err != nil {
+			return nil, err
+		}
+		app, err := s.svc.GetApplicationProtocolSettings(ctx, req.ApplicationID)
+		if err != nil {
+			return nil, err
+		}
+		return appProtocolOf(app), nil
+	})
+	method(s, "application/protocol/update", func(ctx context.Context, req *appProtocolRequest) (any, error) {
+		var v render.Validator
+		appNotBlank(&v, "applicationId", req.ApplicationID)
+		if req.MinimumProtocolVersion != nil {
+			v.Check(protocol.ValidVersion(*req.MinimumProtocolVersion), "minimumProtocolVersion", "must be one of 3.0, 3.1, 3.2, 3.3")
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		app, err := s.svc.UpdateApplicationProtocolSettings(ctx, req.ApplicationID, service.ApplicationProtocolUpdate{
+			MinProtocolVersion:    req.MinimumProtocolVersion,
+			AllowVersionDowngrade: req.AllowVersionDowngrade,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return appProtocolOf(app), nil
+	})
 }
 
 // registerApplicationRoleRoutes registers application/roles/*.

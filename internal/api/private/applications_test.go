@@ -304,3 +304,50 @@ func TestApplicationConfigMethods(t *testing.T) {
 		t.Fatalf("values: %s", b)
 	}
 }
+
+func TestApplicationProtocolMethods(t *testing.T) {
+	ts := newTestServer(t)
+	app, err := ts.svc.CreateApplication(context.Background(), "app-protocol", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(t *testing.T, ro map[string]any, minVersion string, allow bool) {
+		t.Helper()
+		if ro["applicationId"] != app.Name || ro["minimumProtocolVersion"] != minVersion || ro["allowVersionDowngrade"] != allow || len(ro) != 3 {
+			t.Fatalf("got %v, want minimum %s, downgrade %v", ro, minVersion, allow)
+		}
+	}
+	detail := func() map[string]any {
+		return ts.ok(t, "application/protocol/detail", map[string]any{"applicationId": app.Name})
+	}
+	// Defaults: every version, ratchet on.
+	want(t, detail(), "3.0", false)
+
+	want(t, ts.ok(t, "application/protocol/update", map[string]any{"applicationId": app.Name, "minimumProtocolVersion": "3.2"}), "3.2", false)
+	want(t, detail(), "3.2", false)
+	// An absent field keeps its value.
+	want(t, ts.ok(t, "application/protocol/update", map[string]any{"applicationId": app.Name, "allowVersionDowngrade": true}), "3.2", true)
+	want(t, ts.ok(t, "application/protocol/update", map[string]any{"applicationId": app.Name}), "3.2", true)
+	// Other changes of the application keep the settings.
+	ts.ok(t, "application/roles/update", map[string]any{"applicationId": app.Name, "applicationRoles": []string{"ROLE_A"}})
+	want(t, detail(), "3.2", true)
+	want(t, ts.ok(t, "application/protocol/update", map[string]any{"applicationId": app.Name, "minimumProtocolVersion": "3.0", "allowVersionDowngrade": false}), "3.0", false)
+
+	for name, tc := range map[string]struct {
+		method string
+		body   map[string]any
+		code   string
+	}{
+		"unknown application (detail)": {"application/protocol/detail", map[string]any{"applicationId": "nope"}, "ERR0015"},
+		"unknown application (update)": {"application/protocol/update", map[string]any{"applicationId": "nope", "allowVersionDowngrade": true}, "ERR0015"},
+		"no application (detail)":      {"application/protocol/detail", map[string]any{}, "ERR0024"},
+		"no application (update)":      {"application/protocol/update", map[string]any{"minimumProtocolVersion": "3.1"}, "ERR0024"},
+		"unknown version":              {"application/protocol/update", map[string]any{"applicationId": app.Name, "minimumProtocolVersion": "3.4"}, "ERR0024"},
+		"empty version":                {"application/protocol/update", map[string]any{"applicationId": app.Name, "minimumProtocolVersion": ""}, "ERR0024"},
+		"version as a number":          {"application/protocol/update", map[string]any{"applicationId": app.Name, "minimumProtocolVersion": 3.1}, "ERR0024"},
+		"flag as a string":             {"application/protocol/update", map[string]any{"applicationId": app.Name, "allowVersionDowngrade": "yes"}, "ERR0024"},
+	} {
+		t.Run(name, func(t *testing.T) { ts.fail(t, tc.method, tc.body, http.StatusBadRequest, tc.code) })
+	}
+	want(t, detail(), "3.0", false)
+}

@@ -190,6 +190,13 @@ func (ts *testServer) createApp(t *testing.T) testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The tests of this package drive one activation through several
+	// protocol versions in any order; the version ratchet, on by default,
+	// has its own tests (TestApplicationProtocolMethods, internal/e2e).
+	allow := true
+	if _, err := ts.svc.UpdateApplicationProtocolSettings(ctx, app.Name, service.ApplicationProtocolUpdate{AllowVersionDowngrade: &allow}); err != nil {
+		t.Fatal(err)
+	}
 	d, err := ts.svc.GetApplicationDetail(ctx, app.Name)
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,8 @@ var activationDataColumns = []string{
 	"platform", "device_info", "flags", "external_id", "protocol", "failed_attempts",
 	"max_failed_attempts", "server_private_key", "server_public_key", "master_keypair_id",
 	"timestamp_created", "timestamp_activation_expire", "timestamp_last_used",
-	"timestamp_last_change", "version",
+	"timestamp_last_change", "version", "max_protocol_version", "signature_digests",
+	"possession_failed_attempts", "timestamp_possession_failure",
 }
 
 var (
@@ -50,19 +51,20 @@ func activationArgs(a *domain.Activation) []any {
 		nullString(a.Platform), nullString(a.DeviceInfo), jsonStrings(a.Flags), nullString(a.ExternalID), string(a.Protocol), a.FailedAttempts,
 		a.MaxFailedAttempts, blob(a.ServerPrivateKeyEncrypted), blob(a.ServerPublicKey), nullInt(a.MasterKeyPairID),
 		millis(a.Created), millis(a.ActivationExpire), nullMillis(a.LastUsed),
-		nullMillis(a.LastChange), int64(a.Version),
+		nullMillis(a.LastChange), int64(a.Version), nullString(a.MaxProtocolVersion), blob(a.SignatureDigests),
+		a.PossessionFailedAttempts, nullMillis(a.PossessionLastFailure),
 	}
 }
 
 func scanActivation(s scanner) (domain.Activation, error) {
 	var (
-		a                                                          domain.Activation
-		name, code, otp, blocked, extras, platform, devInfo, extID sql.NullString
-		sig, ctr, devKey, srvPriv, srvPub                          []byte
-		status, otpVal, phase, version                             int64
-		flags, protocol                                            string
-		keyPair, lastUsed, lastChange                              sql.NullInt64
-		created, expire                                            int64
+		a                                                                  domain.Activation
+		name, code, otp, blocked, extras, platform, devInfo, extID, maxVer sql.NullString
+		sig, ctr, devKey, srvPriv, srvPub, digests                         []byte
+		status, otpVal, phase, version                                     int64
+		flags, protocol                                                    string
+		keyPair, lastUsed, lastChange, possFailure                         sql.NullInt64
+		created, expire                                                    int64
 	)
 	err := s.Scan(&a.ActivationID, &a.ApplicationID, &a.UserID, &name, &code,
 		&sig, &status, &otp, &otpVal,
@@ -70,10 +72,13 @@ func scanActivation(s scanner) (domain.Activation, error) {
 		&platform, &devInfo, &flags, &extID, &protocol, &a.FailedAttempts,
 		&a.MaxFailedAttempts, &srvPriv, &srvPub, &keyPair,
 		&created, &expire, &lastUsed,
-		&lastChange, &version, &a.Revision)
+		&lastChange, &version, &maxVer, &digests,
+		&a.PossessionFailedAttempts, &possFailure, &a.Revision)
 	if err != nil {
 		return a, err
 	}
+	a.MaxProtocolVersion, a.SignatureDigests = maxVer.String, fromBlob(digests)
+	a.PossessionLastFailure = fromNullMillis(possFailure)
 	a.Name, a.ActivationCode, a.OtpHash, a.BlockedReason = name.String, code.String, otp.String, blocked.String
 	a.Extras, a.Platform, a.DeviceInfo, a.ExternalID = extras.String, platform.String, devInfo.String, extID.String
 	a.ActivationSignature, a.CtrData, a.DevicePublicKey = fromBlob(sig), fromBlob(ctr), fromBlob(devKey)
@@ -99,22 +104,27 @@ func (c *conn) GetActivation(ctx context.Context, activationID string) (domain.A
 
 // signingStateColumns are the columns GetActivationSigningState reads.
 const signingStateColumns = `activation_id, application_id, user_id, activation_status, blocked_reason, counter,
-	ctr_data, device_public_key, flags, failed_attempts, max_failed_attempts, server_private_key, version, row_revision`
+	ctr_data, device_public_key, flags, failed_attempts, max_failed_attempts, server_private_key, version,
+	max_protocol_version, signature_digests, possession_failed_attempts, timestamp_possession_failure, row_revision`
 
 // scanSigningState scans signingStateColumns.
 func scanSigningState(s scanner) (domain.Activation, error) {
 	var (
-		a                    domain.Activation
-		blocked              sql.NullString
-		ctr, devKey, srvPriv []byte
-		status, version      int64
-		flags                string
+		a                             domain.Activation
+		blocked, maxVer               sql.NullString
+		ctr, devKey, srvPriv, digests []byte
+		status, version               int64
+		flags                         string
+		possFailure                   sql.NullInt64
 	)
 	err := s.Scan(&a.ActivationID, &a.ApplicationID, &a.UserID, &status, &blocked, &a.Counter,
-		&ctr, &devKey, &flags, &a.FailedAttempts, &a.MaxFailedAttempts, &srvPriv, &version, &a.Revision)
+		&ctr, &devKey, &flags, &a.FailedAttempts, &a.MaxFailedAttempts, &srvPriv, &version,
+		&maxVer, &digests, &a.PossessionFailedAttempts, &possFailure, &a.Revision)
 	if err != nil {
 		return a, err
 	}
+	a.MaxProtocolVersion, a.SignatureDigests = maxVer.String, fromBlob(digests)
+	a.PossessionLastFailure = fromNullMillis(possFailure)
 	a.Status, a.BlockedReason, a.Version = domain.ActivationStatus(status), blocked.String, int(version)
 	a.CtrData, a.DevicePublicKey, a.ServerPrivateKeyEncrypted = fromBlob(ctr), fromBlob(devKey), fromBlob(srvPriv)
 	a.Flags, err = fromJSONStrings(flags)

@@ -2,18 +2,21 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/mauth/mauth/internal/domain"
 )
 
-const applicationColumns = `id, name, roles`
+const applicationColumns = `id, name, roles, min_protocol_version, allow_version_downgrade`
 
 func scanApplication(s scanner) (domain.Application, error) {
 	var a domain.Application
 	var roles string
-	if err := s.Scan(&a.ID, &a.Name, &roles); err != nil {
+	var minVersion sql.NullString
+	if err := s.Scan(&a.ID, &a.Name, &roles, &minVersion, &a.AllowVersionDowngrade); err != nil {
 		return a, err
 	}
+	a.MinProtocolVersion = minVersion.String
 	var err error
 	a.Roles, err = fromJSONStrings(roles)
 	return a, err
@@ -46,8 +49,9 @@ func (c *conn) ListApplications(ctx context.Context) ([]domain.Application, erro
 // CreateApplication implements store.Tx.
 func (c *conn) CreateApplication(ctx context.Context, a *domain.Application) error {
 	id, err := c.insertID(ctx, "create application",
-		`INSERT INTO pa_application (name, roles) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id`,
-		a.Name, jsonStrings(a.Roles))
+		`INSERT INTO pa_application (name, roles, min_protocol_version, allow_version_downgrade)
+		 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id`,
+		a.Name, jsonStrings(a.Roles), nullString(a.MinProtocolVersion), a.AllowVersionDowngrade)
 	if err != nil {
 		return err
 	}
@@ -58,7 +62,8 @@ func (c *conn) CreateApplication(ctx context.Context, a *domain.Application) err
 // UpdateApplication implements store.Tx.
 func (c *conn) UpdateApplication(ctx context.Context, a *domain.Application) error {
 	return c.execOne(ctx, "update application",
-		`UPDATE pa_application SET name = $2, roles = $3 WHERE id = $1`, a.ID, a.Name, jsonStrings(a.Roles))
+		`UPDATE pa_application SET name = $2, roles = $3, min_protocol_version = $4, allow_version_downgrade = $5 WHERE id = $1`,
+		a.ID, a.Name, jsonStrings(a.Roles), nullString(a.MinProtocolVersion), a.AllowVersionDowngrade)
 }
 
 // DeleteApplication implements store.Tx.

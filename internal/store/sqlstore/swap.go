@@ -12,14 +12,15 @@ import (
 )
 
 // swapCounterSQL writes what a verification changes in an activation,
-// when its revision is still $6.
+// when its revision is still $8.
 const swapCounterSQL = `UPDATE pa_activation SET counter = $2, ctr_data = $3, failed_attempts = $4,
-	timestamp_last_used = $5, row_revision = row_revision + 1
-	WHERE activation_id = $1 AND row_revision = $6 RETURNING row_revision`
+	timestamp_last_used = $5, max_protocol_version = $6, signature_digests = $7, row_revision = row_revision + 1
+	WHERE activation_id = $1 AND row_revision = $8 RETURNING row_revision`
 
 // swapCounterArgs are the parameters of swapCounterSQL.
 func swapCounterArgs(a *domain.Activation) []any {
-	return []any{a.ActivationID, a.Counter, blob(a.CtrData), a.FailedAttempts, nullMillis(a.LastUsed), a.Revision}
+	return []any{a.ActivationID, a.Counter, blob(a.CtrData), a.FailedAttempts, nullMillis(a.LastUsed),
+		nullString(a.MaxProtocolVersion), blob(a.SignatureDigests), a.Revision}
 }
 
 // swapWithAuditSQL is SwapActivationWithSignatureAudit as one statement
@@ -27,7 +28,7 @@ func swapCounterArgs(a *domain.Activation) []any {
 // that run only when the UPDATE matched (they select from its result). A
 // statement is atomic, so in autocommit it needs no BEGIN or COMMIT.
 var swapWithAuditSQL = func() string {
-	sig := 7          // first signature audit parameter (after swapCounterSQL's 6)
+	sig := 9          // first signature audit parameter (after swapCounterSQL's 8)
 	entry := sig + 16 // first audit entry parameter
 	params := func(from, count int) string {
 		p := make([]string, count)

@@ -34,6 +34,10 @@ func testActivations(t *testing.T, s store.Store) {
 	full.LastUsed = at(time.Minute)
 	full.LastChange = at(2 * time.Minute)
 	full.Version = 2
+	full.MaxProtocolVersion = "3.3"
+	full.SignatureDigests = append(make16(1), make16(2)...)
+	full.PossessionFailedAttempts = 6
+	full.PossessionLastFailure = at(3 * time.Minute)
 
 	minimal := domain.Activation{
 		ActivationID: uid(), ApplicationID: app.ID, UserID: "user-min", Status: domain.ActivationCreated,
@@ -112,6 +116,10 @@ func testActivations(t *testing.T, s store.Store) {
 			a.LastUsed = at(time.Hour)
 			a.LastChange = at(time.Hour)
 			a.BlockedReason = "x"
+			a.MaxProtocolVersion = "3.1"
+			a.SignatureDigests = make16(3)
+			a.PossessionFailedAttempts = 2
+			a.PossessionLastFailure = at(2 * time.Hour)
 			if err := tx.UpdateActivation(ctx, &a); err != nil {
 				return err
 			}
@@ -125,6 +133,7 @@ func testActivations(t *testing.T, s store.Store) {
 
 		// Clearing optional fields stores NULLs that read back as zero values.
 		updated.Name, updated.BlockedReason, updated.CtrData, updated.Flags, updated.LastUsed = "", "", nil, nil, time.Time{}
+		updated.MaxProtocolVersion, updated.SignatureDigests, updated.PossessionFailedAttempts, updated.PossessionLastFailure = "", nil, 0, time.Time{}
 		inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateActivation(ctx, &updated) })
 		require.Equal(t, int64(2), updated.Revision)
 		got, err = s.GetActivation(ctx, minimal.ActivationID)

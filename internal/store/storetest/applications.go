@@ -25,7 +25,7 @@ func testSchema(t *testing.T, s store.Store) {
 
 func testApplications(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	a := domain.Application{Name: "mobile-banking", Roles: []string{"ROLE_ADMIN", "ROLE_USER"}}
+	a := domain.Application{Name: "mobile-banking", Roles: []string{"ROLE_ADMIN", "ROLE_USER"}, MinProtocolVersion: "3.2", AllowVersionDowngrade: true}
 	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateApplication(ctx, &a) })
 	require.NotZero(t, a.ID)
 	b := domain.Application{Name: "no-roles"}
@@ -37,7 +37,7 @@ func testApplications(t *testing.T, s store.Store) {
 	require.Equal(t, a, got)
 	got, err = s.GetApplicationByName(ctx, "no-roles")
 	require.NoError(t, err)
-	require.Equal(t, b, got, "nil roles round-trip as nil")
+	require.Equal(t, b, got, "nil roles round-trip as nil, no protocol settings as zero values")
 
 	all, err := s.ListApplications(ctx)
 	require.NoError(t, err)
@@ -83,11 +83,20 @@ func testApplications(t *testing.T, s store.Store) {
 				return err
 			}
 			cur.Name, cur.Roles = "renamed", []string{"ROLE_X"}
+			cur.MinProtocolVersion, cur.AllowVersionDowngrade = "3.3", true
 			return tx.UpdateApplication(ctx, &cur)
 		})
 		got, err := s.GetApplication(ctx, b.ID)
 		require.NoError(t, err)
-		require.Equal(t, domain.Application{ID: b.ID, Name: "renamed", Roles: []string{"ROLE_X"}}, got)
+		require.Equal(t, domain.Application{ID: b.ID, Name: "renamed", Roles: []string{"ROLE_X"}, MinProtocolVersion: "3.3", AllowVersionDowngrade: true}, got)
+		// The protocol settings go back to their defaults.
+		inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+			got.MinProtocolVersion, got.AllowVersionDowngrade = "", false
+			return tx.UpdateApplication(ctx, &got)
+		})
+		back, err := s.GetApplication(ctx, b.ID)
+		require.NoError(t, err)
+		require.Equal(t, got, back)
 	})
 
 	t.Run("delete", func(t *testing.T) {

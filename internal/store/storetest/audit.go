@@ -194,7 +194,9 @@ func testSwapActivationWithSignatureAudit(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	next := read
 	next.Counter, next.CtrData, next.LastUsed, next.FailedAttempts = read.Counter+1, make16(9), at(time.Minute), 0
+	next.MaxProtocolVersion, next.SignatureDigests = "3.3", append(make16(4), make16(5)...)
 	next.Name = "not written" // only what a verification changes is written
+	next.PossessionFailedAttempts = 9
 	r, e := records(read, time.Minute)
 	ok, err := s.SwapActivationWithSignatureAudit(ctx, &next, &r, &e)
 	require.NoError(t, err)
@@ -204,7 +206,7 @@ func testSwapActivationWithSignatureAudit(t *testing.T, s store.Store) {
 	require.NotZero(t, e.ID)
 	got, err := s.GetActivation(ctx, act.ActivationID)
 	require.NoError(t, err)
-	next.Name = read.Name
+	next.Name, next.PossessionFailedAttempts = read.Name, read.PossessionFailedAttempts
 	require.Equal(t, next, got)
 	sigs, err := s.ListSignatureAudits(ctx, store.SignatureAuditFilter{ActivationID: act.ActivationID})
 	require.NoError(t, err)
@@ -243,6 +245,8 @@ func testActivationSigningState(t *testing.T, s store.Store) {
 	full := newActivation(t, s, app.ID, "erin", func(a *domain.Activation) {
 		a.Counter, a.CtrData, a.FailedAttempts, a.BlockedReason = 7, make16(7), 2, "NOT_BLOCKED_YET"
 		a.Flags = []string{"A", "B"}
+		a.MaxProtocolVersion, a.SignatureDigests = "3.2", append(make16(7), make16(8)...)
+		a.PossessionFailedAttempts, a.PossessionLastFailure = 3, at(time.Minute)
 	})
 	full, err := s.GetActivation(ctx, full.ActivationID)
 	require.NoError(t, err)
@@ -253,7 +257,9 @@ func testActivationSigningState(t *testing.T, s store.Store) {
 		Status: full.Status, BlockedReason: full.BlockedReason, Counter: full.Counter, CtrData: full.CtrData,
 		DevicePublicKey: full.DevicePublicKey, Flags: full.Flags, FailedAttempts: full.FailedAttempts,
 		MaxFailedAttempts: full.MaxFailedAttempts, ServerPrivateKeyEncrypted: full.ServerPrivateKeyEncrypted,
-		Version: full.Version, Revision: full.Revision,
+		Version: full.Version, MaxProtocolVersion: full.MaxProtocolVersion, SignatureDigests: full.SignatureDigests,
+		PossessionFailedAttempts: full.PossessionFailedAttempts, PossessionLastFailure: full.PossessionLastFailure,
+		Revision: full.Revision,
 	}
 	require.Equal(t, want, got)
 	_, err = s.GetActivationSigningState(ctx, uid())
