@@ -18,7 +18,7 @@ func newAppCommand() *cobra.Command {
 		Short: "Create and inspect applications (calls the private API)",
 	}
 	af.bind(cmd)
-	cmd.AddCommand(newAppCreateCommand(&af), newAppListCommand(&af), newAppShowCommand(&af))
+	cmd.AddCommand(newAppCreateCommand(&af), newAppListCommand(&af), newAppShowCommand(&af), newAppProtocolCommand(&af))
 	return cmd
 }
 
@@ -123,4 +123,49 @@ func printAppVersion(cmd *cobra.Command, d coreclient.ApplicationDetail, v corec
 		f.add("mobile SDK config", v.MobileSdkConfig)
 	}
 	return f.print()
+}
+
+func newAppProtocolCommand(af *adminFlags) *cobra.Command {
+	var minVersion string
+	var allowDowngrade bool
+	cmd := &cobra.Command{
+		Use:   "protocol NAME",
+		Short: "Show or change the protocol version policy of an application",
+		Long: `Show the protocol version policy of an application: the minimum protocol
+version it accepts and whether its activations may go below the highest
+version they have spoken (the version ratchet, on by default). With
+--min-version or --allow-downgrade the setting is changed first.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := af.client()
+			if err != nil {
+				return err
+			}
+			var p coreclient.ApplicationProtocol
+			if cmd.Flags().Changed("min-version") || cmd.Flags().Changed("allow-downgrade") {
+				var minPtr *string
+				var allowPtr *bool
+				if cmd.Flags().Changed("min-version") {
+					minPtr = &minVersion
+				}
+				if cmd.Flags().Changed("allow-downgrade") {
+					allowPtr = &allowDowngrade
+				}
+				p, err = c.UpdateApplicationProtocolSettings(cmd.Context(), args[0], minPtr, allowPtr)
+			} else {
+				p, err = c.ApplicationProtocolSettings(cmd.Context(), args[0])
+			}
+			if err != nil {
+				return adminError(err)
+			}
+			f := fields{w: cmd.OutOrStdout()}
+			f.add("application", p.ApplicationID)
+			f.add("minimum protocol version", p.MinimumProtocolVersion)
+			f.add("version ratchet", map[bool]string{false: "on", true: "off (downgrades allowed)"}[p.AllowVersionDowngrade])
+			return f.print()
+		},
+	}
+	cmd.Flags().StringVar(&minVersion, "min-version", "", "set the minimum protocol version (3.0, 3.1, 3.2 or 3.3)")
+	cmd.Flags().BoolVar(&allowDowngrade, "allow-downgrade", false, "turn the version ratchet off (true) or on (false)")
+	return cmd
 }

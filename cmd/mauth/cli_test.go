@@ -115,6 +115,20 @@ func TestCLIApplicationAndActivationCommands(t *testing.T) {
 	}
 	fail(t, "ERR0015", "app", "show", "nope")
 
+	// The protocol version policy: defaults, then changes one at a time.
+	wantProtocol := func(got map[string]string, minVersion, ratchet string) {
+		t.Helper()
+		if got["application"] != "bank" || got["minimum protocol version"] != minVersion || got["version ratchet"] != ratchet {
+			t.Fatalf("app protocol: %v, want %s, %s", got, minVersion, ratchet)
+		}
+	}
+	wantProtocol(run(t, "app", "protocol", "bank"), "3.0", "on")
+	wantProtocol(run(t, "app", "protocol", "bank", "--min-version", "3.2"), "3.2", "on")
+	wantProtocol(run(t, "app", "protocol", "bank", "--allow-downgrade"), "3.2", "off (downgrades allowed)")
+	wantProtocol(run(t, "app", "protocol", "bank", "--allow-downgrade=false", "--min-version", "3.0"), "3.0", "on")
+	fail(t, "ERR0024", "app", "protocol", "bank", "--min-version", "2.9")
+	fail(t, "ERR0015", "app", "protocol", "nope")
+
 	// activation init with a QR code image.
 	qrPath := filepath.Join(dir, "qr.png")
 	act := run(t, "activation", "init", "--app", "bank", "--user", "alice", "--qr", qrPath, "--max-failures", "3", "--expire", "10m")

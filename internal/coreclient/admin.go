@@ -134,6 +134,36 @@ func (c *Client) ApplicationDetail(ctx context.Context, name string) (Applicatio
 	return out, err
 }
 
+// ApplicationProtocol is the protocol version policy of an application
+// (application/protocol/detail and /update, mauth's own methods).
+type ApplicationProtocol struct {
+	ApplicationID          string `json:"applicationId"`
+	MinimumProtocolVersion string `json:"minimumProtocolVersion"`
+	AllowVersionDowngrade  bool   `json:"allowVersionDowngrade"`
+}
+
+// ApplicationProtocolSettings returns the protocol settings of an
+// application (application/protocol/detail).
+func (c *Client) ApplicationProtocolSettings(ctx context.Context, name string) (ApplicationProtocol, error) {
+	var out ApplicationProtocol
+	err := c.call(ctx, "application/protocol/detail", struct {
+		ApplicationID string `json:"applicationId"`
+	}{name}, &out)
+	return out, err
+}
+
+// UpdateApplicationProtocolSettings changes the protocol settings of an
+// application (application/protocol/update); nil fields keep their value.
+func (c *Client) UpdateApplicationProtocolSettings(ctx context.Context, name string, minimumVersion *string, allowDowngrade *bool) (ApplicationProtocol, error) {
+	var out ApplicationProtocol
+	err := c.call(ctx, "application/protocol/update", struct {
+		ApplicationID          string  `json:"applicationId"`
+		MinimumProtocolVersion *string `json:"minimumProtocolVersion,omitempty"`
+		AllowVersionDowngrade  *bool   `json:"allowVersionDowngrade,omitempty"`
+	}{name, minimumVersion, allowDowngrade}, &out)
+	return out, err
+}
+
 // ListApplications lists every application (application/list).
 func (c *Client) ListApplications(ctx context.Context) ([]Application, error) {
 	var out struct {
