@@ -306,9 +306,13 @@ func (in VerifySignatureInput) validate() error {
 // activation's counters, failed attempts and status accordingly, all in one
 // transaction with the activation row locked (so concurrent submissions of
 // the same signature accept exactly one). Every attempt is written to the
-// signature audit log. An unknown activation is not an error: the result
-// is invalid with status REMOVED. Errors are invalid input and internal
-// failures only.
+// signature audit log. An exact copy of a recently accepted signature, and
+// an attempt refused without evaluation (a protocol version the
+// application or the activation does not allow, a possession-only attempt
+// during the possession back-off; see signature_guard.go), is invalid
+// without counting a failure. An unknown activation is not an error: the
+// result is invalid with status REMOVED. Errors are invalid input and
+// internal failures only.
 func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) (VerifySignatureResult, error) {
 	if err := in.validate(); err != nil {
 		return VerifySignatureResult{}, err
@@ -344,9 +348,10 @@ func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) 
 // activation did not change since it was read, so the result is exactly
 // what the locked path would have decided; ok is false (nothing written)
 // whenever the fast path does not apply — a signature that does not
-// match, an activation in another state or with attempts to count, a
-// concurrent change — and VerifySignature then runs the locked path, which
-// decides and counts failures under the row lock.
+// match, an activation in another state or with attempts to count, an
+// attempt to refuse (refusal), a concurrent change — and VerifySignature
+// then runs the locked path, which decides, audits and counts under the
+// row lock.
 func (s *Service) verifyOptimistic(ctx context.Context, in VerifySignatureInput, pre *derivedKeys) (VerifySignatureResult, bool, error) {
 	if pre == nil || pre.app == nil || pre.version == nil || in.ForcedSignatureVersion != 0 {
 		return VerifySignatureResult{}, false, nil
@@ -494,7 +499,11 @@ func (s *Service) rejectApplicationVersion(ctx context.Context, tx store.Tx, a *
 }
 
 // verifyAttempt is the shared part of online and offline verification; a
-// is locked by the caller and updated in place.
+// is locked by the caller and updated in place. In order: an activation
+// that cannot sign, an attempt refused without evaluation (refusal), a
+// valid signature (acceptMatch), an exact replay of an accepted one (not
+// counted), and a failure (counted in the failed attempts, or for a
+// possession-only signature in the possession streak).
 func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Activation, app domain.Application, at signatureAttempt, now time.Time) (VerifySignatureResult, error) {
 	prevStatus := a.Status
 	if a.Status != domain.ActivationActive {
@@ -655,7 +664,8 @@ func lookAheadMatch(keys *protocol.ActivationKeys, t protocol.SignatureType, a d
 
 // countsAsFailure reports whether a failed signature of type t increments
 // the failed attempts (and a valid one resets them): everything but a
-// possession-only signature.
+// possession-only signature, whose failures count in the activation's
+// possession-only streak instead (Config.PossessionBackoffUntil).
 func countsAsFailure(t protocol.SignatureType) bool {
 	return t != "" && t != protocol.SignaturePossession
 }
