@@ -156,7 +156,9 @@ func testIntegrations(t *testing.T, s store.Store) {
 	require.ErrorIs(t, txErr(s, func(ctx context.Context, tx store.Tx) error {
 		return tx.GrantIntegrationApplication(ctx, i1.ID, a2.ID+1000)
 	}), store.ErrConflict, "unknown application")
-	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.RevokeIntegrationApplication(ctx, i1.ID, a2.ID) })
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.RevokeIntegrationApplication(ctx, i1.ID, a2.ID)
+	})
 	require.ErrorIs(t, txErr(s, func(ctx context.Context, tx store.Tx) error {
 		return tx.RevokeIntegrationApplication(ctx, i1.ID, a2.ID)
 	}), store.ErrNotFound)
