@@ -75,15 +75,25 @@ func anyIntegration() access        { return access{kind: accessAny} }
 func listedForCaller() access       { return access{kind: accessListed} }
 func acts(refs ...accessRef) access { return access{kind: accessScoped, refs: refs} }
 
-func refApplication(field string) accessRef { return accessRef{field: field, kind: service.ObjectApplication} }
+func refApplication(field string) accessRef {
+	return accessRef{field: field, kind: service.ObjectApplication}
+}
 func refApplicationKey(field string) accessRef {
 	return accessRef{field: field, kind: service.ObjectApplicationKey}
 }
-func refActivation(field string) accessRef   { return accessRef{field: field, kind: service.ObjectActivation} }
-func refOperation(field string) accessRef    { return accessRef{field: field, kind: service.ObjectOperation} }
-func refToken(field string) accessRef        { return accessRef{field: field, kind: service.ObjectToken} }
-func refTemporaryKey(field string) accessRef { return accessRef{field: field, kind: service.ObjectTemporaryKey} }
-func refRecoveryCode(field string) accessRef { return accessRef{field: field, kind: service.ObjectRecoveryCode} }
+func refActivation(field string) accessRef {
+	return accessRef{field: field, kind: service.ObjectActivation}
+}
+func refOperation(field string) accessRef {
+	return accessRef{field: field, kind: service.ObjectOperation}
+}
+func refToken(field string) accessRef { return accessRef{field: field, kind: service.ObjectToken} }
+func refTemporaryKey(field string) accessRef {
+	return accessRef{field: field, kind: service.ObjectTemporaryKey}
+}
+func refRecoveryCode(field string) accessRef {
+	return accessRef{field: field, kind: service.ObjectRecoveryCode}
+}
 func refTemporaryKeyRequest(field string) accessRef {
 	return accessRef{field: field, jwt: true}
 }
