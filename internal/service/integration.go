@@ -452,3 +452,44 @@ func (s *Service) UpgradeIntegrationSecrets(ctx context.Context) (int, error) {
 	}
 	return n, errors.Join(errs...)
 }
+
+// CheckServerKey reports an error when the server key is not the one the
+// database's secrets were made with: it checks the stored integration
+// secrets (hashed or sealed) and the master key pair of the first
+// application. A database with neither passes. Offline tools that write
+// credentials (mauth integration recover) call it first, so that they do
+// not create a credential no server can check.
+func (s *Service) CheckServerKey(ctx context.Context) error {
+	wrong := func(what string) error {
+		return fmt.Errorf("the server key (id %s) is not the key of this database: %s was made with another key", s.box.KeyID(), what)
+	}
+	rows, err := s.store.ListIntegrations(ctx)
+	if err != nil {
+		return fmt.Errorf("list integrations: %w", err)
+	}
+	for _, row := range rows {
+		if rest, hashed := strings.CutPrefix(row.ClientSecret, hashedSecretPrefix); hashed {
+			if keyID, _, _ := strings.Cut(rest, ":"); keyID != s.box.KeyID() {
+				return wrong("the client secret of integration " + row.Name)
+			}
+			continue
+		}
+		sealed, err := base64.StdEncoding.DecodeString(row.ClientSecret)
+		if err != nil {
+			continue
+		}
+		if _, err := s.box.Open(sealed, integrationSecretContext(row.ID)); err != nil {
+			return wrong("the client secret of integration " + row.Name)
+		}
+	}
+	apps, err := s.store.ListApplications(ctx)
+	if err != nil {
+		return fmt.Errorf("list applications: %w", err)
+	}
+	if len(apps) > 0 {
+		if _, _, err := s.masterKey(ctx, s.store, apps[0]); err != nil && CodeOf(err) != CodeNoMasterKeyPair {
+			return wrong("the master key of application " + apps[0].Name)
+		}
+	}
+	return nil
+}
