@@ -89,7 +89,10 @@ func (s *Server) handler() http.Handler {
 			render.ErrorResponse(w, http.StatusUnauthorized, render.ErrorObject{Code: service.CodeAuthentication, Message: "Authentication failed"})
 			return
 		}
-		s.mux.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), p)))
+		inner := r.WithContext(withPrincipal(r.Context(), p))
+		s.mux.ServeHTTP(w, inner)
+		r.Pattern = inner.Pattern // for the access log and metrics outside
+
 	})
 }
 
