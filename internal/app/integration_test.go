@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -136,5 +137,25 @@ func TestSplitDeploymentWithScopedIntegration(t *testing.T) {
 	}
 	if st, err := admin.ActivationStatus(ctx, init.ActivationID); err != nil || st.ActivationStatus != domain.ActivationCreated {
 		t.Fatalf("the refused activation changed: %+v %v", st, err)
+	}
+	// The public status of another application's activation looks like
+	// that of an unknown one (a random blob), as with an ADMIN integration.
+	for _, id := range []string{init.ActivationID, uuid.NewString()} {
+		resp, err := http.Post(publicURL+"/pa/v3/activation/status", "application/json",
+			strings.NewReader(`{"requestObject":{"activationId":"`+id+`","challenge":"AAAAAAAAAAAAAAAAAAAAAA=="}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			ResponseObject struct {
+				EncryptedStatusBlob, Nonce string
+			}
+		}
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		blob, _ := base64.StdEncoding.DecodeString(out.ResponseObject.EncryptedStatusBlob)
+		if err != nil || resp.StatusCode != http.StatusOK || len(blob) != protocol.StatusBlobSize || out.ResponseObject.Nonce == "" {
+			t.Fatalf("status of %s: HTTP %d %+v %v", id, resp.StatusCode, out, err)
+		}
 	}
 }
