@@ -233,6 +233,7 @@ func (a *App) openCore(ctx context.Context) error {
 	if generated {
 		fmt.Fprintf(c.Out, "generated a new server key in %s (back it up: it decrypts the server's private keys)\n", filepath.Join(c.DataDir, "server.key"))
 	}
+	upgradeIntegrationSecrets(ctx, svc, c.Logger) // integration.go
 	a.Store, a.Service = st, svc
 	return nil
 }

@@ -296,10 +296,16 @@ func TestSplitDeployment(t *testing.T) {
 // activates a device with PIN 1234 through the public API and commits it.
 func activateDevice(t *testing.T, admin *coreclient.Client, publicURL, appName, version string) (*client.Device, *client.Client) {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := admin.CreateApplication(ctx, appName); err != nil {
+	if _, err := admin.CreateApplication(context.Background(), appName); err != nil {
 		t.Fatal(err)
 	}
+	return activateDeviceOf(t, admin, publicURL, appName, version)
+}
+
+// activateDeviceOf is activateDevice for an existing application.
+func activateDeviceOf(t *testing.T, admin *coreclient.Client, publicURL, appName, version string) (*client.Device, *client.Client) {
+	t.Helper()
+	ctx := context.Background()
 	d, err := admin.ApplicationDetail(ctx, appName)
 	if err != nil {
 		t.Fatal(err)

@@ -277,11 +277,65 @@ func (c *Client) ListActivations(ctx context.Context, userID, applicationID stri
 	return out.Activations, err
 }
 
-// CreateIntegration creates private API credentials (integration/create).
+// CreateIntegration creates private API credentials (integration/create)
+// with the server's default role: ADMIN.
 func (c *Client) CreateIntegration(ctx context.Context, name string) (Integration, error) {
+	return c.CreateIntegrationWith(ctx, name, "", nil)
+}
+
+// CreateIntegrationWith creates private API credentials with a role (ADMIN
+// or APPLICATION; empty for the server's default) and, for APPLICATION,
+// the applications it may act on (integration/create).
+func (c *Client) CreateIntegrationWith(ctx context.Context, name, role string, applications []string) (Integration, error) {
 	var out Integration
-	err := c.call(ctx, "integration/create", struct {
-		Name string `json:"name"`
-	}{name}, &out)
+	req := struct {
+		Name           string   `json:"name"`
+		Role           *string  `json:"role,omitempty"`
+		ApplicationIDs []string `json:"applicationIds,omitempty"`
+	}{Name: name, ApplicationIDs: applications}
+	if role != "" {
+		req.Role = &role
+	}
+	err := c.call(ctx, "integration/create", req, &out)
+	return out, err
+}
+
+// IntegrationListItem is an integration as integration/list shows it
+// (without a secret).
+type IntegrationListItem = restv3.IntegrationListItem
+
+// ListIntegrations lists the integrations, without secrets (integration/list).
+func (c *Client) ListIntegrations(ctx context.Context) ([]IntegrationListItem, error) {
+	var out struct {
+		Items []IntegrationListItem `json:"items"`
+	}
+	err := c.call(ctx, "integration/list", struct{}{}, &out)
+	return out.Items, err
+}
+
+// RemoveIntegration deletes an integration and reports whether it existed
+// (integration/remove).
+func (c *Client) RemoveIntegration(ctx context.Context, id string) (bool, error) {
+	var out struct {
+		Removed bool `json:"removed"`
+	}
+	err := c.call(ctx, "integration/remove", struct {
+		ID string `json:"id"`
+	}{id}, &out)
+	return out.Removed, err
+}
+
+// ChangeIntegrationApplications grants (grant) or revokes applications of
+// an APPLICATION integration (integration/applications/create or remove).
+func (c *Client) ChangeIntegrationApplications(ctx context.Context, id string, applications []string, grant bool) (IntegrationListItem, error) {
+	method := "integration/applications/remove"
+	if grant {
+		method = "integration/applications/create"
+	}
+	var out IntegrationListItem
+	err := c.call(ctx, method, struct {
+		ID             string   `json:"id"`
+		ApplicationIDs []string `json:"applicationIds"`
+	}{id, applications}, &out)
 	return out, err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/protocol"
 )
 
 type keyExchangeAnswer = restv3.KeyExchangeResponse
@@ -132,6 +133,17 @@ func (c *Client) CommitActivation(ctx context.Context, activationID, externalUse
 // false, as in the service.
 func (c *Client) GetActivationStatus(ctx context.Context, activationID string, challenge []byte) (service.ActivationStatusResult, error) {
 	st, err := c.activationStatus(ctx, activationID, challenge)
+	if service.CodeOf(err) == service.CodeAccessDenied {
+		// The enrollment server's integration is limited to some
+		// applications and the core refuses to say anything about this
+		// id: answer as the core does for an unknown activation (random
+		// blob), so that devices cannot tell the two apart either.
+		out := service.ActivationStatusResult{EncryptedStatusBlob: protocol.RandomBytes(protocol.StatusBlobSize)}
+		if challenge != nil {
+			out.EncryptedStatusBlobNonce = protocol.RandomBytes(protocol.StatusNonceSize)
+		}
+		return out, nil
+	}
 	if err != nil {
 		return service.ActivationStatusResult{}, err
 	}

@@ -23,7 +23,8 @@ const (
 	// integrations, callbacks).
 	AuditAdminChange AuditType = "ADMIN_CHANGE"
 	// AuditIntegrationAuth is a failed authentication of an integration
-	// calling the private API.
+	// calling the private API (details result REFUSED), or a call of an
+	// authenticated integration its role does not allow (result DENIED).
 	AuditIntegrationAuth AuditType = "INTEGRATION_AUTH"
 )
 

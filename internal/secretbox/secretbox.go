@@ -2,14 +2,19 @@
 // token secrets, callback credentials) with AES-256-GCM under the server
 // key. Each ciphertext is bound to the record it belongs to through the
 // GCM associated data, so swapping two rows' ciphertexts makes both fail.
+// Secrets the server only has to recognise (integration client secrets)
+// are stored as MACs under a key derived from the server key instead.
 package secretbox
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -27,9 +32,14 @@ var ErrDecrypt = errors.New("secretbox: cannot decrypt (wrong key, wrong record 
 
 // Box seals and opens secrets under one server key.
 type Box struct {
-	aead cipher.AEAD
-	id   [4]byte // key id: first bytes of SHA-256(key), to tell keys apart
+	aead   cipher.AEAD
+	id     [4]byte // key id: first bytes of SHA-256(key), to tell keys apart
+	macKey []byte  // HMAC-SHA256(key, macLabel): the key of MAC
 }
+
+// macLabel derives the MAC key from the server key and prefixes every MAC
+// input, so a MAC never equals any other use of the key.
+const macLabel = "mauth/secretbox/mac/v1"
 
 // New returns a Box for a 32-byte key.
 func New(key []byte) (*Box, error) {
@@ -47,6 +57,9 @@ func New(key []byte) (*Box, error) {
 	b := &Box{aead: aead}
 	h := sha256.Sum256(key)
 	copy(b.id[:], h[:4])
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(macLabel))
+	b.macKey = m.Sum(nil)
 	return b, nil
 }
 
@@ -104,4 +117,24 @@ func (b *Box) Open(ciphertext []byte, context string) ([]byte, error) {
 
 func (b *Box) ad(context string) []byte {
 	return append([]byte("mauth/secretbox/v1\x00"), context...)
+}
+
+// KeyID names the server key: the hex of the first 4 bytes of its SHA-256,
+// as recorded in every sealed value. It tells keys apart in messages; it
+// reveals nothing usable about the key.
+func (b *Box) KeyID() string { return hex.EncodeToString(b.id[:]) }
+
+// MAC returns HMAC-SHA256 of data for the record named by context, under
+// a key derived from the server key. It is deterministic: storing the MAC
+// of a high-entropy secret lets the server recognise the secret later
+// without being able to give it back. Compare MACs with hmac.Equal.
+func (b *Box) MAC(data []byte, context string) []byte {
+	m := hmac.New(sha256.New, b.macKey)
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(context)))
+	m.Write([]byte(macLabel + "\x00"))
+	m.Write(n[:])
+	m.Write([]byte(context))
+	m.Write(data)
+	return m.Sum(nil)
 }

@@ -64,3 +64,35 @@ func TestParseKey(t *testing.T) {
 		t.Fatal("16-byte key accepted")
 	}
 }
+
+func TestMAC(t *testing.T) {
+	key := GenerateKey()
+	b, err := New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, _ := New(key)
+	other, _ := New(GenerateKey())
+	secret := []byte("client secret")
+	m := b.MAC(secret, "pa_integration.client_secret:i1")
+	if len(m) != 32 || bytes.Contains(m, secret) {
+		t.Fatalf("mac %x", m)
+	}
+	if !bytes.Equal(m, same.MAC(secret, "pa_integration.client_secret:i1")) {
+		t.Fatal("the same key and input give another MAC")
+	}
+	for name, x := range map[string][]byte{
+		"other record": b.MAC(secret, "pa_integration.client_secret:i2"),
+		"other secret": b.MAC([]byte("client secreT"), "pa_integration.client_secret:i1"),
+		"other key":    other.MAC(secret, "pa_integration.client_secret:i1"),
+		// context and data are framed: moving bytes between them changes the MAC
+		"shifted": b.MAC([]byte("1client secret"), "pa_integration.client_secret:i"),
+	} {
+		if bytes.Equal(m, x) {
+			t.Fatalf("%s: same MAC", name)
+		}
+	}
+	if b.KeyID() != same.KeyID() || b.KeyID() == other.KeyID() || len(b.KeyID()) != 8 {
+		t.Fatalf("key ids %s %s %s", b.KeyID(), same.KeyID(), other.KeyID())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/store"
@@ -24,14 +25,46 @@ func (s *Service) CreateApplication(ctx context.Context, name string, roles []st
 	return app, err
 }
 
-// CreateIntegration creates an integration with a generated client token
-// and secret (random UUIDs).
+// CreateIntegration creates an ADMIN integration with a generated client
+// token and secret (random UUIDs), as the reference server does.
 func (s *Service) CreateIntegration(ctx context.Context, name string) (Integration, error) {
-	in, err := s.createIntegrationUnaudited(ctx, name)
+	return s.CreateIntegrationWith(ctx, IntegrationInput{Name: name, Role: domain.IntegrationAdmin})
+}
+
+// CreateIntegrationWith creates an integration with a role (and, for an
+// APPLICATION integration, its applications) and a generated client token
+// and secret (random UUIDs). The secret is in the result only: the server
+// keeps a keyed hash.
+func (s *Service) CreateIntegrationWith(ctx context.Context, in IntegrationInput) (Integration, error) {
+	out, err := s.createIntegrationUnaudited(ctx, in)
 	if err == nil {
-		s.auditAdmin(ctx, "INTEGRATION_CREATED", "", map[string]string{"integrationId": in.ID, "name": in.Name})
+		s.auditAdmin(ctx, "INTEGRATION_CREATED", "", map[string]string{"integrationId": out.ID, "name": out.Name,
+			"role": string(out.Role), "applications": strings.Join(out.Applications, ",")})
 	}
-	return in, err
+	return out, err
+}
+
+// GrantIntegrationApplications lets the APPLICATION integration id act on
+// the named applications too, and returns the integration.
+func (s *Service) GrantIntegrationApplications(ctx context.Context, id string, applications []string) (Integration, error) {
+	out, err := s.changeIntegrationApplicationsUnaudited(ctx, id, applications, true)
+	if err == nil {
+		s.auditAdmin(ctx, "INTEGRATION_APPLICATIONS_GRANTED", "", map[string]string{"integrationId": id,
+			"applications": strings.Join(dedupe(applications), ",")})
+	}
+	return out, err
+}
+
+// RevokeIntegrationApplications withdraws the named applications from the
+// APPLICATION integration id (applications it was not granted are
+// ignored), and returns the integration.
+func (s *Service) RevokeIntegrationApplications(ctx context.Context, id string, applications []string) (Integration, error) {
+	out, err := s.changeIntegrationApplicationsUnaudited(ctx, id, applications, false)
+	if err == nil {
+		s.auditAdmin(ctx, "INTEGRATION_APPLICATIONS_REVOKED", "", map[string]string{"integrationId": id,
+			"applications": strings.Join(dedupe(applications), ",")})
+	}
+	return out, err
 }
 
 // RemoveIntegration deletes an integration; it reports false when no
@@ -104,18 +137,33 @@ func (s *Service) ValidateToken(ctx context.Context, in ValidateTokenInput) (Val
 }
 
 // AuthenticateIntegration reports whether clientToken/clientSecret are the
-// credentials of an integration. An unknown token costs the same
-// decryption and comparison as a known one, and secrets are compared as
-// SHA-256 digests in constant time, so neither the existence of a token
-// nor the length of its secret shows in the timing. Refused attempts are
-// written to the audit log (with the client token, never the secret).
+// credentials of an integration (see Authenticate).
 func (s *Service) AuthenticateIntegration(ctx context.Context, clientToken, clientSecret string) bool {
-	ok := s.authenticateIntegrationUnaudited(ctx, clientToken, clientSecret)
+	_, ok := s.Authenticate(ctx, clientToken, clientSecret)
+	return ok
+}
+
+// Authenticate returns the integration whose credentials
+// clientToken/clientSecret are, with its role and grants. An unknown token
+// costs the same keyed hash and constant-time comparison as a known one,
+// so neither the existence of a token nor the length of its secret shows
+// in the timing. Refused attempts are written to the audit log (with the
+// client token, never the secret).
+func (s *Service) Authenticate(ctx context.Context, clientToken, clientSecret string) (Principal, bool) {
+	p, ok := s.authenticateIntegrationUnaudited(ctx, clientToken, clientSecret)
 	if !ok {
 		s.auditNow(ctx, domain.AuditEntry{Type: domain.AuditIntegrationAuth,
 			Details: map[string]string{"result": "REFUSED", "clientToken": truncate(clientToken, 64)}})
 	}
-	return ok
+	return p, ok
+}
+
+// AuditAccessDenied records that the integration p called method on the
+// private API and its role did not allow it.
+func (s *Service) AuditAccessDenied(ctx context.Context, p Principal, method string) {
+	s.auditNow(ctx, domain.AuditEntry{Type: domain.AuditIntegrationAuth,
+		Details: map[string]string{"result": "DENIED", "clientToken": truncate(p.ClientToken, 64),
+			"integrationId": p.IntegrationID, "method": truncate(method, 128)}})
 }
 
 // auditSignature returns the general audit-log entry of a signature

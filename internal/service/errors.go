@@ -57,6 +57,11 @@ const (
 
 	CodeRecovery       = "ERR_RECOVERY"
 	CodeAuthentication = "ERR_AUTHENTICATION"
+	// CodeAccessDenied (HTTP 403) answers an authenticated integration
+	// whose role does not allow the call (a mauth extension: every
+	// integration of the reference server may call everything; the name
+	// follows ERR_AUTHENTICATION and the status Spring Security's 403).
+	CodeAccessDenied = "ERR_ACCESS_DENIED"
 )
 
 // CodeMessages describes every code, for the error/list method.
@@ -109,6 +114,7 @@ var CodeMessages = map[string]string{
 	CodeMissingTemporaryKey:       "Temporary key is missing or expired.",
 	CodeRecovery:                  "Activation recovery failed.",
 	CodeAuthentication:            "Authentication failed.",
+	CodeAccessDenied:              "Access denied.",
 }
 
 // Error is a business error with a stable code. The HTTP layer renders it

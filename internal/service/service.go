@@ -202,6 +202,9 @@ type Service struct {
 	// deriveHook, when set (tests only), is called on every activation
 	// key derivation.
 	deriveHook func()
+	// dummySecret is the stored client secret an unknown client token is
+	// checked against (see authenticateIntegrationUnaudited).
+	dummySecret string
 }
 
 // OperationNotifier is told, after commit, about every created operation
@@ -240,6 +243,7 @@ func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Servi
 	}
 	s.keyCache = newKeyCache(cfg.KeyCacheSize)
 	s.rowCache = newRowCache(cfg.ApplicationCacheTTL)
+	s.dummySecret = s.newDummySecret()
 	return s, nil
 }
 

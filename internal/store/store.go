@@ -143,6 +143,9 @@ type Reader interface {
 	GetIntegrationByClientToken(ctx context.Context, clientToken string) (domain.Integration, error)
 	// ListIntegrations returns all integrations ordered by name, then id.
 	ListIntegrations(ctx context.Context) ([]domain.Integration, error)
+	// ListIntegrationApplications returns the internal ids of the
+	// applications an integration is granted, ascending.
+	ListIntegrationApplications(ctx context.Context, integrationID string) ([]int64, error)
 
 	// GetCallbackURL returns the callback with the id.
 	GetCallbackURL(ctx context.Context, id string) (domain.CallbackURL, error)
@@ -260,8 +263,20 @@ type Tx interface {
 	CreateIntegration(ctx context.Context, i *domain.Integration) error
 	// UpdateIntegration replaces the fields of integration i.ID.
 	UpdateIntegration(ctx context.Context, i *domain.Integration) error
-	// DeleteIntegration deletes an integration.
+	// ReplaceIntegrationSecret sets the stored client secret of integration
+	// id to `to` only while it still is `from` (a compare-and-set, so that
+	// nodes upgrading the same row at once cannot overwrite a newer value);
+	// ErrNotFound when the integration is gone or holds another value.
+	ReplaceIntegrationSecret(ctx context.Context, id, from, to string) error
+	// DeleteIntegration deletes an integration with its grants.
 	DeleteIntegration(ctx context.Context, id string) error
+	// GrantIntegrationApplication lets an integration act on an
+	// application; granting twice is not an error. ErrConflict when the
+	// integration or the application does not exist.
+	GrantIntegrationApplication(ctx context.Context, integrationID string, applicationID int64) error
+	// RevokeIntegrationApplication withdraws a grant; ErrNotFound when the
+	// integration had none for the application.
+	RevokeIntegrationApplication(ctx context.Context, integrationID string, applicationID int64) error
 
 	// CreateCallbackURL stores a new callback.
 	CreateCallbackURL(ctx context.Context, c *domain.CallbackURL) error

@@ -17,8 +17,12 @@ import (
 // appBodylessMethod registers a list method that ignores its request body
 // entirely, as the reference server does for its list methods.
 func appBodylessMethod(s *Server, name string, fn func(ctx context.Context) (any, error)) {
-	s.methods = append(s.methods, name)
+	s.register(name, nil)
 	s.mux.HandleFunc("POST "+Prefix+name, func(w http.ResponseWriter, r *http.Request) {
+		if err := s.authorize(r.Context(), name, nil); err != nil {
+			render.Error(w, r, s.log, err)
+			return
+		}
 		resp, err := fn(r.Context())
 		if err != nil {
 			render.Error(w, r, s.log, err)
@@ -157,7 +161,9 @@ func (s *Server) registerApplicationRoutes() {
 		}
 		out := appListResponse{Applications: make([]appItem, 0, len(apps))}
 		for _, a := range apps {
-			out.Applications = append(out.Applications, appItemOf(a))
+			if visibleTo(ctx, a.ID) { // an APPLICATION integration sees its own
+				out.Applications = append(out.Applications, appItemOf(a))
+			}
 		}
 		return out, nil
 	})

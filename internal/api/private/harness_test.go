@@ -31,6 +31,7 @@ type testServer struct {
 	api   *Server
 	svc   *service.Service
 	store store.Store
+	box   *secretbox.Box
 	clock *testClock
 	// Auth, when set, is sent as HTTP Basic credentials.
 	Auth *[2]string
@@ -45,7 +46,12 @@ func newTestServer(t *testing.T) *testServer {
 // newTestServerWith starts the private API with the given settings.
 func newTestServerWith(t *testing.T, cfg service.Config, opts Options) *testServer {
 	t.Helper()
-	st := teststore.SQLite(t)
+	return newTestServerOn(t, teststore.SQLite(t), cfg, opts)
+}
+
+// newTestServerOn starts the private API over st (see teststore.Each).
+func newTestServerOn(t *testing.T, st store.Store, cfg service.Config, opts Options) *testServer {
+	t.Helper()
 	box, err := secretbox.New(secretbox.GenerateKey())
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +72,7 @@ func newTestServerWith(t *testing.T, cfg service.Config, opts Options) *testServ
 			t.Errorf("%d exchange(s) break openapi/private.yaml:\n%s", len(v)-seen, strings.Join(v[seen:], "\n"))
 		}
 	})
-	return &testServer{URL: hs.URL, api: api, svc: svc, store: st, clock: clock}
+	return &testServer{URL: hs.URL, api: api, svc: svc, store: st, box: box, clock: clock}
 }
 
 // rawBody marks a request body that is sent as is, not wrapped in requestObject.

@@ -45,10 +45,14 @@ func TestIntegrationMethods(t *testing.T) {
 		t.Fatalf("list order: %v", items)
 	}
 	got := integItems(t, ts)[created["id"].(string)]
-	for _, f := range []string{"id", "name", "clientToken", "clientSecret"} {
+	for _, f := range []string{"id", "name", "clientToken", "role"} {
 		if got[f] != created[f] {
 			t.Fatalf("list item %v, created %v", got, created)
 		}
+	}
+	// The secret is shown at creation only: the list has the field, null.
+	if secret, present := got["clientSecret"]; !present || secret != nil || created["role"] != "ADMIN" {
+		t.Fatalf("list item %v, created %v", got, created)
 	}
 	// The credentials are the service's.
 	if !ts.svc.AuthenticateIntegration(context.Background(), created["clientToken"].(string), created["clientSecret"].(string)) {

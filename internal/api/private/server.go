@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
@@ -37,11 +38,14 @@ type Server struct {
 	mux  *http.ServeMux
 	// methods lists the registered method names (see Methods).
 	methods []string
+	// rules holds the access rule of each registered method that has one
+	// (access.go); a method without one denies every call.
+	rules map[string]compiledRule
 }
 
 // New builds the private API over the core service.
 func New(svc *service.Service, opts Options) *Server {
-	s := &Server{svc: svc, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	s := &Server{svc: svc, opts: opts, log: opts.Logger, mux: http.NewServeMux(), rules: map[string]compiledRule{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -76,22 +80,43 @@ func (s *Server) handler() http.Handler {
 			return
 		}
 		token, secret, ok := r.BasicAuth()
-		if !ok || !s.svc.AuthenticateIntegration(r.Context(), token, secret) {
+		var p service.Principal
+		if ok {
+			p, ok = s.svc.Authenticate(r.Context(), token, secret)
+		}
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Basic realm="mauth"`)
 			render.ErrorResponse(w, http.StatusUnauthorized, render.ErrorObject{Code: service.CodeAuthentication, Message: "Authentication failed"})
 			return
 		}
-		s.mux.ServeHTTP(w, r)
+		inner := r.WithContext(withPrincipal(r.Context(), p))
+		s.mux.ServeHTTP(w, inner)
+		r.Pattern = inner.Pattern // for the access log and metrics outside
+
 	})
 }
 
-// method registers POST /rest/v3/<name>. The request object is decoded into
-// a fresh Req; fn's result becomes the responseObject (nil → {"status":"OK"}).
-func method[Req any](s *Server, name string, fn func(ctx context.Context, req *Req) (any, error)) {
+// register records a method name and compiles its access rule for the
+// request type req (nil: the method reads no body).
+func (s *Server) register(name string, req reflect.Type) {
 	s.methods = append(s.methods, name)
+	if rule, ok := compileRule(name, req); ok {
+		s.rules[name] = rule
+	}
+}
+
+// method registers POST /rest/v3/<name>. The request object is decoded into
+// a fresh Req and authorised (access.go); fn's result becomes the
+// responseObject (nil → {"status":"OK"}).
+func method[Req any](s *Server, name string, fn func(ctx context.Context, req *Req) (any, error)) {
+	s.register(name, reflect.TypeFor[Req]())
 	s.mux.HandleFunc("POST "+Prefix+name, func(w http.ResponseWriter, r *http.Request) {
 		req := new(Req)
 		if err := render.DecodeRequest(r, req); err != nil {
+			render.Error(w, r, s.log, err)
+			return
+		}
+		if err := s.authorize(r.Context(), name, req); err != nil {
 			render.Error(w, r, s.log, err)
 			return
 		}

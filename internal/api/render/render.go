@@ -114,7 +114,7 @@ func (v *Validator) Err() error {
 }
 
 // Error renders err: service errors as 400 with their code (401 for
-// authentication), request and validation errors as 400, anything else as
+// authentication, 403 for access denied), request and validation errors as 400, anything else as
 // 500 with a generic message (the detail goes to the log, never to the client).
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var se *service.Error
@@ -123,8 +123,11 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	switch {
 	case errors.As(err, &se):
 		status := http.StatusBadRequest
-		if se.Code == service.CodeAuthentication {
+		switch se.Code {
+		case service.CodeAuthentication:
 			status = http.StatusUnauthorized
+		case service.CodeAccessDenied:
+			status = http.StatusForbidden
 		}
 		ErrorResponse(w, status, ErrorObject{Code: se.Code, Message: se.Message, CurrentRecoveryPukIndex: se.CurrentRecoveryPukIndex})
 	case errors.As(err, &re):

@@ -83,10 +83,29 @@ type ApplicationVersion struct {
 	Supported       bool   `json:"supported"`
 }
 
-// Integration is an integration with its private API credentials.
+// Integration is an integration with its private API credentials, as
+// integration/create answers: the only time the secret is shown.
 type Integration struct {
 	ID           string `json:"id"`
 	Name         string `json:"name"`
 	ClientToken  string `json:"clientToken"`
 	ClientSecret string `json:"clientSecret"`
+	// Role is ADMIN or APPLICATION (mauth extension).
+	Role string `json:"role"`
+	// ApplicationIDs are the applications an APPLICATION integration is
+	// granted (mauth extension).
+	ApplicationIDs []string `json:"applicationIds"`
+}
+
+// IntegrationListItem is one integration of integration/list (and the
+// answer of the grant methods). The field set is the reference's, but
+// clientSecret is always null: the server keeps only a hash of it.
+type IntegrationListItem struct {
+	ID           string  `json:"id"`
+	Name         string  `json:"name"`
+	ClientToken  string  `json:"clientToken"`
+	ClientSecret *string `json:"clientSecret"`
+	// Role and ApplicationIDs as in Integration.
+	Role           string   `json:"role"`
+	ApplicationIDs []string `json:"applicationIds"`
 }

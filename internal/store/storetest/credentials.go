@@ -61,8 +61,8 @@ func testTokens(t *testing.T, s store.Store) {
 
 func testIntegrations(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	i1 := domain.Integration{ID: uid(), Name: "b-edge", ClientToken: uid(), ClientSecret: uid()}
-	i2 := domain.Integration{ID: uid(), Name: "a-admin", ClientToken: uid(), ClientSecret: uid()}
+	i1 := domain.Integration{ID: uid(), Name: "b-edge", ClientToken: uid(), ClientSecret: uid(), Role: domain.IntegrationApplication}
+	i2 := domain.Integration{ID: uid(), Name: "a-admin", ClientToken: uid(), ClientSecret: uid(), Role: domain.IntegrationAdmin}
 	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateIntegration(ctx, &i1); err != nil {
 			return err
@@ -85,19 +85,29 @@ func testIntegrations(t *testing.T, s store.Store) {
 		want error
 	}{
 		{"duplicate id", func(ctx context.Context, tx store.Tx) error {
-			return tx.CreateIntegration(ctx, &domain.Integration{ID: i1.ID, Name: "x", ClientToken: uid(), ClientSecret: "s"})
+			return tx.CreateIntegration(ctx, &domain.Integration{ID: i1.ID, Name: "x", ClientToken: uid(), ClientSecret: "s", Role: domain.IntegrationAdmin})
 		}, store.ErrAlreadyExists},
 		{"duplicate client token", func(ctx context.Context, tx store.Tx) error {
-			return tx.CreateIntegration(ctx, &domain.Integration{ID: uid(), Name: "x", ClientToken: i1.ClientToken, ClientSecret: "s"})
+			return tx.CreateIntegration(ctx, &domain.Integration{ID: uid(), Name: "x", ClientToken: i1.ClientToken, ClientSecret: "s", Role: domain.IntegrationAdmin})
 		}, store.ErrAlreadyExists},
 		{"update to duplicate client token", func(ctx context.Context, tx store.Tx) error {
-			return tx.UpdateIntegration(ctx, &domain.Integration{ID: i2.ID, Name: "x", ClientToken: i1.ClientToken, ClientSecret: "s"})
+			return tx.UpdateIntegration(ctx, &domain.Integration{ID: i2.ID, Name: "x", ClientToken: i1.ClientToken, ClientSecret: "s", Role: domain.IntegrationAdmin})
 		}, store.ErrAlreadyExists},
 		{"update missing", func(ctx context.Context, tx store.Tx) error {
-			return tx.UpdateIntegration(ctx, &domain.Integration{ID: uid(), Name: "x", ClientToken: uid(), ClientSecret: "s"})
+			return tx.UpdateIntegration(ctx, &domain.Integration{ID: uid(), Name: "x", ClientToken: uid(), ClientSecret: "s", Role: domain.IntegrationAdmin})
 		}, store.ErrNotFound},
 		{"delete missing", func(ctx context.Context, tx store.Tx) error { return tx.DeleteIntegration(ctx, uid()) }, store.ErrNotFound},
+		{"unknown role", func(ctx context.Context, tx store.Tx) error {
+			return tx.CreateIntegration(ctx, &domain.Integration{ID: uid(), Name: "x", ClientToken: uid(), ClientSecret: "s", Role: "ROOT"})
+		}, nil},
+		{"empty role", func(ctx context.Context, tx store.Tx) error {
+			return tx.CreateIntegration(ctx, &domain.Integration{ID: uid(), Name: "x", ClientToken: uid(), ClientSecret: "s"})
+		}, nil},
 	} {
+		if tc.want == nil { // the schema refuses a role outside ADMIN and APPLICATION
+			t.Run(tc.name, func(t *testing.T) { require.Error(t, txErr(s, tc.fn)) })
+			continue
+		}
 		t.Run(tc.name, func(t *testing.T) { require.ErrorIs(t, txErr(s, tc.fn), tc.want) })
 	}
 	_, err = s.GetIntegrationByClientToken(ctx, uid())
@@ -109,9 +119,64 @@ func testIntegrations(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, i1, got)
 
+	// The secret is replaced only while it still holds the expected value.
+	require.ErrorIs(t, txErr(s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ReplaceIntegrationSecret(ctx, i1.ID, "stale", "new")
+	}), store.ErrNotFound)
+	require.ErrorIs(t, txErr(s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ReplaceIntegrationSecret(ctx, uid(), i1.ClientSecret, "new")
+	}), store.ErrNotFound)
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ReplaceIntegrationSecret(ctx, i1.ID, i1.ClientSecret, "hashed")
+	})
+	i1.ClientSecret = "hashed"
+	got, err = s.GetIntegration(ctx, i1.ID)
+	require.NoError(t, err)
+	require.Equal(t, i1, got, "only the secret changes")
+
+	// Grants: idempotent, ordered, removed with the integration or the application.
+	a1, a2 := newApp(t, s), newApp(t, s)
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		for _, id := range []int64{a2.ID, a1.ID, a2.ID} {
+			if err := tx.GrantIntegrationApplication(ctx, i1.ID, id); err != nil {
+				return err
+			}
+		}
+		return tx.GrantIntegrationApplication(ctx, i2.ID, a1.ID)
+	})
+	apps, err := s.ListIntegrationApplications(ctx, i1.ID)
+	require.NoError(t, err)
+	require.Equal(t, []int64{a1.ID, a2.ID}, apps)
+	apps, err = s.ListIntegrationApplications(ctx, uid())
+	require.NoError(t, err)
+	require.Empty(t, apps)
+	require.ErrorIs(t, txErr(s, func(ctx context.Context, tx store.Tx) error {
+		return tx.GrantIntegrationApplication(ctx, uid(), a1.ID)
+	}), store.ErrConflict, "unknown integration")
+	require.ErrorIs(t, txErr(s, func(ctx context.Context, tx store.Tx) error {
+		return tx.GrantIntegrationApplication(ctx, i1.ID, a2.ID+1000)
+	}), store.ErrConflict, "unknown application")
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.RevokeIntegrationApplication(ctx, i1.ID, a2.ID)
+	})
+	require.ErrorIs(t, txErr(s, func(ctx context.Context, tx store.Tx) error {
+		return tx.RevokeIntegrationApplication(ctx, i1.ID, a2.ID)
+	}), store.ErrNotFound)
+	apps, err = s.ListIntegrationApplications(ctx, i1.ID)
+	require.NoError(t, err)
+	require.Equal(t, []int64{a1.ID}, apps)
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteApplication(ctx, a1.ID) })
+	apps, err = s.ListIntegrationApplications(ctx, i2.ID)
+	require.NoError(t, err)
+	require.Empty(t, apps, "deleting an application deletes its grants")
+
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.GrantIntegrationApplication(ctx, i1.ID, a2.ID) })
 	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteIntegration(ctx, i1.ID) })
 	_, err = s.GetIntegration(ctx, i1.ID)
 	require.ErrorIs(t, err, store.ErrNotFound)
+	apps, err = s.ListIntegrationApplications(ctx, i1.ID)
+	require.NoError(t, err)
+	require.Empty(t, apps, "deleting an integration deletes its grants")
 }
 
 func testTemporaryKeys(t *testing.T, s store.Store) {
