@@ -31,6 +31,8 @@ type Config struct {
 	Core Core `yaml:"core"`
 	// IdP configures the identity provider of custom-credential activations.
 	IdP IdP `yaml:"idp"`
+	// Callbacks configures the delivery of callback events.
+	Callbacks Callbacks `yaml:"callbacks"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -113,6 +115,12 @@ type IdP struct {
 	AuthFile string `yaml:"auth_file" file:"auth" doc:"file holding the identity provider authentication"`
 	// StaticFile is a static user table.
 	StaticFile string `yaml:"static_file" doc:"static YAML or JSON user table (demos)"`
+}
+
+// Callbacks configures the delivery of callback events.
+type Callbacks struct {
+	// AllowedDestinations lists what callbacks may reach besides public addresses.
+	AllowedDestinations string `yaml:"allowed_destinations" doc:"comma-separated CIDR prefixes, IP addresses and host names (a name starting with *. covers every name below it) that callback URLs and their OAuth 2.0 token URLs may reach although they are loopback, link-local (169.254.0.0/16, fe80::/10, cloud metadata), private (RFC 1918, fc00::/7, 100.64.0.0/10), unspecified, multicast or reserved; checked when a callback is created or updated and on every connection. Empty: public addresses only"`
 }
 
 // Log configures logging.

@@ -57,6 +57,11 @@ const (
 
 	CodeRecovery       = "ERR_RECOVERY"
 	CodeAuthentication = "ERR_AUTHENTICATION"
+
+	// CodeForbiddenCallbackURL refuses a callback (or OAuth 2.0 token) URL
+	// whose host is a loopback, link-local, private or other internal
+	// address (mauth only; the reference server accepts any URL).
+	CodeForbiddenCallbackURL = "ERR_CALLBACK_URL_FORBIDDEN"
 )
 
 // CodeMessages describes every code, for the error/list method.
@@ -109,6 +114,7 @@ var CodeMessages = map[string]string{
 	CodeMissingTemporaryKey:       "Temporary key is missing or expired.",
 	CodeRecovery:                  "Activation recovery failed.",
 	CodeAuthentication:            "Authentication failed.",
+	CodeForbiddenCallbackURL:      "Callback URL points to a forbidden network address.",
 }
 
 // Error is a business error with a stable code. The HTTP layer renders it

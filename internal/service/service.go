@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/protocol"
@@ -166,6 +167,8 @@ type Service struct {
 	// deriveHook, when set (tests only), is called on every activation
 	// key derivation.
 	deriveHook func()
+	// callbackPolicy decides which addresses callbacks may reach.
+	callbackPolicy *netguard.Policy
 }
 
 // OperationNotifier is told, after commit, about every created operation
@@ -189,6 +192,17 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// WithCallbackPolicy sets which network addresses callback URLs and their
+// OAuth 2.0 token URLs may reach (default: no loopback, link-local,
+// private, unspecified, multicast or reserved address; see netguard).
+func WithCallbackPolicy(p *netguard.Policy) Option {
+	return func(s *Service) {
+		if p != nil {
+			s.callbackPolicy = p
+		}
+	}
+}
+
 // New builds a Service over a store. box encrypts server secrets at rest.
 func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Service, error) {
 	if st == nil || box == nil {
@@ -198,7 +212,7 @@ func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Servi
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
-	s := &Service{store: st, box: box, cfg: cfg, now: time.Now, log: slog.New(slog.DiscardHandler), ops: DefaultOperationSettings()}
+	s := &Service{store: st, box: box, cfg: cfg, now: time.Now, log: slog.New(slog.DiscardHandler), ops: DefaultOperationSettings(), callbackPolicy: netguard.MustNew()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -209,6 +223,10 @@ func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Servi
 
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
+
+// CallbackPolicy returns the network policy of callback deliveries (the
+// dispatcher dials through it).
+func (s *Service) CallbackPolicy() *netguard.Policy { return s.callbackPolicy }
 
 // Store returns the underlying store (for wiring health checks and jobs).
 func (s *Service) Store() store.Store { return s.store }
