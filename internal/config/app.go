@@ -55,6 +55,7 @@ func (c Config) App() (app.Config, error) {
 			RecoveryPUKHashMemoryKiB:        s.RecoveryPUKHashMemoryKiB,
 			KeyCacheSize:                    offWhenZero(s.KeyCacheSize),
 			ApplicationCacheTTL:             offWhenZeroDuration(s.ApplicationCacheTTL),
+			LegacyProtocolVersionInference:  s.LegacyProtocolVersionInference,
 		},
 		CoreURL:          c.Core.URL,
 		CoreClientToken:  c.Core.ClientToken,

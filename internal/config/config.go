@@ -159,6 +159,8 @@ type Service struct {
 	RecoveryPUKHashMemoryKiB uint32 `yaml:"recovery_puk_hash_memory_kib" doc:"Argon2 memory cost (KiB) of PUK and OTP hashes"`
 	// KeyCacheSize bounds the cache of derived activation keys.
 	KeyCacheSize int `yaml:"key_cache_size" doc:"activations whose derived signature keys each node keeps in memory (least recently used evicted, about 0.5 KiB each); 0 disables"`
+	// LegacyProtocolVersionInference infers a missing ECIES protocolVersion.
+	LegacyProtocolVersionInference bool `yaml:"legacy_protocol_version_inference" doc:"private API: read an encrypted request without protocolVersion as PowerAuth servers up to 1.4 did (3.1 when it has a nonce, else 3.0), for backends that still send such requests; off, it is answered 400 ERR0018 as PowerAuth 1.5 and later do"`
 	// ApplicationCacheTTL is how long application rows are reused.
 	ApplicationCacheTTL time.Duration `yaml:"application_cache_ttl" doc:"how long signature verification reuses application and application-version rows; a node applies its own changes at once, changes made through other nodes may take this long to apply; 0 disables"`
 }

@@ -57,6 +57,11 @@ type Config struct {
 	// about 0.5 KiB each). 0 means the default (DefaultKeyCacheSize);
 	// negative disables the cache.
 	KeyCacheSize int
+	// LegacyProtocolVersionInference reads an ECIES request of the private
+	// API without protocolVersion as servers up to PowerAuth 1.4 did: 3.1
+	// when it has a nonce, 3.0 otherwise. Off (the default), such a request
+	// is CodeDecryptionFailed, as in PowerAuth 1.5 and later.
+	LegacyProtocolVersionInference bool
 	// ApplicationCacheTTL is how long signature verification reuses the
 	// application and application-version rows it read before its
 	// transaction (see preDeriveKeys). 0 means the default
