@@ -37,7 +37,10 @@ type Device struct {
 	ServerPublicKey []byte `json:"serverPublicKey"`
 	// DevicePublicKey is the device public key as sent to the server.
 	DevicePublicKey []byte `json:"devicePublicKey"`
-	// EncryptedDevicePrivateKey is C_KEY_DEVICE_PRIVATE (AES under the vault key).
+	// EncryptedDevicePrivateKey is C_KEY_DEVICE_PRIVATE (AES under the vault
+	// key) of protocol.DevicePrivateKeyBytes: the scalar with a zero sign
+	// byte when its top bit is set, as Java reads it; devices saved by
+	// earlier versions hold the bare 32-byte scalar, which still reads.
 	EncryptedDevicePrivateKey []byte `json:"encryptedDevicePrivateKey"`
 	// PossessionKey, BiometryKey and TransportKey are the derived keys.
 	PossessionKey []byte `json:"possessionKey"`

@@ -2,6 +2,8 @@ package client
 
 import (
 	"bytes"
+	"encoding/hex"
+	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
@@ -145,6 +147,56 @@ func TestSignatureHeaderVerifiesOnServerSide(t *testing.T) {
 		res, err := protocol.VerifySignature(protocol.VerifyRequest{Keys: server, Type: h.SignatureType, CtrData: serverCtr, Data: data, Signature: h.Signature, Format: protocol.SignatureFormatForVersion(h.Version)})
 		if err != nil || !res.Valid {
 			t.Fatalf("%s: server rejects the client's signature: %v", v, err)
+		}
+	}
+}
+
+// TestDeviceStoresJavaReadablePrivateKey: a new device encrypts its
+// private key in the form Java's signed BigInteger reader and unsigned
+// readers agree on (a zero sign byte when the top bit is set), for keys
+// with the top bit set and clear; a device saved by an earlier client
+// (bare 32-byte scalar) still yields its key.
+func TestDeviceStoresJavaReadablePrivateKey(t *testing.T) {
+	srv, err := protocol.ParsePrivateKey(bytes.Repeat([]byte{0x21}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, scalarHex := range []string{
+		"e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff01", // top bit set
+		"61d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff01", // top bit clear
+	} {
+		scalar, _ := hex.DecodeString(scalarHex)
+		dev, err := protocol.ParsePrivateKey(scalar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := newDevice("6ae8cd16-67a7-4840-8d37-33d9aab6ea51", dev, dev.Public().Compressed(), srv.Public(), protocol.RandomBytes(16), "1234")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := protocol.DeriveActivationKeysECDH(srv, dev.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := protocol.DecryptCBC(ks.Vault, make([]byte, 16), d.EncryptedDevicePrivateKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Java: new BigInteger(plain), signed two's complement.
+		java := new(big.Int).SetBytes(plain)
+		if plain[0]&0x80 != 0 {
+			java.Sub(java, new(big.Int).Lsh(big.NewInt(1), uint(8*len(plain))))
+		}
+		if java.Cmp(new(big.Int).SetBytes(scalar)) != 0 {
+			t.Fatalf("%s: Java reads the stored key as %s (plaintext %x)", scalarHex, java.Text(16), plain)
+		}
+		got, err := protocol.DecryptDevicePrivateKey(ks.Vault, d.EncryptedDevicePrivateKey)
+		if err != nil || !bytes.Equal(got.Bytes(), scalar) {
+			t.Fatalf("%s: read back %x %v", scalarHex, got.Bytes(), err)
+		}
+		old, _ := protocol.EncryptCBC(ks.Vault, make([]byte, 16), scalar)
+		if got, err := protocol.DecryptDevicePrivateKey(ks.Vault, old); err != nil || !bytes.Equal(got.Bytes(), scalar) {
+			t.Fatalf("%s: the 32-byte form of earlier clients: %v", scalarHex, err)
 		}
 	}
 }

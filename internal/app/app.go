@@ -31,6 +31,7 @@ import (
 	"github.com/mauth/mauth/internal/buildinfo"
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/metrics"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/push"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
@@ -224,7 +225,12 @@ func (a *App) openCore(ctx context.Context) error {
 			return fmt.Errorf("%d database migrations are pending: run `mauth migrate` first", n)
 		}
 	}
-	opts := append([]service.Option{service.WithLogger(c.Logger), service.WithOperationNotifier(newPushNotifier(st, c.Logger))}, c.serviceOptions...)
+	policy, err := netguard.New(c.CallbackAllowedDestinations, nil)
+	if err != nil {
+		_ = st.Close()
+		return fmt.Errorf("callback allowed destinations: %w", err)
+	}
+	opts := append([]service.Option{service.WithLogger(c.Logger), service.WithOperationNotifier(newPushNotifier(st, c.Logger)), service.WithCallbackPolicy(policy)}, c.serviceOptions...)
 	svc, err := service.New(a.observe(st), box, c.Service, opts...)
 	if err != nil {
 		_ = st.Close()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/callbacks"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/service"
 )
 
@@ -80,6 +81,11 @@ type Config struct {
 	// IdentityProvider configures custom-credential activations.
 	IdentityProvider IdentityProviderConfig
 
+	// CallbackAllowedDestinations are CIDR prefixes, IP addresses and host
+	// names callbacks may reach although they are internal addresses
+	// (netguard); empty: public addresses only.
+	CallbackAllowedDestinations []string
+
 	// Logger receives the server's logs (JSON or text, set by the caller).
 	Logger *slog.Logger
 	// Out receives messages for the operator (listen addresses, first credentials).
@@ -144,6 +150,9 @@ func (c Config) Validate() error {
 		}
 	} else if c.CoreURL != "" || c.CoreClientToken != "" || c.CoreClientSecret != "" {
 		return fmt.Errorf("the core URL and credentials are settings of the %s role only", RoleEnrollment)
+	}
+	if _, err := netguard.New(c.CallbackAllowedDestinations, nil); err != nil {
+		return fmt.Errorf("callback allowed destinations: %w", err)
 	}
 	if c.IdentityProvider.configured() && !c.servesPublic() {
 		return fmt.Errorf("identity provider settings need the public API (role %s or %s)", RoleAll, RoleEnrollment)

@@ -327,6 +327,7 @@ func testOperationAndCallbackMetrics(t *testing.T, c Config) {
 	offset.Store(int64(-time.Hour))
 	c.serviceOptions = []service.Option{service.WithClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })}
 	c.callbacks.PollInterval = 10 * time.Millisecond
+	c.CallbackAllowedDestinations = []string{"127.0.0.0/8"} // the receiver is an httptest server
 
 	// The receiver refuses the first request and holds the others until
 	// release, so that no event completes before the outbox is measured.

@@ -64,6 +64,9 @@ type Options struct {
 	// MaxInFlight is the in-process server's concurrency limit
 	// (app.Config.MaxInFlight; 0: its default).
 	MaxInFlight int
+	// CallbackAllowedDestinations is the in-process server's callback
+	// allow-list (app.Config.CallbackAllowedDestinations).
+	CallbackAllowedDestinations []string
 	// Logger receives the in-process server's logs (nil: discarded).
 	Logger *slog.Logger
 	// Progress receives the progress lines and the table (nil: silent).

@@ -173,7 +173,8 @@ func captureLogs(t *testing.T) (*slog.Logger, *syncBuffer) {
 func TestNoSecretsInLogs(t *testing.T) {
 	ctx := context.Background()
 	logger, logs := captureLogs(t)
-	o := Options{Logger: logger}
+	// The callback receiver is an httptest server on 127.0.0.1.
+	o := Options{Logger: logger, CallbackAllowedDestinations: []string{"127.0.0.0/8"}}
 	o.defaults()
 	tg, err := startTarget(ctx, o)
 	if err != nil {

@@ -101,6 +101,7 @@ func (t *target) startInProcess(ctx context.Context, o Options) error {
 	// than real ones, so the per-activation (and per-IP) rate limits are
 	// off; admission control (MaxInFlight) stays on.
 	cfg.RateLimit = app.RateLimitConfig{PerIP: -1, PerActivation: -1}
+	cfg.CallbackAllowedDestinations = o.CallbackAllowedDestinations
 	cfg.Logger = o.Logger
 	cfg.Out = io.Discard
 	if o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "sqlite:") {

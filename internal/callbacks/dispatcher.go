@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
 )
@@ -59,9 +60,6 @@ type Config struct {
 	MaxBackoff time.Duration
 	// PurgeInterval is how often events past their retention are deleted.
 	PurgeInterval time.Duration
-	// Client sends the requests (tests); nil builds one from the timeouts
-	// that does not follow redirects.
-	Client *http.Client
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 	// Logger receives delivery outcomes (never payloads or secrets).
@@ -106,16 +104,22 @@ func (c *Config) fillDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.Client == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.DialContext = (&net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
-		tr.TLSHandshakeTimeout = c.ConnectTimeout
-		c.Client = &http.Client{
-			Transport: tr,
-			Timeout:   c.ConnectTimeout + c.ResponseTimeout,
-			// A signed event goes only where the bank configured it.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+}
+
+// newClient returns the HTTP client of deliveries and token requests: it
+// connects only to addresses policy allows (checked on every connection,
+// see netguard), never through a proxy from the environment (the proxy,
+// not mauth, would choose the address), and does not follow redirects.
+func newClient(c Config, policy *netguard.Policy) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.DialContext = policy.DialContext(&net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second})
+	tr.TLSHandshakeTimeout = c.ConnectTimeout
+	return &http.Client{
+		Transport: tr,
+		Timeout:   c.ConnectTimeout + c.ResponseTimeout,
+		// A signed event goes only where the bank configured it.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
 
@@ -124,6 +128,7 @@ type Dispatcher struct {
 	svc    *service.Service
 	st     store.Store
 	cfg    Config
+	client *http.Client
 	tokens *tokenCache
 	wake   chan struct{}
 
@@ -131,12 +136,15 @@ type Dispatcher struct {
 	lastPurge time.Time
 }
 
-// New returns a dispatcher over the core service's store.
+// New returns a dispatcher over the core service's store. It reaches
+// only the addresses the service's callback policy allows
+// (service.CallbackPolicy).
 func New(svc *service.Service, cfg Config) *Dispatcher {
 	cfg.fillDefaults()
+	client := newClient(cfg, svc.CallbackPolicy())
 	return &Dispatcher{
-		svc: svc, st: svc.Store(), cfg: cfg,
-		tokens: newTokenCache(cfg.Client, cfg.Now),
+		svc: svc, st: svc.Store(), cfg: cfg, client: client,
+		tokens: newTokenCache(client, cfg.Now),
 		wake:   make(chan struct{}, 1),
 	}
 }
@@ -327,7 +335,7 @@ func (d *Dispatcher) send(ctx context.Context, t service.CallbackTarget, e domai
 			oauth = o
 		}
 	}
-	resp, err := d.cfg.Client.Do(req)
+	resp, err := d.client.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("post: %w", err)
 	}

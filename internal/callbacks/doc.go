@@ -22,4 +22,11 @@
 // Receivers check the header with VerifySignature. Authentication to the
 // receiver is per callback: HTTP Basic or an OAuth 2.0 client-credentials
 // bearer token (cached until it expires).
+//
+// Deliveries and token requests connect only to the addresses the core
+// service's callback policy allows (service.CallbackPolicy, see
+// internal/netguard): every connection resolves the host itself and
+// refuses loopback, link-local, private and other internal addresses that
+// the operator's allow-list does not name. Redirects are not followed and
+// proxies from the environment are not used.
 package callbacks

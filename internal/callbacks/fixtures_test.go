@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
@@ -31,7 +32,9 @@ func newEnv(t *testing.T, st store.Store) *env {
 	box, err := secretbox.New(secretbox.GenerateKey())
 	require.NoError(t, err)
 	clock := &testclock.Clock{}
-	svc, err := service.New(st, box, service.Config{RecoveryPUKHashMemoryKiB: 64}, service.WithClock(clock.Now))
+	// The receivers are httptest servers on 127.0.0.1: allow loopback.
+	svc, err := service.New(st, box, service.Config{RecoveryPUKHashMemoryKiB: 64}, service.WithClock(clock.Now),
+		service.WithCallbackPolicy(netguard.MustNew("127.0.0.0/8")))
 	require.NoError(t, err)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
@@ -127,4 +130,11 @@ func (o *observer) counts() map[DeliveryResult]int {
 		out[k] = v
 	}
 	return out
+}
+
+// reset forgets the requests received so far.
+func (r *recorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = nil
 }

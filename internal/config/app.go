@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/app"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/service"
 )
 
@@ -54,6 +55,7 @@ func (c Config) App() (app.Config, error) {
 			RecoveryPUKHashMemoryKiB:        s.RecoveryPUKHashMemoryKiB,
 			KeyCacheSize:                    offWhenZero(s.KeyCacheSize),
 			ApplicationCacheTTL:             offWhenZeroDuration(s.ApplicationCacheTTL),
+			LegacyProtocolVersionInference:  s.LegacyProtocolVersionInference,
 		},
 		CoreURL:          c.Core.URL,
 		CoreClientToken:  c.Core.ClientToken,
@@ -65,6 +67,7 @@ func (c Config) App() (app.Config, error) {
 			PerActivation:      offWhenZero(c.Public.RateLimitPerActivation),
 			PerActivationBurst: c.Public.RateLimitPerActivationBurst,
 		},
+		CallbackAllowedDestinations: netguard.ParseList(c.Callbacks.AllowedDestinations),
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,
 			Timeout:    c.IdP.Timeout,

@@ -31,6 +31,8 @@ type Config struct {
 	Core Core `yaml:"core"`
 	// IdP configures the identity provider of custom-credential activations.
 	IdP IdP `yaml:"idp"`
+	// Callbacks configures the delivery of callback events.
+	Callbacks Callbacks `yaml:"callbacks"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -115,6 +117,12 @@ type IdP struct {
 	StaticFile string `yaml:"static_file" doc:"static YAML or JSON user table (demos)"`
 }
 
+// Callbacks configures the delivery of callback events.
+type Callbacks struct {
+	// AllowedDestinations lists what callbacks may reach besides public addresses.
+	AllowedDestinations string `yaml:"allowed_destinations" doc:"comma-separated CIDR prefixes, IP addresses and host names (a name starting with *. covers every name below it) that callback URLs and their OAuth 2.0 token URLs may reach although they are loopback, link-local (169.254.0.0/16, fe80::/10, cloud metadata), private (RFC 1918, fc00::/7, 100.64.0.0/10), unspecified, multicast or reserved; checked when a callback is created or updated and on every connection. Empty: public addresses only"`
+}
+
 // Log configures logging.
 type Log struct {
 	// Format is auto, json or text.
@@ -151,6 +159,8 @@ type Service struct {
 	RecoveryPUKHashMemoryKiB uint32 `yaml:"recovery_puk_hash_memory_kib" doc:"Argon2 memory cost (KiB) of PUK and OTP hashes"`
 	// KeyCacheSize bounds the cache of derived activation keys.
 	KeyCacheSize int `yaml:"key_cache_size" doc:"activations whose derived signature keys each node keeps in memory (least recently used evicted, about 0.5 KiB each); 0 disables"`
+	// LegacyProtocolVersionInference infers a missing ECIES protocolVersion.
+	LegacyProtocolVersionInference bool `yaml:"legacy_protocol_version_inference" doc:"private API: read an encrypted request without protocolVersion as PowerAuth servers up to 1.4 did (3.1 when it has a nonce, else 3.0), for backends that still send such requests; off, it is answered 400 ERR0018 as PowerAuth 1.5 and later do"`
 	// ApplicationCacheTTL is how long application rows are reused.
 	ApplicationCacheTTL time.Duration `yaml:"application_cache_ttl" doc:"how long signature verification reuses application and application-version rows; a node applies its own changes at once, changes made through other nodes may take this long to apply; 0 disables"`
 }

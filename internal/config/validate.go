@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/mauth/mauth/internal/netguard"
 )
 
 // Validate checks every key on its own and the combinations; the first
@@ -91,6 +93,9 @@ func (c Config) Validate() error {
 	}
 	if c.IdP.URL != "" && c.IdP.StaticFile != "" {
 		return bad("idp.static_file", "choose one identity provider: idp.url or idp.static_file")
+	}
+	if _, err := netguard.New(netguard.ParseList(c.Callbacks.AllowedDestinations), nil); err != nil {
+		return bad("callbacks.allowed_destinations", "%v", strings.TrimPrefix(err.Error(), "netguard: "))
 	}
 	switch c.Log.Format {
 	case "auto", "json", "text":

@@ -68,6 +68,13 @@ func runCallbackCrash(t *testing.T, args []string, driver, dsn string) {
 	}
 	began := time.Now()
 	ctx := context.Background()
+	// The receiver is an httptest server on 127.0.0.1: allow loopback
+	// callbacks (the default refuses them).
+	conf := filepath.Join(t.TempDir(), "mauth.yaml")
+	if err := os.WriteFile(conf, []byte("callbacks:\n  allowed_destinations: 127.0.0.0/8\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args = append(append([]string(nil), args...), "--config", conf)
 
 	recv := newRecordingReceiver(callbackHeld, 20*time.Second)
 	rs := httptest.NewServer(recv)

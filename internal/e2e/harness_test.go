@@ -21,6 +21,7 @@ import (
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/idp"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
@@ -104,7 +105,8 @@ func newEnv(t *testing.T, st store.Store, dep Deployment) *env {
 	}
 	cfg := service.DefaultConfig()
 	cfg.RecoveryPUKHashMemoryKiB = 128 // fast Argon2 for tests
-	e.svc, err = service.New(st, box, cfg, service.WithClock(e.clock.Now))
+	// Callback receivers of the scenarios are httptest servers on 127.0.0.1.
+	e.svc, err = service.New(st, box, cfg, service.WithClock(e.clock.Now), service.WithCallbackPolicy(netguard.MustNew("127.0.0.0/8")))
 	if err != nil {
 		t.Fatalf("service: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/store"
 )
 
@@ -322,6 +323,25 @@ func ValidateCallbackURL(s string) error {
 	return nil
 }
 
+// checkDestinations refuses a callback URL or OAuth 2.0 token URL whose
+// host is (or resolves to) an address the callback policy forbids. It
+// resolves names, so it runs outside database transactions.
+func (s *Service) checkDestinations(ctx context.Context, in CallbackInput) error {
+	urls := []struct{ field, url string }{{"callbackUrl", in.URL}}
+	if a := in.Authentication; a != nil && a.OAuth2 != nil && a.OAuth2.TokenURI != "" {
+		urls = append(urls, struct{ field, url string }{"authentication.oauth2.tokenUri", a.OAuth2.TokenURI})
+	}
+	for _, u := range urls {
+		if err := s.callbackPolicy.CheckURL(ctx, u.url); err != nil {
+			if errors.Is(err, netguard.ErrForbidden) {
+				return Errorf(CodeForbiddenCallbackURL, "%s - %v; allow it with callbacks.allowed_destinations", u.field, err)
+			}
+			return Errorf(CodeInvalidURLFormat, "Invalid URL format.")
+		}
+	}
+	return nil
+}
+
 // validateSettings checks everything of in except the URL and the
 // authentication, and returns the attributes to store.
 func (in CallbackInput) validateSettings() ([]string, error) {
@@ -432,13 +452,16 @@ func (s *Service) createCallbackUnaudited(ctx context.Context, in CallbackInput)
 	if err := ValidateCallbackURL(in.URL); err != nil {
 		return Callback{}, err
 	}
+	if err := in.Authentication.validate(); err != nil {
+		return Callback{}, err
+	}
+	if err := s.checkDestinations(ctx, in); err != nil {
+		return Callback{}, err
+	}
 	var out Callback
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		app, err := s.applicationByName(ctx, tx, in.ApplicationName)
 		if err != nil {
-			return err
-		}
-		if err := in.Authentication.validate(); err != nil {
 			return err
 		}
 		cb := domain.CallbackURL{ID: uuid.NewString(), ApplicationID: app.ID, Enabled: true, Created: s.Now()}
@@ -461,16 +484,24 @@ func (s *Service) updateCallbackUnaudited(ctx context.Context, id string, in Cal
 	if err != nil {
 		return Callback{}, err
 	}
+	// An unknown callback is refused before the URL, as before; the URL
+	// checks (which may resolve names) run outside the transaction.
+	if _, _, err := s.callbackOfApplication(ctx, s.store, id, in.ApplicationName); err != nil {
+		return Callback{}, err
+	}
+	if err := ValidateCallbackURL(in.URL); err != nil {
+		return Callback{}, err
+	}
+	if err := in.Authentication.validate(); err != nil {
+		return Callback{}, err
+	}
+	if err := s.checkDestinations(ctx, in); err != nil {
+		return Callback{}, err
+	}
 	var out Callback
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		app, cb, err := s.callbackOfApplication(ctx, tx, id, in.ApplicationName)
 		if err != nil {
-			return err
-		}
-		if err := ValidateCallbackURL(in.URL); err != nil {
-			return err
-		}
-		if err := in.Authentication.validate(); err != nil {
 			return err
 		}
 		old, err := s.OpenCallbackAuthentication(cb)

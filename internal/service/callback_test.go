@@ -53,7 +53,7 @@ func TestCallbackLifecycle(t *testing.T) {
 			t.Fatalf("public auth %+v", pub)
 		}
 		// Defaults fill in what is not set.
-		other, err := svc.CreateCallback(ctx, CallbackInput{ApplicationName: app.Name, Name: "alpha ops", Type: domain.CallbackOperationStatusChange, URL: "http://localhost:8080/op"})
+		other, err := svc.CreateCallback(ctx, CallbackInput{ApplicationName: app.Name, Name: "alpha ops", Type: domain.CallbackOperationStatusChange, URL: "http://hooks.example.com:8080/op"})
 		if err != nil || other.MaxAttempts != DefaultCallbackMaxAttempts || other.InitialBackoff != DefaultCallbackInitialBackoff ||
 			other.RetentionPeriod != DefaultCallbackRetentionPeriod || other.Attributes == nil || other.Authentication != (CallbackAuthenticationPublic{}) {
 			t.Fatalf("defaults %+v %v", other, err)

@@ -47,7 +47,7 @@ func (s *Service) EciesDecryptor(ctx context.Context, in EciesDecryptorInput) (p
 		Timestamp:          in.Timestamp,
 		ProtocolVersion:    in.ProtocolVersion,
 		TemporaryKeyID:     in.TemporaryKeyID,
-	}.parse()
+	}.parse(s.cfg.LegacyProtocolVersionInference)
 	if err != nil {
 		return protocol.EciesSecrets{}, err
 	}

@@ -155,7 +155,7 @@ func TestEciesDecryptorRejects(t *testing.T) {
 			in := decryptorInput(appReq(svc.Now()), "", app.Version.ApplicationKey)
 			in.ProtocolVersion = "2.0"
 			return in
-		}(), CodeInvalidRequest},
+		}(), CodeDecryptionFailed}, // as PowerAuth 1.5+: an unsupported version fails the decryption
 		{"temporary key id before 3.3", func() EciesDecryptorInput {
 			in := decryptorInput(appReq(svc.Now()), "", app.Version.ApplicationKey)
 			in.TemporaryKeyID = "7e0c3c1c-1111-4a4a-9b9b-222233334444"

@@ -41,24 +41,21 @@ type eciesScope struct {
 }
 
 // parse converts the wire strings to a protocol request, validating Base64
-// and the presence rules of the version matrix.
-func (r EciesRequest) parse() (*protocol.EncryptedRequest, string, error) {
+// and the presence rules of the version matrix. A missing or unsupported
+// protocol version is CodeDecryptionFailed, as in PowerAuth servers from
+// 1.5 on; with legacyVersion a missing one is inferred as servers up to 1.4
+// did: 3.1 when the request has a nonce, 3.0 otherwise
+// (Config.LegacyProtocolVersionInference).
+func (r EciesRequest) parse(legacyVersion bool) (*protocol.EncryptedRequest, string, error) {
 	version := r.ProtocolVersion
-	if version == "" {
-		// Pre-3.1 clients did not send nonce; before 3.2 no timestamp.
-		switch {
-		case r.TemporaryKeyID != "":
-			version = protocol.Version33
-		case r.Timestamp != nil:
-			version = protocol.Version32
-		case r.Nonce != "":
+	if version == "" && legacyVersion {
+		version = protocol.Version30
+		if r.Nonce != "" {
 			version = protocol.Version31
-		default:
-			version = protocol.Version30
 		}
 	}
 	if !protocol.ValidVersion(version) {
-		return nil, "", Errorf(CodeInvalidRequest, "Unsupported protocol version.")
+		return nil, "", Wrap(CodeDecryptionFailed, "Decryption failed.", fmt.Errorf("protocolVersion %.16q is missing or unsupported", version))
 	}
 	dec := func(field, s string) ([]byte, error) {
 		if s == "" {
@@ -108,7 +105,7 @@ func (r EciesRequest) parse() (*protocol.EncryptedRequest, string, error) {
 // CodeDecryptionFailed; a replay or stale request is CodeDecryptionFailed too,
 // with a distinct message.
 func (s *Service) decryptRequest(ctx context.Context, tx store.Tx, sc eciesScope, r EciesRequest) ([]byte, *protocol.EciesEnvelope, error) {
-	req, version, err := r.parse()
+	req, version, err := r.parse(s.cfg.LegacyProtocolVersionInference)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -62,6 +62,11 @@ const (
 	// integration of the reference server may call everything; the name
 	// follows ERR_AUTHENTICATION and the status Spring Security's 403).
 	CodeAccessDenied = "ERR_ACCESS_DENIED"
+
+	// CodeForbiddenCallbackURL refuses a callback (or OAuth 2.0 token) URL
+	// whose host is a loopback, link-local, private or other internal
+	// address (mauth only; the reference server accepts any URL).
+	CodeForbiddenCallbackURL = "ERR_CALLBACK_URL_FORBIDDEN"
 )
 
 // CodeMessages describes every code, for the error/list method.
@@ -115,6 +120,7 @@ var CodeMessages = map[string]string{
 	CodeRecovery:                  "Activation recovery failed.",
 	CodeAuthentication:            "Authentication failed.",
 	CodeAccessDenied:              "Access denied.",
+	CodeForbiddenCallbackURL:      "Callback URL points to a forbidden network address.",
 }
 
 // Error is a business error with a stable code. The HTTP layer renders it

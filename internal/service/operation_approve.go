@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -238,6 +239,65 @@ func (s *Service) FailOperationApproval(ctx context.Context, id string, addition
 		return OperationActionResult{}, wrapStoreErr("fail operation approval", err)
 	}
 	return res, nil
+}
+
+// FailOperationApprovalOfDevice counts a failed approval attempt whose
+// device signature was rejected (the Mobile Token API's authorize with a
+// wrong PIN). The request that names activationID is not authenticated,
+// so the failure counts only when the activation is a real device that
+// could have approved the operation: it exists, is ACTIVE or BLOCKED,
+// belongs to the operation's user (an operation without a user counts
+// nothing), is of one of the operation's applications, and is the
+// operation's bound activation when it has one. Otherwise nothing
+// changes and the answer is CodeOperationNotFound, as for an unknown
+// operation. Nothing of the request is stored in additionalData.
+func (s *Service) FailOperationApprovalOfDevice(ctx context.Context, id, activationID string) (OperationActionResult, error) {
+	if id == "" || activationID == "" {
+		return OperationActionResult{}, Errorf(CodeInvalidRequest, "operationId, activationId - must not be blank")
+	}
+	var res OperationActionResult
+	err := s.inTxOutcome(ctx, func(tx store.Tx) (error, error) {
+		op, err := lockOperation(ctx, tx, id, operationNotFound)
+		if err != nil {
+			return nil, err
+		}
+		a, err := tx.GetActivation(ctx, activationID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, operationNotFound()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load activation: %w", err)
+		}
+		if !deviceMayFail(op, a) {
+			return nil, operationNotFound()
+		}
+		now, outcome, err := s.expirePending(ctx, tx, &op, operationInvalidState)
+		if outcome != nil || err != nil {
+			return outcome, err
+		}
+		res.Result = countFailure(&op, now)
+		if err := s.saveOperation(ctx, tx, &op, "update operation"); err != nil {
+			return nil, err
+		}
+		res.Operation, err = s.detailOf(ctx, tx, op)
+		return nil, err
+	})
+	if err != nil {
+		return OperationActionResult{}, wrapStoreErr("fail operation approval", err)
+	}
+	return res, nil
+}
+
+// deviceMayFail says whether a rejected signature of activation a may
+// count against op (see FailOperationApprovalOfDevice).
+func deviceMayFail(op domain.Operation, a domain.Activation) bool {
+	if a.Status != domain.ActivationActive && a.Status != domain.ActivationBlocked {
+		return false
+	}
+	if op.UserID == "" || a.UserID != op.UserID || !slices.Contains(op.ApplicationIDs, a.ApplicationID) {
+		return false
+	}
+	return op.ActivationID == "" || op.ActivationID == a.ActivationID
 }
 
 // RejectOperationInput is a user's rejection.

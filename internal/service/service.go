@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/protocol"
@@ -56,6 +57,11 @@ type Config struct {
 	// about 0.5 KiB each). 0 means the default (DefaultKeyCacheSize);
 	// negative disables the cache.
 	KeyCacheSize int
+	// LegacyProtocolVersionInference reads an ECIES request of the private
+	// API without protocolVersion as servers up to PowerAuth 1.4 did: 3.1
+	// when it has a nonce, 3.0 otherwise. Off (the default), such a request
+	// is CodeDecryptionFailed, as in PowerAuth 1.5 and later.
+	LegacyProtocolVersionInference bool
 	// ApplicationCacheTTL is how long signature verification reuses the
 	// application and application-version rows it read before its
 	// transaction (see preDeriveKeys). 0 means the default
@@ -205,6 +211,8 @@ type Service struct {
 	// dummySecret is the stored client secret an unknown client token is
 	// checked against (see authenticateIntegrationUnaudited).
 	dummySecret string
+	// callbackPolicy decides which addresses callbacks may reach.
+	callbackPolicy *netguard.Policy
 }
 
 // OperationNotifier is told, after commit, about every created operation
@@ -228,6 +236,17 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// WithCallbackPolicy sets which network addresses callback URLs and their
+// OAuth 2.0 token URLs may reach (default: no loopback, link-local,
+// private, unspecified, multicast or reserved address; see netguard).
+func WithCallbackPolicy(p *netguard.Policy) Option {
+	return func(s *Service) {
+		if p != nil {
+			s.callbackPolicy = p
+		}
+	}
+}
+
 // New builds a Service over a store. box encrypts server secrets at rest.
 func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Service, error) {
 	if st == nil || box == nil {
@@ -237,7 +256,7 @@ func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Servi
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
-	s := &Service{store: st, box: box, cfg: cfg, now: time.Now, log: slog.New(slog.DiscardHandler), ops: DefaultOperationSettings()}
+	s := &Service{store: st, box: box, cfg: cfg, now: time.Now, log: slog.New(slog.DiscardHandler), ops: DefaultOperationSettings(), callbackPolicy: netguard.MustNew()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -249,6 +268,10 @@ func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Servi
 
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
+
+// CallbackPolicy returns the network policy of callback deliveries (the
+// dispatcher dials through it).
+func (s *Service) CallbackPolicy() *netguard.Policy { return s.callbackPolicy }
 
 // Store returns the underlying store (for wiring health checks and jobs).
 func (s *Service) Store() store.Store { return s.store }

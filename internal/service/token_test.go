@@ -206,7 +206,8 @@ func TestCreateTokenRejects(t *testing.T) {
 		{"wrong use case", CreateTokenInput{ActivationID: ta.ID, ApplicationKey: app.Version.ApplicationKey, SignatureType: protocol.SignaturePossession, Request: wrongSH1}, CodeDecryptionFailed},
 		{"replay", CreateTokenInput{ActivationID: ta.ID, ApplicationKey: app.Version.ApplicationKey, SignatureType: protocol.SignaturePossession, Request: replayed}, CodeDecryptionFailed},
 		{"stale", CreateTokenInput{ActivationID: ta.ID, ApplicationKey: app.Version.ApplicationKey, SignatureType: protocol.SignaturePossession, Request: stale}, CodeDecryptionFailed},
-		{"bad base64", CreateTokenInput{ActivationID: ta.ID, ApplicationKey: app.Version.ApplicationKey, SignatureType: protocol.SignaturePossession, Request: EciesRequest{EphemeralPublicKey: "%%", EncryptedData: "AA==", Mac: "AA=="}}, CodeInvalidInputFormat},
+		{"bad base64", CreateTokenInput{ActivationID: ta.ID, ApplicationKey: app.Version.ApplicationKey, SignatureType: protocol.SignaturePossession, Request: EciesRequest{EphemeralPublicKey: "%%", EncryptedData: "AA==", Mac: "AA==", ProtocolVersion: protocol.Version30}}, CodeInvalidInputFormat},
+		{"no protocol version", CreateTokenInput{ActivationID: ta.ID, ApplicationKey: app.Version.ApplicationKey, SignatureType: protocol.SignaturePossession, Request: func() EciesRequest { r := good(ta); r.ProtocolVersion = ""; return r }()}, CodeDecryptionFailed},
 		{"missing mac", CreateTokenInput{ActivationID: ta.ID, ApplicationKey: app.Version.ApplicationKey, SignatureType: protocol.SignaturePossession, Request: func() EciesRequest { r := good(ta); r.Mac = ""; return r }()}, CodeInvalidRequest},
 	}
 	for _, c := range cases {

@@ -108,8 +108,11 @@ type Operations interface {
 	ClaimOperation(ctx context.Context, operationID, userID string) (Operation, error)
 	// ApproveOperation approves with the signature type actually used.
 	ApproveOperation(ctx context.Context, in ApproveRequest) (ActionResult, error)
-	// FailApproveOperation counts a failed approval attempt.
-	FailApproveOperation(ctx context.Context, operationID string, additionalData map[string]any) (ActionResult, error)
+	// FailApproveOperation counts a failed approval attempt after the
+	// device signature of activationID (not authenticated) was rejected:
+	// only when the activation may approve the operation, storing nothing
+	// of the request (service.FailOperationApprovalOfDevice).
+	FailApproveOperation(ctx context.Context, operationID, activationID string) (ActionResult, error)
 	// RejectOperation rejects the operation for the user.
 	RejectOperation(ctx context.Context, in RejectRequest) (ActionResult, error)
 }

@@ -331,16 +331,19 @@ func (s *Server) pendingError(op Operation) error {
 }
 
 // authorizeAuthFailed counts a failed approval when the signature of an
-// authorize request was rejected: the operation id comes from the
-// (unauthenticated) body, and only requests that carry a signature header
-// count.
+// authorize request was rejected. Nothing of such a request is
+// authenticated: the operation id comes from the body and the activation
+// id from the header. The core counts the failure only when that
+// activation is a device of the operation's user that could have approved
+// it (see service.FailOperationApprovalOfDevice), and stores nothing of
+// the request; the answer is the same 401 either way.
 func (s *Server) authorizeAuthFailed(r *http.Request, body []byte) {
 	raw := r.Header.Get(protocol.HeaderAuthorization)
 	if strings.TrimSpace(raw) == "" {
 		return
 	}
 	h, err := protocol.ParseAuthorizationHeader(raw)
-	if err != nil {
+	if err != nil || h.ActivationID == "" || len(h.ActivationID) > maxIDLength {
 		return
 	}
 	var env struct {
@@ -349,11 +352,8 @@ func (s *Server) authorizeAuthFailed(r *http.Request, body []byte) {
 	if json.Unmarshal(body, &env) != nil || (idRequest{env.RequestObject.ID}).validate() != nil {
 		return
 	}
-	add := requestContext(r, nil)
-	add[AdditionalActivationID] = h.ActivationID
-	add[AdditionalAuthFactor] = strings.ToUpper(string(h.SignatureType))
-	if _, err := s.opts.Operations.FailApproveOperation(r.Context(), env.RequestObject.ID, add); err != nil {
-		s.log.InfoContext(r.Context(), "failed approval not counted", "operationId", env.RequestObject.ID, "error", err)
+	if _, err := s.opts.Operations.FailApproveOperation(r.Context(), env.RequestObject.ID, h.ActivationID); err != nil {
+		s.log.InfoContext(r.Context(), "failed approval not counted", "operationId", env.RequestObject.ID, "activationId", h.ActivationID, "error", err)
 	}
 }
 

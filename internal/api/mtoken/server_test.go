@@ -188,10 +188,10 @@ func (f *fakeOps) ApproveOperation(_ context.Context, in ApproveRequest) (Action
 	return ActionResult{Result: ResultApproved, Operation: op}, nil
 }
 
-func (f *fakeOps) FailApproveOperation(_ context.Context, id string, _ map[string]any) (ActionResult, error) {
+func (f *fakeOps) FailApproveOperation(_ context.Context, id, activationID string) (ActionResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.failed = append(f.failed, id)
+	f.failed = append(f.failed, id+" by "+activationID)
 	return ActionResult{Result: ResultApprovalFailed, Operation: f.ops[id]}, nil
 }
 
@@ -398,9 +398,10 @@ func TestOperationEndpoints(t *testing.T) {
 			}
 		})
 	}
-	// The rejected signature of an authorize request counted a failed
-	// approval of the operation it named.
-	if len(m.ops.failed) != 1 || m.ops.failed[0] != "pending" {
+	// The rejected signature of an authorize request asked the core to
+	// count a failed approval of the operation it named, by the activation
+	// its header named (the core decides whether it counts).
+	if len(m.ops.failed) != 1 || m.ops.failed[0] != "pending by "+testActivation {
 		t.Fatalf("failed approvals %v", m.ops.failed)
 	}
 	if len(m.ops.approved) != 1 || m.ops.approved[0].AdditionalData[AdditionalProximityOTP] != "12345678" || m.ops.approved[0].AdditionalData[AdditionalNumberMatching] != "34" {

@@ -133,8 +133,8 @@ func (o ServiceOperations) ApproveOperation(ctx context.Context, in ApproveReque
 }
 
 // FailApproveOperation implements Operations.
-func (o ServiceOperations) FailApproveOperation(ctx context.Context, operationID string, additionalData map[string]any) (ActionResult, error) {
-	r, err := o.Service.FailOperationApproval(ctx, operationID, additionalData)
+func (o ServiceOperations) FailApproveOperation(ctx context.Context, operationID, activationID string) (ActionResult, error) {
+	r, err := o.Service.FailOperationApprovalOfDevice(ctx, operationID, activationID)
 	return toResult(r), err
 }
 

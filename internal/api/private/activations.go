@@ -27,12 +27,13 @@ type activationEciesIn struct {
 	ProtocolVersion    string `json:"protocolVersion"`
 }
 
-// check records the missing mandatory ECIES fields.
+// check records the missing mandatory ECIES fields. A missing
+// protocolVersion is the service's to judge (ERR0018 as in PowerAuth 1.5+,
+// or inferred with service.Config.LegacyProtocolVersionInference).
 func (e activationEciesIn) check(v *render.Validator) {
 	v.Check(strings.TrimSpace(e.EphemeralPublicKey) != "", "ephemeralPublicKey", "must not be blank")
 	v.Check(strings.TrimSpace(e.EncryptedData) != "", "encryptedData", "must not be blank")
 	v.Check(strings.TrimSpace(e.Mac) != "", "mac", "must not be blank")
-	v.Check(strings.TrimSpace(e.ProtocolVersion) != "", "protocolVersion", "must not be blank")
 }
 
 // request converts the fields to the service's ECIES request.

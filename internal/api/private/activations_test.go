@@ -552,8 +552,9 @@ func TestActivationHTTPBadInput(t *testing.T) {
 		{"init with NUL in user", "activation/init", map[string]any{"userId": "a\u0000b", "applicationId": app.Name}, 400, "ERR0024"},
 		{"init not JSON", "activation/init", rawBody("{"), 400, "ERROR_HTTP_REQUEST"},
 		{"prepare without code", "activation/prepare", actMerge(good, map[string]any{"applicationKey": app.ApplicationKey}), 400, "ERR0024"},
-		{"prepare without version", "activation/prepare", actMerge(prep(good, created["activationCode"]), map[string]any{"protocolVersion": ""}), 400, "ERR0024"},
-		{"prepare with unknown version", "activation/prepare", actMerge(prep(good, created["activationCode"]), map[string]any{"protocolVersion": "2.9"}), 400, "ERR0024"},
+		// As PowerAuth 1.5+: a missing or unknown version fails the decryption.
+		{"prepare without version", "activation/prepare", actMerge(prep(good, created["activationCode"]), map[string]any{"protocolVersion": ""}), 400, "ERR0018"},
+		{"prepare with unknown version", "activation/prepare", actMerge(prep(good, created["activationCode"]), map[string]any{"protocolVersion": "2.9"}), 400, "ERR0018"},
 		{"prepare without mac", "activation/prepare", actMerge(prep(good, created["activationCode"]), map[string]any{"mac": ""}), 400, "ERR0024"},
 		{"prepare with bad Base64", "activation/prepare", actMerge(prep(good, created["activationCode"]), map[string]any{"encryptedData": "!!"}), 400, "ERR0011"},
 		{"prepare with bad MAC", "activation/prepare", prep(badMac, created["activationCode"]), 400, "ERR0018"},

@@ -99,7 +99,7 @@ func TestCallbackMethods(t *testing.T) {
 
 	// Defaults and an operation callback.
 	minimal := ts.ok(t, "application/callback/create", map[string]any{
-		"applicationId": app.Name, "name": "a operations", "type": "OPERATION_STATUS_CHANGE", "callbackUrl": "http://127.0.0.1:9000/op",
+		"applicationId": app.Name, "name": "a operations", "type": "OPERATION_STATUS_CHANGE", "callbackUrl": "http://hooks.example.com:9000/op",
 		"attributes": []string{"operationType", "status"},
 	})
 	if minimal["retentionPeriod"] != "PT720H" || minimal["initialBackoff"] != "PT2S" || minimal["maxAttempts"] != float64(1) {

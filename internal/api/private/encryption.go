@@ -146,7 +146,6 @@ func (s *Server) registerEncryptionRoutes() {
 		var v render.Validator
 		v.Check(r.ApplicationKey != "", "applicationKey", "must not be blank")
 		v.Check(r.EphemeralPublicKey != "", "ephemeralPublicKey", "must not be blank")
-		v.Check(r.ProtocolVersion != "", "protocolVersion", "must not be blank")
 		if err := v.Err(); err != nil {
 			return nil, err
 		}

@@ -198,7 +198,7 @@ func TestEciesDecryptorMethod(t *testing.T) {
 		{"empty", map[string]any{}, "ERR0024"},
 		{"no application key", with("applicationKey", nil), "ERR0024"},
 		{"no ephemeral key", with("ephemeralPublicKey", nil), "ERR0024"},
-		{"no version", with("protocolVersion", nil), "ERR0024"},
+		{"no version", with("protocolVersion", nil), "ERR0018"}, // as PowerAuth 1.5+
 		{"no timestamp", with("timestamp", nil), "ERR0024"},
 		{"bad ephemeral key", with("ephemeralPublicKey", "AAAA"), "ERR0024"},
 		{"bad base64", with("nonce", "@@"), "ERR0011"},

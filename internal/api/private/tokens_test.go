@@ -283,7 +283,7 @@ func TestTokenMethodsBadInput(t *testing.T) {
 		{"no mac", with("mac", nil), "ERR0024"},
 		{"mac not a string", with("mac", 12), "ERR0024"},
 		{"bad base64", with("mac", "***"), "ERR0011"},
-		{"bad version", with("protocolVersion", "9.9"), "ERR0024"},
+		{"bad version", with("protocolVersion", "9.9"), "ERR0018"}, // as PowerAuth 1.5+
 		{"unknown activation", with("activationId", "5f0e0a1c-1d2e-4f3a-8b4c-5d6e7f8a9b0c"), "ERR0009"},
 		{"other application", with("applicationKey", otherApp.ApplicationKey), "ERR0015"},
 		{"tampered", with("encryptedData", base64.StdEncoding.EncodeToString(make([]byte, 16))), "ERR0018"},
