@@ -122,6 +122,8 @@ var accessRules = map[string]access{
 	"application/config/detail":     acts(refApplication("applicationId")),
 	"application/config/create":     adminOnly(),
 	"application/config/remove":     adminOnly(),
+	"application/protocol/detail":   acts(refApplication("applicationId")),
+	"application/protocol/update":   adminOnly(),
 
 	// Integrations and callbacks are administration; a scoped integration
 	// may see its applications' callbacks.
