@@ -2,10 +2,10 @@ package coreclient
 
 import (
 	"context"
-	"github.com/mauth/mauth/internal/api/restv3"
 	"time"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 

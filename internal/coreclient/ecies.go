@@ -3,8 +3,8 @@ package coreclient
 import (
 	"encoding/base64"
 	"fmt"
-	"github.com/mauth/mauth/internal/api/restv3"
 
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 

@@ -4,8 +4,8 @@
 // PowerAuth signature bound to the operation data, rejects them, and
 // claims operations created without a user. It also serves activation
 // spawn (/api/activation/code). Authentication uses the public API's
-// request guards; operations and activations come from the core through
-// the Operations and Activations interfaces.
+// request guards (deviceauth.Guards); operations and activations come
+// from the core through the Operations and Activations interfaces.
 package mtoken
 
 import (
@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/protocol"
 )
 
@@ -34,7 +34,7 @@ const (
 // Options configure the Mobile Token API.
 type Options struct {
 	// Middleware are the public API's request guards (required).
-	Middleware *public.Middleware
+	Middleware deviceauth.Guards
 	// Operations is the core's operation service; nil leaves the
 	// operation endpoints out.
 	Operations Operations
@@ -50,7 +50,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of currentTimestamp (default time.Now).
 	Now func() time.Time
-	// MaxBodyBytes limits request bodies (default DefaultMaxBodyBytes).
+	// MaxBodyBytes limits request bodies (default deviceauth.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// HistoryLimit bounds the history list (default 100).
 	HistoryLimit int
@@ -116,36 +116,26 @@ func (s *Server) Register(mux *http.ServeMux) {
 }
 
 // guard builds the Guard of an endpoint.
-func (s *Server) guard(onAuthFail func(*http.Request, []byte), mw ...func(http.Handler) http.Handler) Guard {
-	return Guard{Middleware: mw, OnAuthFail: onAuthFail, MaxBodyBytes: s.opts.MaxBodyBytes, Logger: s.log}
+func (s *Server) guard(onAuthFail func(*http.Request, []byte), mw ...func(http.Handler) http.Handler) deviceauth.Guard {
+	return deviceauth.Guard{Middleware: mw, OnAuthFail: onAuthFail, MaxBodyBytes: s.opts.MaxBodyBytes, Logger: s.log}
 }
 
 // handle mounts a POST endpoint behind its guard.
-func (s *Server) handle(mux *http.ServeMux, path string, g Guard, h http.HandlerFunc) {
-	mux.Handle(path, MethodPOST(g.Wrap(h)))
+func (s *Server) handle(mux *http.ServeMux, path string, g deviceauth.Guard, h http.HandlerFunc) {
+	mux.Handle(path, render.AllowMethods(g.Wrap(h), http.MethodPost))
 }
 
-// MethodPOST answers other methods than POST with 405.
-func MethodPOST(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			render.ErrorResponse(w, http.StatusMethodNotAllowed, render.ErrorObject{Code: render.CodeHTTPRequest, Message: "Method " + r.Method + " is not allowed."})
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
+// fail answers err: what is no render.CodedError is a 500 ERROR_GENERIC
+// without detail; the cause goes to the log.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	WriteError(w, r, s.log, err)
+	render.ErrorWith(w, r, s.log, err, internalError)
 }
 
 // auth returns the authenticated device (the guards guarantee one).
-func auth(r *http.Request) *public.Auth {
-	a, _ := public.AuthFromContext(r.Context())
+func auth(r *http.Request) *deviceauth.Auth {
+	a, _ := deviceauth.AuthFromContext(r.Context())
 	if a == nil {
-		return &public.Auth{}
+		return &deviceauth.Auth{}
 	}
 	return a
 }
@@ -158,7 +148,7 @@ func languages(r *http.Request) []string {
 // visible checks that the device may see op: same user (or none yet),
 // its application among op's, the bound activation if any, and the
 // activation flag the operation requires.
-func visible(a *public.Auth, op Operation) error {
+func visible(a *deviceauth.Auth, op Operation) error {
 	if op.UserID != "" && op.UserID != a.UserID {
 		return errInvalidOperation("operation %s belongs to another user", op.ID)
 	}

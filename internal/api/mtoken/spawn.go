@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
 )
@@ -16,7 +16,7 @@ import (
 // SpawnRequest is what a SpawnPolicy decides on.
 type SpawnRequest struct {
 	// Auth is the requesting device (signed with two factors).
-	Auth *public.Auth
+	Auth *deviceauth.Auth
 	// TargetApplication is the application the new activation is for.
 	TargetApplication string
 }
@@ -101,7 +101,7 @@ func (s *Server) spawn(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var se *service.Error
 		if errors.As(err, &se) && (se.Code == service.CodeInvalidApplication || se.Code == service.CodeNoApplicationID) {
-			s.fail(w, r, &Error{Status: http.StatusBadRequest, Code: CodeInvalidApplication, Message: "Application is not valid.", Cause: err})
+			s.fail(w, r, &render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidApplication, Message: "Application is not valid.", Cause: err})
 			return
 		}
 		s.fail(w, r, coreError(err))

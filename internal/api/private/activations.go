@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/mauth/mauth/internal/api/restv3"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/mauth/mauth/internal/api/restv3"
 	"net/http"
 	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 )
 
 // appBodylessMethod registers a list method that ignores its request body

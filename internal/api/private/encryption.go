@@ -3,9 +3,9 @@ package private
 import (
 	"context"
 	"encoding/base64"
-	"github.com/mauth/mauth/internal/api/restv3"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
