@@ -12,6 +12,7 @@ import (
 	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
+	"github.com/mauth/mauth/wire"
 )
 
 // Limits of request fields.
@@ -108,10 +109,10 @@ func (s *Server) listed(w http.ResponseWriter, r *http.Request, pendingOnly bool
 
 // views renders the operations the device may see (PENDING and not
 // expired ones only when pendingOnly).
-func (s *Server) views(r *http.Request, a *deviceauth.Auth, ops []Operation, pendingOnly bool) []OperationView {
+func (s *Server) views(r *http.Request, a *deviceauth.Auth, ops []Operation, pendingOnly bool) []wire.Operation {
 	prefs := languages(r)
 	now := s.opts.Now()
-	out := make([]OperationView, 0, len(ops))
+	out := make([]wire.Operation, 0, len(ops))
 	for _, op := range ops {
 		if visible(a, op) != nil {
 			continue

@@ -18,17 +18,18 @@ import (
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/protocol"
+	"github.com/mauth/mauth/wire"
 )
 
 // Path prefix and resource ids of the Mobile Token API.
 const (
-	OperationPrefix = "/api/auth/token/app/operation/"
-	SpawnPath       = "/api/activation/code"
+	OperationPrefix = wire.OperationPrefix
+	SpawnPath       = wire.SpawnPath
 
-	ResourceHistory   = "/operation/history"
-	ResourceAuthorize = "/operation/authorize"
-	ResourceCancel    = "/operation/cancel"
-	ResourceSpawn     = "/api/activation/code"
+	ResourceHistory   = wire.ResourceOperationHistory
+	ResourceAuthorize = wire.ResourceOperationAuthorize
+	ResourceCancel    = wire.ResourceOperationCancel
+	ResourceSpawn     = wire.ResourceSpawn
 )
 
 // Options configure the Mobile Token API.

@@ -11,6 +11,7 @@ import (
 	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/wire"
 )
 
 // SpawnRequest is what a SpawnPolicy decides on.
@@ -49,25 +50,12 @@ func AllowApplications(names ...string) SpawnPolicy {
 	}
 }
 
-// spawnRequest is the (decrypted) request of /api/activation/code.
-type spawnRequest struct {
-	ApplicationID string `json:"applicationId"`
-	OTP           string `json:"otp"`
-}
-
-// spawnResponse is the (encrypted) answer.
-type spawnResponse struct {
-	ActivationID        string `json:"activationId"`
-	ActivationCode      string `json:"activationCode"`
-	ActivationSignature string `json:"activationSignature"`
-}
-
 // spawn is /api/activation/code: an ACTIVE device of a user asks for an
 // activation code of another application for the same user. The new
 // activation is committed on its key exchange, which must present the OTP
 // the requesting device chose.
 func (s *Server) spawn(w http.ResponseWriter, r *http.Request) {
-	var req spawnRequest
+	var req wire.SpawnRequest
 	if err := decodeObject(r, &req, true); err != nil {
 		s.fail(w, r, err)
 		return
@@ -107,7 +95,7 @@ func (s *Server) spawn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, coreError(err))
 		return
 	}
-	render.JSON(w, http.StatusOK, spawnResponse{
+	render.JSON(w, http.StatusOK, wire.SpawnedActivation{
 		ActivationID:        act.ActivationID,
 		ActivationCode:      act.ActivationCode,
 		ActivationSignature: base64.StdEncoding.EncodeToString(act.ActivationSignature),

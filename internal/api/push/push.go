@@ -17,14 +17,15 @@ import (
 	"github.com/mauth/mauth/internal/deviceauth"
 	pushsvc "github.com/mauth/mauth/internal/push"
 	"github.com/mauth/mauth/protocol"
+	"github.com/mauth/mauth/wire"
 )
 
 // Paths and resource id of the push registration API.
 const (
-	RegisterPath      = "/api/push/device/register"
-	RegisterTokenPath = "/api/push/device/register/token"
+	RegisterPath      = wire.PushRegisterPath
+	RegisterTokenPath = wire.PushRegisterTokenPath
 	// ResourceRegister is the resource id of a signed registration.
-	ResourceRegister = "/push/device/register"
+	ResourceRegister = wire.PushRegisterResource
 )
 
 // Error codes of the push registration API (the Mobile Token API's dialect).
@@ -99,13 +100,6 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle(RegisterTokenPath, render.AllowMethods(token, http.MethodPost))
 }
 
-// registerRequest is the request object of both endpoints.
-type registerRequest struct {
-	Platform    string `json:"platform"`
-	Token       string `json:"token"`
-	Environment string `json:"environment"`
-}
-
 func invalidRequest(format string, args ...any) *render.APIError {
 	return deviceauth.ErrInvalidRequest.Withf(format, args...)
 }
@@ -128,7 +122,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var env struct {
-		RequestObject *registerRequest `json:"requestObject"`
+		RequestObject *wire.PushRegistration `json:"requestObject"`
 	}
 	if len(bytes.TrimSpace(body)) == 0 || json.Unmarshal(body, &env) != nil || env.RequestObject == nil {
 		s.fail(w, r, invalidRequest("requestObject is missing or malformed"))
