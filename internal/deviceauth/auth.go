@@ -30,6 +30,15 @@ type Guards interface {
 	Encrypted(scope protocol.EciesScope, sh1 string) func(http.Handler) http.Handler
 }
 
+// PossessionTypes are the factor combinations that include possession:
+// every combination a device signs with on its own.
+var PossessionTypes = []protocol.SignatureType{
+	protocol.SignaturePossession,
+	protocol.SignaturePossessionBiometry,
+	protocol.SignaturePossessionKnowledge,
+	protocol.SignaturePossessionKnowledgeBiometry,
+}
+
 // AuthMethod says how a request was authenticated.
 type AuthMethod string
 

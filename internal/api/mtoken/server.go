@@ -86,19 +86,11 @@ func New(opts Options) *Server {
 	return &Server{opts: opts, log: opts.Logger}
 }
 
-// Token factor combinations accepted for reading operations.
-var readTokenTypes = []protocol.SignatureType{
-	protocol.SignaturePossession,
-	protocol.SignaturePossessionBiometry,
-	protocol.SignaturePossessionKnowledge,
-	protocol.SignaturePossessionKnowledgeBiometry,
-}
-
 // Register mounts the endpoints on mux (POST only).
 func (s *Server) Register(mux *http.ServeMux) {
 	mw := s.opts.Middleware
 	if s.opts.Operations != nil {
-		token := mw.RequireToken(readTokenTypes...)
+		token := mw.RequireToken(deviceauth.PossessionTypes...) // any token reads operations
 		s.handle(mux, OperationPrefix+"list", s.guard(nil, token), s.list)
 		s.handle(mux, OperationPrefix+"detail", s.guard(nil, token), s.detail)
 		s.handle(mux, OperationPrefix+"detail/claim", s.guard(nil, token), s.claim)

@@ -49,23 +49,13 @@ func (r *appIDRequest) validate() error {
 	return v.Err()
 }
 
-type appItem struct {
-	ApplicationID    string   `json:"applicationId"`
-	ApplicationRoles []string `json:"applicationRoles"`
-}
+type appItem = restv3.Application
 
-type appListResponse struct {
-	Applications []appItem `json:"applications"`
-}
+type appListResponse = restv3.ApplicationList
 
 type appVersionItem = restv3.ApplicationVersion
 
-type appDetailResponse struct {
-	ApplicationID    string           `json:"applicationId"`
-	ApplicationRoles []string         `json:"applicationRoles"`
-	MasterPublicKey  string           `json:"masterPublicKey"`
-	Versions         []appVersionItem `json:"versions"`
-}
+type appDetailResponse = restv3.ApplicationDetail
 
 type appLookupRequest struct {
 	ApplicationKey string `json:"applicationKey"`
@@ -76,8 +66,7 @@ type appLookupResponse struct {
 }
 
 type appVersionRequest struct {
-	ApplicationID        string `json:"applicationId"`
-	ApplicationVersionID string `json:"applicationVersionId"`
+	restv3.ApplicationVersionRequest
 }
 
 func (r *appVersionRequest) validate() error {
@@ -87,13 +76,7 @@ func (r *appVersionRequest) validate() error {
 	return v.Err()
 }
 
-type appVersionCreateResponse struct {
-	ApplicationVersionID   string `json:"applicationVersionId"`
-	ApplicationVersionName string `json:"applicationVersionName"`
-	ApplicationKey         string `json:"applicationKey"`
-	ApplicationSecret      string `json:"applicationSecret"`
-	Supported              bool   `json:"supported"`
-}
+type appVersionCreateResponse = restv3.ApplicationVersionCreated
 
 type appVersionSupportResponse struct {
 	ApplicationVersionID string `json:"applicationVersionId"`

@@ -73,22 +73,14 @@ func New(opts Options) *Server {
 	return &Server{opts: opts, log: opts.Logger}
 }
 
-// Factor combinations a registering device may use.
-var registerTypes = []protocol.SignatureType{
-	protocol.SignaturePossession,
-	protocol.SignaturePossessionBiometry,
-	protocol.SignaturePossessionKnowledge,
-	protocol.SignaturePossessionKnowledgeBiometry,
-}
-
 // Register mounts the endpoints on mux (POST only).
 func (s *Server) Register(mux *http.ServeMux) {
 	mw := s.opts.Middleware
 	guard := func(m func(http.Handler) http.Handler) deviceauth.Guard {
 		return deviceauth.Guard{Middleware: []func(http.Handler) http.Handler{m}, MaxBodyBytes: s.opts.MaxBodyBytes, Logger: s.log}
 	}
-	signed := guard(mw.RequireSignature(ResourceRegister, registerTypes...)).Wrap(http.HandlerFunc(s.register))
-	token := guard(mw.RequireToken(registerTypes...)).Wrap(http.HandlerFunc(s.register))
+	signed := guard(mw.RequireSignature(ResourceRegister, deviceauth.PossessionTypes...)).Wrap(http.HandlerFunc(s.register))
+	token := guard(mw.RequireToken(deviceauth.PossessionTypes...)).Wrap(http.HandlerFunc(s.register))
 	// The signed endpoint also takes a MAC token, as deployed devices send one.
 	mux.Handle(RegisterPath, render.AllowMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.TrimSpace(r.Header.Get(protocol.HeaderAuthorization)) == "" && strings.TrimSpace(r.Header.Get(protocol.HeaderToken)) != "" {
