@@ -22,10 +22,10 @@ const (
 
 // The answers of Guard.
 var (
-	// ErrInvalidRequest is an unreadable request.
-	ErrInvalidRequest = render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Message: "Invalid request."}
-	// ErrAuthFail is a request a guard did not authenticate.
-	ErrAuthFail = render.APIError{Status: http.StatusUnauthorized, Code: CodeAuthFail, Message: "PowerAuth authentication failed."}
+	// FailInvalidRequest is an unreadable request.
+	FailInvalidRequest = render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Message: "Invalid request."}
+	// FailAuth is a request a guard did not authenticate.
+	FailAuth = render.APIError{Status: http.StatusUnauthorized, Code: CodeAuthFail, Message: "PowerAuth authentication failed."}
 )
 
 // Guard runs a handler behind request guards (signature, MAC token,
@@ -53,7 +53,7 @@ func (g Guard) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
-			render.Error(w, r, g.Logger, ErrInvalidRequest.Withf("read body: %w", err))
+			render.Error(w, r, g.Logger, FailInvalidRequest.Withf("read body: %w", err))
 			return
 		}
 		if int64(len(body)) > limit {
@@ -92,7 +92,7 @@ func (g Guard) Wrap(h http.Handler) http.Handler {
 			if json.Unmarshal(gw.buf.Bytes(), &env) == nil && env.ResponseObject.Message != "" {
 				reason = errors.New(env.ResponseObject.Message)
 			}
-			render.Error(w, r, g.Logger, ErrAuthFail.With(reason))
+			render.Error(w, r, g.Logger, FailAuth.With(reason))
 			return
 		}
 		for k, vs := range gw.header {

@@ -37,7 +37,7 @@ func Errf(status int, code, message, format string, args ...any) *render.APIErro
 }
 
 func errInvalidRequest(format string, args ...any) *render.APIError {
-	return deviceauth.ErrInvalidRequest.Withf(format, args...)
+	return deviceauth.FailInvalidRequest.Withf(format, args...)
 }
 
 func errInvalidActivation(format string, args ...any) *render.APIError {
@@ -49,7 +49,7 @@ func errInvalidOperation(format string, args ...any) *render.APIError {
 }
 
 func errAuthFail(format string, args ...any) *render.APIError {
-	return deviceauth.ErrAuthFail.Withf(format, args...)
+	return deviceauth.FailAuth.Withf(format, args...)
 }
 
 func errOperationFailed(format string, args ...any) *render.APIError {
@@ -86,7 +86,7 @@ func coreError(err error) error {
 	case service.CodeOperationNotFound:
 		return &render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidOperation, Message: "Operation is not valid.", Cause: err}
 	case service.CodeInvalidRequest:
-		return deviceauth.ErrInvalidRequest.With(err)
+		return deviceauth.FailInvalidRequest.With(err)
 	case service.CodeActivationNotFound, service.CodeActivationIncorrectState:
 		return &render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidActivation, Message: "Activation is not valid.", Cause: err}
 	case service.CodeAuthentication:

@@ -93,7 +93,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 }
 
 func invalidRequest(format string, args ...any) *render.APIError {
-	return deviceauth.ErrInvalidRequest.Withf(format, args...)
+	return deviceauth.FailInvalidRequest.Withf(format, args...)
 }
 
 // fail answers err: what is no render.CodedError is a 500 ERROR_GENERIC.

@@ -110,6 +110,13 @@ func TestErrorWith(t *testing.T) {
 	if !strings.Contains(logs.String(), "level=INFO") || !strings.Contains(logs.String(), `reason="field id"`) {
 		t.Fatalf("logs: %s", logs.String())
 	}
+	// An answer a surface makes internal on purpose is a 500 logged as a failure.
+	logs.Reset()
+	rec = httptest.NewRecorder()
+	ErrorWith(rec, httptest.NewRequest("POST", "/x", nil), log, internal.With(codedOnly{"ERR_AUTHENTICATION", "hidden"}), internal)
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "ERR_AUTHENTICATION") || !strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("%d %s, logs: %s", rec.Code, rec.Body.String(), logs.String())
+	}
 }
 
 func TestAllowMethods(t *testing.T) {
