@@ -7,91 +7,39 @@ import (
 	"net/http"
 
 	"github.com/mauth/mauth/protocol"
+	"github.com/mauth/mauth/wire"
 )
 
 // Paths and resource ids of the Mobile Token API.
 const (
-	operationPrefix       = "/api/auth/token/app/operation/"
-	uriOperationHistory   = "/operation/history"
-	uriOperationAuthorize = "/operation/authorize"
-	uriOperationCancel    = "/operation/cancel"
-	activationCodePath    = "/api/activation/code"
-	uriActivationCode     = "/api/activation/code"
+	operationPrefix       = wire.OperationPrefix
+	uriOperationHistory   = wire.ResourceOperationHistory
+	uriOperationAuthorize = wire.ResourceOperationAuthorize
+	uriOperationCancel    = wire.ResourceOperationCancel
+	activationCodePath    = wire.SpawnPath
+	uriActivationCode     = wire.ResourceSpawn
 	headerAcceptLanguage  = "Accept-Language"
 	defaultRejectReason   = "UNKNOWN"
 )
 
-// Operation is an operation awaiting (or past) the user's decision, as the
-// Mobile Token API shows it.
-type Operation struct {
-	ID                   string               `json:"id"`
-	Name                 string               `json:"name"`
-	Data                 string               `json:"data"`
-	Status               string               `json:"status"`
-	StatusReason         string               `json:"statusReason,omitempty"`
-	OperationCreated     string               `json:"operationCreated"`
-	OperationExpires     string               `json:"operationExpires"`
-	AllowedSignatureType AllowedSignatureType `json:"allowedSignatureType"`
-	FormData             FormData             `json:"formData"`
-	UI                   map[string]any       `json:"ui,omitempty"`
-	// ProximityCheckRequired: the approval needs the proximity OTP.
-	ProximityCheckRequired bool `json:"proximityCheckRequired,omitempty"`
-	// NumberMatchingRequired: the approval needs the number the web shows.
-	NumberMatchingRequired bool `json:"numberMatchingRequired,omitempty"`
-	// NumberMatchingOptions are the numbers the user picks from; one of
-	// them is the number the web shows (send it as Approval.NumberMatching).
-	NumberMatchingOptions []string `json:"numberMatchingOptions,omitempty"`
-}
-
-// AllowedSignatureType says which factors approve an operation: type
-// "1FA" (possession) or "2FA" with the allowed variants.
-type AllowedSignatureType struct {
-	Type     string   `json:"type"`
-	Variants []string `json:"variants"`
-}
-
-// FormData are the localised texts of an operation.
-type FormData struct {
-	Title       string          `json:"title"`
-	Message     string          `json:"message"`
-	Attributes  []FormAttribute `json:"attributes"`
-	ResultTexts *ResultTexts    `json:"resultTexts,omitempty"`
-}
-
-// ResultTexts are shown after the user's decision.
-type ResultTexts struct {
-	Success string `json:"success,omitempty"`
-	Failure string `json:"failure,omitempty"`
-	Reject  string `json:"reject,omitempty"`
-}
-
-// FormAttribute is one form field; Fields holds every JSON member (the
-// type-specific ones too, e.g. "amount", "value", "note").
-type FormAttribute struct {
-	Type   string
-	ID     string
-	Label  string
-	Fields map[string]any
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (a *FormAttribute) UnmarshalJSON(b []byte) error {
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	a.Fields = m
-	a.Type, _ = m["type"].(string)
-	a.ID, _ = m["id"].(string)
-	a.Label, _ = m["label"].(string)
-	return nil
-}
-
-// String returns a string field of the attribute ("" when absent).
-func (a FormAttribute) String(field string) string {
-	s, _ := a.Fields[field].(string)
-	return s
-}
+// The Mobile Token API's objects, as the server renders them (one
+// definition in package wire).
+type (
+	// Operation is an operation awaiting (or past) the user's decision.
+	Operation = wire.Operation
+	// AllowedSignatureType says which factors approve an operation.
+	AllowedSignatureType = wire.AllowedSignatureType
+	// FormData are the localised texts of an operation.
+	FormData = wire.FormData
+	// FormAttribute is one form field; which fields are set depends on Type.
+	FormAttribute = wire.Attribute
+	// ResultTexts are shown after the user's decision.
+	ResultTexts = wire.ResultTexts
+	// SpawnedActivation is an activation code for another application of
+	// the same user (activation spawn); QR gives the string
+	// ActivateWithCode accepts.
+	SpawnedActivation = wire.SpawnedActivation
+)
 
 // tokenPost sends {"requestObject": reqObj} with a fresh MAC token header
 // and the language, and returns the raw answer.
@@ -191,7 +139,7 @@ func (c *Client) AuthorizeOperation(ctx context.Context, d *Device, f Factors, a
 		if typ == "" {
 			typ = "QR_CODE"
 		}
-		now := c.now().UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		now := c.now().UTC().Format(wire.TimeLayout)
 		req["proximityCheck"] = map[string]string{"otp": a.ProximityOTP, "type": typ, "timestampReceived": now, "timestampSent": now}
 	}
 	if a.NumberMatching != "" {
@@ -217,23 +165,12 @@ func (c *Client) RejectOperation(ctx context.Context, d *Device, f Factors, id, 
 	return decodeResponseObject(raw, nil)
 }
 
-// SpawnedActivation is an activation code for another application of the
-// same user (activation spawn).
-type SpawnedActivation struct {
-	ActivationID        string `json:"activationId"`
-	ActivationCode      string `json:"activationCode"`
-	ActivationSignature string `json:"activationSignature"`
-}
-
-// QR returns the "CODE#signature" string ActivateWithCode accepts.
-func (s *SpawnedActivation) QR() string { return s.ActivationCode + "#" + s.ActivationSignature }
-
 // RequestActivationCode asks for an activation code of applicationID for
 // the device's user (signed with two factors, activation-scope
 // encrypted). otp is the activation OTP the new device must present on
 // its key exchange (ActivationOptions.OTP).
 func (c *Client) RequestActivationCode(ctx context.Context, d *Device, f Factors, applicationID, otp string) (*SpawnedActivation, error) {
-	plain, err := json.Marshal(map[string]any{"requestObject": map[string]string{"applicationId": applicationID, "otp": otp}})
+	plain, err := json.Marshal(map[string]any{"requestObject": wire.SpawnRequest{ApplicationID: applicationID, OTP: otp}})
 	if err != nil {
 		return nil, fmt.Errorf("client: encode request: %w", err)
 	}

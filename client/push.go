@@ -2,24 +2,19 @@ package client
 
 import (
 	"context"
+
+	"github.com/mauth/mauth/wire"
 )
 
 // Push registration paths and resource id.
 const (
-	pushRegisterPath      = "/api/push/device/register"
-	pushRegisterTokenPath = "/api/push/device/register/token"
-	uriPushRegister       = "/push/device/register"
+	pushRegisterPath      = wire.PushRegisterPath
+	pushRegisterTokenPath = wire.PushRegisterTokenPath
+	uriPushRegister       = wire.PushRegisterResource
 )
 
-// PushRegistration is the device's push token.
-type PushRegistration struct {
-	// Platform is apns, fcm or hms.
-	Platform string `json:"platform"`
-	// Token is the push token of the platform.
-	Token string `json:"token"`
-	// Environment is the APNs environment (development or production).
-	Environment string `json:"environment,omitempty"`
-}
+// PushRegistration is the device's push token (one definition in package wire).
+type PushRegistration = wire.PushRegistration
 
 // RegisterPush registers the push token with a MAC token.
 func (c *Client) RegisterPush(ctx context.Context, t *Token, reg PushRegistration) error {

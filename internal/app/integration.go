@@ -81,7 +81,7 @@ func RecoverAdmin(ctx context.Context, c Config, name string) (service.Integrati
 	if err := svc.CheckServerKey(ctx); err != nil {
 		return service.Integration{}, err
 	}
-	ctx = service.WithRequestInfo(ctx, service.RequestInfo{Actor: RecoveryActor})
+	ctx = domain.WithRequestInfo(ctx, domain.RequestInfo{Actor: RecoveryActor})
 	integ, err := svc.CreateIntegrationWith(ctx, service.IntegrationInput{Name: name, Role: domain.IntegrationAdmin})
 	if err != nil {
 		var se *service.Error

@@ -2,49 +2,25 @@ package coreclient
 
 import (
 	"context"
-	"github.com/mauth/mauth/internal/api/restv3"
 	"time"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
 // Application is an application as the list and create methods return it.
-type Application struct {
-	// ApplicationID is the application's unique name.
-	ApplicationID    string   `json:"applicationId"`
-	ApplicationRoles []string `json:"applicationRoles"`
-}
+type Application = restv3.Application
 
 // ApplicationVersion is one version of an application detail.
 type ApplicationVersion = restv3.ApplicationVersion
 
-// ApplicationDetail is the answer of application/detail.
-type ApplicationDetail struct {
-	ApplicationID    string   `json:"applicationId"`
-	ApplicationRoles []string `json:"applicationRoles"`
-	// MasterPublicKey is the Base64 master public key.
-	MasterPublicKey string               `json:"masterPublicKey"`
-	Versions        []ApplicationVersion `json:"versions"`
-}
-
-// VersionByKey returns the version with an application key.
-func (d ApplicationDetail) VersionByKey(applicationKey string) (ApplicationVersion, bool) {
-	for _, v := range d.Versions {
-		if v.ApplicationKey == applicationKey {
-			return v, true
-		}
-	}
-	return ApplicationVersion{}, false
-}
+// ApplicationDetail is the answer of application/detail (VersionByKey
+// finds a version).
+type ApplicationDetail = restv3.ApplicationDetail
 
 // CreatedVersion is the answer of application/version/create.
-type CreatedVersion struct {
-	ApplicationVersionID string `json:"applicationVersionId"`
-	ApplicationKey       string `json:"applicationKey"`
-	ApplicationSecret    string `json:"applicationSecret"`
-	Supported            bool   `json:"supported"`
-}
+type CreatedVersion = restv3.ApplicationVersionCreated
 
 // InitActivationRequest is the request of activation/init.
 type InitActivationRequest struct {
@@ -71,42 +47,16 @@ type InitActivationResponse = restv3.ActivationInitResponse
 type ActivationStatus = restv3.ActivationStatus
 
 // ActivationItem is one activation of activation/list.
-type ActivationItem struct {
-	ActivationID        string                  `json:"activationId"`
-	ActivationStatus    domain.ActivationStatus `json:"activationStatus"`
-	BlockedReason       *string                 `json:"blockedReason"`
-	ActivationName      *string                 `json:"activationName"`
-	Platform            *string                 `json:"platform"`
-	DeviceInfo          *string                 `json:"deviceInfo"`
-	ActivationFlags     []string                `json:"activationFlags"`
-	TimestampCreated    time.Time               `json:"timestampCreated"`
-	TimestampLastUsed   *time.Time              `json:"timestampLastUsed"`
-	TimestampLastChange *time.Time              `json:"timestampLastChange"`
-	UserID              string                  `json:"userId"`
-	ApplicationID       string                  `json:"applicationId"`
-	Version             int64                   `json:"version"`
-	FailedAttempts      int64                   `json:"failedAttempts"`
-	MaxFailedAttempts   int64                   `json:"maxFailedAttempts"`
-}
+type ActivationItem = restv3.ActivationItem
 
 // ActivationChange is the answer of activation/block and activation/unblock.
-type ActivationChange struct {
-	ActivationID     string                  `json:"activationId"`
-	ActivationStatus domain.ActivationStatus `json:"activationStatus"`
-	BlockedReason    *string                 `json:"blockedReason"`
-}
+type ActivationChange = restv3.ActivationBlockResponse
 
 // Integration is an integration with its private API credentials.
 type Integration = restv3.Integration
 
 // SystemStatus is the answer of the status method.
-type SystemStatus struct {
-	Status          string    `json:"status"`
-	ApplicationName string    `json:"applicationName"`
-	Version         string    `json:"version"`
-	MauthVersion    string    `json:"mauthVersion"`
-	Timestamp       time.Time `json:"timestamp"`
-}
+type SystemStatus = restv3.SystemStatus
 
 // SystemStatus calls the status method (a cheap health check).
 func (c *Client) SystemStatus(ctx context.Context) (SystemStatus, error) {
@@ -166,9 +116,7 @@ func (c *Client) UpdateApplicationProtocolSettings(ctx context.Context, name str
 
 // ListApplications lists every application (application/list).
 func (c *Client) ListApplications(ctx context.Context) ([]Application, error) {
-	var out struct {
-		Applications []Application `json:"applications"`
-	}
+	var out restv3.ApplicationList
 	err := c.call(ctx, "application/list", struct{}{}, &out)
 	return out.Applications, err
 }
@@ -176,10 +124,7 @@ func (c *Client) ListApplications(ctx context.Context) ([]Application, error) {
 // CreateApplicationVersion adds a version to an application (application/version/create).
 func (c *Client) CreateApplicationVersion(ctx context.Context, applicationName, versionName string) (CreatedVersion, error) {
 	var out CreatedVersion
-	err := c.call(ctx, "application/version/create", struct {
-		ApplicationID        string `json:"applicationId"`
-		ApplicationVersionID string `json:"applicationVersionId"`
-	}{applicationName, versionName}, &out)
+	err := c.call(ctx, "application/version/create", restv3.ApplicationVersionRequest{ApplicationID: applicationName, ApplicationVersionID: versionName}, &out)
 	return out, err
 }
 
@@ -230,10 +175,7 @@ func (c *Client) ActivationStatus(ctx context.Context, activationID string) (Act
 }
 
 func (c *Client) activationStatus(ctx context.Context, activationID string, challenge []byte) (ActivationStatus, error) {
-	req := struct {
-		ActivationID string  `json:"activationId"`
-		Challenge    *string `json:"challenge,omitempty"`
-	}{ActivationID: activationID}
+	req := restv3.ActivationStatusRequest{ActivationID: activationID}
 	if challenge != nil {
 		s := b64(challenge)
 		req.Challenge = &s
@@ -246,34 +188,22 @@ func (c *Client) activationStatus(ctx context.Context, activationID string, chal
 // BlockActivation blocks an ACTIVE activation (activation/block).
 func (c *Client) BlockActivation(ctx context.Context, activationID, reason, externalUserID string) (ActivationChange, error) {
 	var out ActivationChange
-	err := c.call(ctx, "activation/block", struct {
-		ActivationID   string `json:"activationId"`
-		Reason         string `json:"reason,omitempty"`
-		ExternalUserID string `json:"externalUserId,omitempty"`
-	}{activationID, reason, externalUserID}, &out)
+	err := c.call(ctx, "activation/block", restv3.ActivationBlockRequest{ActivationID: activationID, Reason: reason, ExternalUserID: externalUserID}, &out)
 	return out, err
 }
 
 // UnblockActivation unblocks a BLOCKED activation (activation/unblock).
 func (c *Client) UnblockActivation(ctx context.Context, activationID, externalUserID string) (ActivationChange, error) {
 	var out ActivationChange
-	err := c.call(ctx, "activation/unblock", struct {
-		ActivationID   string `json:"activationId"`
-		ExternalUserID string `json:"externalUserId,omitempty"`
-	}{activationID, externalUserID}, &out)
+	err := c.call(ctx, "activation/unblock", restv3.ActivationUnblockRequest{ActivationID: activationID, ExternalUserID: externalUserID}, &out)
 	return out, err
 }
 
 // ListActivations lists a user's activations, optionally of one
 // application (activation/list).
 func (c *Client) ListActivations(ctx context.Context, userID, applicationID string) ([]ActivationItem, error) {
-	var out struct {
-		Activations []ActivationItem `json:"activations"`
-	}
-	err := c.call(ctx, "activation/list", struct {
-		UserID        string `json:"userId"`
-		ApplicationID string `json:"applicationId,omitempty"`
-	}{userID, applicationID}, &out)
+	var out restv3.ActivationList
+	err := c.call(ctx, "activation/list", restv3.ActivationListRequest{UserID: userID, ApplicationID: applicationID}, &out)
 	return out.Activations, err
 }
 

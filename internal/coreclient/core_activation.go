@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"github.com/mauth/mauth/internal/api/restv3"
 	"time"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -110,15 +110,8 @@ func (c *Client) CreateActivationWithRecoveryCode(ctx context.Context, in servic
 // CommitActivation commits a PENDING_COMMIT activation (activation/commit).
 // The returned activation carries its ID and the ACTIVE status.
 func (c *Client) CommitActivation(ctx context.Context, activationID, externalUserID, otp string) (domain.Activation, error) {
-	req := struct {
-		ActivationID   string `json:"activationId"`
-		ExternalUserID string `json:"externalUserId,omitempty"`
-		ActivationOtp  string `json:"activationOtp,omitempty"`
-	}{activationID, externalUserID, otp}
-	var out struct {
-		ActivationID string `json:"activationId"`
-		Activated    bool   `json:"activated"`
-	}
+	req := restv3.ActivationCommitRequest{ActivationID: activationID, ExternalUserID: externalUserID, ActivationOtp: otp}
+	var out restv3.ActivationCommitResponse
 	if err := c.call(ctx, "activation/commit", req, &out); err != nil {
 		return domain.Activation{}, err
 	}
@@ -153,15 +146,8 @@ func (c *Client) GetActivationStatus(ctx context.Context, activationID string, c
 // RemoveActivation removes an activation (activation/remove). The returned
 // activation carries its ID and the REMOVED status.
 func (c *Client) RemoveActivation(ctx context.Context, activationID, externalUserID string, revokeRecoveryCodes bool) (domain.Activation, error) {
-	req := struct {
-		ActivationID        string `json:"activationId"`
-		ExternalUserID      string `json:"externalUserId,omitempty"`
-		RevokeRecoveryCodes bool   `json:"revokeRecoveryCodes"`
-	}{activationID, externalUserID, revokeRecoveryCodes}
-	var out struct {
-		ActivationID string `json:"activationId"`
-		Removed      bool   `json:"removed"`
-	}
+	req := restv3.ActivationRemoveRequest{ActivationID: activationID, ExternalUserID: externalUserID, RevokeRecoveryCodes: revokeRecoveryCodes}
+	var out restv3.ActivationRemoveResponse
 	if err := c.call(ctx, "activation/remove", req, &out); err != nil {
 		return domain.Activation{}, err
 	}
@@ -174,16 +160,8 @@ func (c *Client) RemoveActivation(ctx context.Context, activationID, externalUse
 // UpdateActivationName renames an activation (activation/name/update).
 // The returned activation carries its ID, new name and status.
 func (c *Client) UpdateActivationName(ctx context.Context, activationID, name, externalUserID string) (domain.Activation, error) {
-	req := struct {
-		ActivationID   string `json:"activationId"`
-		ActivationName string `json:"activationName"`
-		ExternalUserID string `json:"externalUserId,omitempty"`
-	}{activationID, name, externalUserID}
-	var out struct {
-		ActivationID     string                  `json:"activationId"`
-		ActivationName   string                  `json:"activationName"`
-		ActivationStatus domain.ActivationStatus `json:"activationStatus"`
-	}
+	req := restv3.ActivationNameUpdateRequest{ActivationID: activationID, ActivationName: name, ExternalUserID: externalUserID}
+	var out restv3.ActivationNameUpdateResponse
 	if err := c.call(ctx, "activation/name/update", req, &out); err != nil {
 		return domain.Activation{}, err
 	}

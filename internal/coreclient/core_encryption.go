@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -16,19 +17,11 @@ import (
 // (ecies/decryptor). Treat them as keys: never log them.
 func (c *Client) EciesDecryptor(ctx context.Context, in service.EciesDecryptorInput) (protocol.EciesSecrets, error) {
 	const m = "ecies/decryptor"
-	req := struct {
-		ActivationID       string `json:"activationId,omitempty"`
-		ApplicationKey     string `json:"applicationKey"`
-		EphemeralPublicKey string `json:"ephemeralPublicKey"`
-		Nonce              string `json:"nonce,omitempty"`
-		Timestamp          *int64 `json:"timestamp,omitempty"`
-		ProtocolVersion    string `json:"protocolVersion"`
-		TemporaryKeyID     string `json:"temporaryKeyId,omitempty"`
-	}{in.ActivationID, in.ApplicationKey, in.EphemeralPublicKey, in.Nonce, in.Timestamp, in.ProtocolVersion, in.TemporaryKeyID}
-	var out struct {
-		SecretKey   string `json:"secretKey"`
-		SharedInfo2 string `json:"sharedInfo2"`
+	req := restv3.EciesDecryptorRequest{
+		ActivationID: in.ActivationID, ApplicationKey: in.ApplicationKey, EphemeralPublicKey: in.EphemeralPublicKey,
+		Nonce: in.Nonce, Timestamp: in.Timestamp, ProtocolVersion: in.ProtocolVersion, TemporaryKeyID: in.TemporaryKeyID,
 	}
+	var out restv3.EciesDecryptorResponse
 	if err := c.call(ctx, m, req, &out); err != nil {
 		return protocol.EciesSecrets{}, err
 	}
@@ -46,11 +39,7 @@ func (c *Client) EciesDecryptor(ctx context.Context, in service.EciesDecryptorIn
 // StartUpgrade starts moving a version 2 activation to version 3 (upgrade/start).
 func (c *Client) StartUpgrade(ctx context.Context, in service.StartUpgradeInput) (*service.EciesResponse, error) {
 	const m = "upgrade/start"
-	req := struct {
-		ActivationID   string `json:"activationId"`
-		ApplicationKey string `json:"applicationKey"`
-		eciesIn
-	}{in.ActivationID, in.ApplicationKey, eciesInOf(in.Request)}
+	req := restv3.UpgradeStartRequest{ActivationID: in.ActivationID, ApplicationKey: in.ApplicationKey, EciesRequest: eciesInOf(in.Request)}
 	var out eciesOut
 	if err := c.call(ctx, m, req, &out); err != nil {
 		return nil, err
@@ -60,10 +49,7 @@ func (c *Client) StartUpgrade(ctx context.Context, in service.StartUpgradeInput)
 
 // CommitUpgrade finishes the upgrade (upgrade/commit).
 func (c *Client) CommitUpgrade(ctx context.Context, activationID, applicationKey string) (bool, error) {
-	req := struct {
-		ActivationID   string `json:"activationId"`
-		ApplicationKey string `json:"applicationKey"`
-	}{activationID, applicationKey}
+	req := restv3.UpgradeCommitRequest{ActivationID: activationID, ApplicationKey: applicationKey}
 	var out struct {
 		Committed bool `json:"committed"`
 	}
@@ -76,20 +62,12 @@ func (c *Client) CommitUpgrade(ctx context.Context, activationID, applicationKey
 // ConfirmRecoveryCode confirms a postcard recovery code (recovery/confirm).
 func (c *Client) ConfirmRecoveryCode(ctx context.Context, in service.ConfirmRecoveryCodeInput) (*service.ConfirmRecoveryCodeResult, error) {
 	const m = "recovery/confirm"
-	req := struct {
-		ActivationID   string `json:"activationId"`
-		ApplicationKey string `json:"applicationKey"`
-		eciesIn
-	}{in.ActivationID, in.ApplicationKey, eciesInOf(in.Request)}
-	var out struct {
-		ActivationID string `json:"activationId"`
-		UserID       string `json:"userId"`
-		eciesOut
-	}
+	req := restv3.RecoveryConfirmRequest{ActivationID: in.ActivationID, ApplicationKey: in.ApplicationKey, EciesRequest: eciesInOf(in.Request)}
+	var out restv3.RecoveryConfirmResponse
 	if err := c.call(ctx, m, req, &out); err != nil {
 		return nil, err
 	}
-	resp, err := requireEciesResponse(out.eciesOut, m)
+	resp, err := requireEciesResponse(eciesOut{EncryptedData: &out.EncryptedData, Mac: &out.Mac, Nonce: out.Nonce, Timestamp: out.Timestamp}, m)
 	if err != nil {
 		return nil, err
 	}

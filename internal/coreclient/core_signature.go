@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -25,15 +25,7 @@ func signatureTypeOf(method string, s *string) (protocol.SignatureType, error) {
 // AdditionalInfo is not part of the private API and is not sent.
 func (c *Client) VerifySignature(ctx context.Context, in service.VerifySignatureInput) (service.VerifySignatureResult, error) {
 	const m = "signature/verify"
-	req := struct {
-		ActivationID           string `json:"activationId"`
-		ApplicationKey         string `json:"applicationKey"`
-		Data                   string `json:"data"`
-		Signature              string `json:"signature"`
-		SignatureType          string `json:"signatureType"`
-		SignatureVersion       string `json:"signatureVersion"`
-		ForcedSignatureVersion *int64 `json:"forcedSignatureVersion,omitempty"`
-	}{
+	req := restv3.SignatureVerifyRequest{
 		ActivationID:     in.ActivationID,
 		ApplicationKey:   in.ApplicationKey,
 		Data:             in.Data,
@@ -45,18 +37,7 @@ func (c *Client) VerifySignature(ctx context.Context, in service.VerifySignature
 		forced := int64(3)
 		req.ForcedSignatureVersion = &forced
 	}
-	var out struct {
-		SignatureValid    bool                    `json:"signatureValid"`
-		ActivationStatus  domain.ActivationStatus `json:"activationStatus"`
-		BlockedReason     *string                 `json:"blockedReason"`
-		ActivationID      string                  `json:"activationId"`
-		UserID            *string                 `json:"userId"`
-		ApplicationID     *string                 `json:"applicationId"`
-		SignatureType     *string                 `json:"signatureType"`
-		RemainingAttempts *int64                  `json:"remainingAttempts"`
-		ApplicationRoles  []string                `json:"applicationRoles"`
-		ActivationFlags   []string                `json:"activationFlags"`
-	}
+	var out restv3.SignatureVerifyResponse
 	if err := c.call(ctx, m, req, &out); err != nil {
 		return service.VerifySignatureResult{}, err
 	}
@@ -80,21 +61,13 @@ func (c *Client) VerifySignature(ctx context.Context, in service.VerifySignature
 
 // UnlockVault releases the vault key after a signature (vault/unlock).
 func (c *Client) UnlockVault(ctx context.Context, in service.VaultUnlockInput) (service.VaultUnlockResult, error) {
-	req := struct {
-		ActivationID     string `json:"activationId"`
-		ApplicationKey   string `json:"applicationKey"`
-		SignedData       string `json:"signedData"`
-		Signature        string `json:"signature"`
-		SignatureType    string `json:"signatureType"`
-		SignatureVersion string `json:"signatureVersion"`
-		eciesIn
-	}{in.ActivationID, in.ApplicationKey, in.SignedData, in.Signature, service.SignatureTypeName(in.SignatureType), in.SignatureVersion, eciesInOf(in.Request)}
-	var out struct {
-		eciesOut
-		SignatureValid bool `json:"signatureValid"`
+	req := restv3.VaultUnlockRequest{
+		ActivationID: in.ActivationID, ApplicationKey: in.ApplicationKey, SignedData: in.SignedData, Signature: in.Signature,
+		SignatureType: service.SignatureTypeName(in.SignatureType), SignatureVersion: in.SignatureVersion, EciesRequest: eciesInOf(in.Request),
 	}
+	var out restv3.VaultUnlockResponse
 	if err := c.call(ctx, "vault/unlock", req, &out); err != nil {
 		return service.VaultUnlockResult{}, err
 	}
-	return service.VaultUnlockResult{SignatureValid: out.SignatureValid, Response: eciesResponse(out.eciesOut)}, nil
+	return service.VaultUnlockResult{SignatureValid: out.SignatureValid, Response: eciesResponse(out.EciesResponse)}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
@@ -12,12 +13,7 @@ import (
 // encrypted {tokenId, tokenSecret} for the device.
 func (c *Client) CreateToken(ctx context.Context, in service.CreateTokenInput) (*service.EciesResponse, error) {
 	const m = "token/create"
-	req := struct {
-		ActivationID   string `json:"activationId"`
-		ApplicationKey string `json:"applicationKey"`
-		SignatureType  string `json:"signatureType"`
-		eciesIn
-	}{in.ActivationID, in.ApplicationKey, service.SignatureTypeName(in.SignatureType), eciesInOf(in.Request)}
+	req := restv3.TokenCreateRequest{ActivationID: in.ActivationID, ApplicationKey: in.ApplicationKey, SignatureType: service.SignatureTypeName(in.SignatureType), EciesRequest: eciesInOf(in.Request)}
 	var out eciesOut
 	if err := c.call(ctx, m, req, &out); err != nil {
 		return nil, err
@@ -28,24 +24,9 @@ func (c *Client) CreateToken(ctx context.Context, in service.CreateTokenInput) (
 // ValidateToken checks a MAC token digest (token/validate).
 func (c *Client) ValidateToken(ctx context.Context, in service.ValidateTokenInput) (service.ValidateTokenResult, error) {
 	const m = "token/validate"
-	req := struct {
-		TokenID         string `json:"tokenId"`
-		TokenDigest     string `json:"tokenDigest"`
-		Nonce           string `json:"nonce"`
-		Timestamp       int64  `json:"timestamp"`
-		ProtocolVersion string `json:"protocolVersion"`
-	}{in.TokenID, in.TokenDigest, in.Nonce, in.Timestamp, in.ProtocolVersion}
-	var out struct {
-		TokenValid       bool     `json:"tokenValid"`
-		ActivationStatus *string  `json:"activationStatus"`
-		BlockedReason    *string  `json:"blockedReason"`
-		ActivationID     *string  `json:"activationId"`
-		ApplicationID    *string  `json:"applicationId"`
-		ApplicationRoles []string `json:"applicationRoles"`
-		ActivationFlags  []string `json:"activationFlags"`
-		UserID           *string  `json:"userId"`
-		SignatureType    *string  `json:"signatureType"`
-	}
+	ts := in.Timestamp
+	req := restv3.TokenValidateRequest{TokenID: in.TokenID, TokenDigest: in.TokenDigest, Nonce: in.Nonce, Timestamp: &ts, ProtocolVersion: in.ProtocolVersion}
+	var out restv3.TokenValidateResponse
 	if err := c.call(ctx, m, req, &out); err != nil {
 		return service.ValidateTokenResult{}, err
 	}
@@ -76,10 +57,7 @@ func (c *Client) ValidateToken(ctx context.Context, in service.ValidateTokenInpu
 // RemoveToken removes a token of an activation (token/remove) and reports
 // whether it existed.
 func (c *Client) RemoveToken(ctx context.Context, tokenID, activationID string) (bool, error) {
-	req := struct {
-		TokenID      string `json:"tokenId"`
-		ActivationID string `json:"activationId"`
-	}{tokenID, activationID}
+	req := restv3.TokenRemoveRequest{TokenID: tokenID, ActivationID: activationID}
 	var out struct {
 		Removed bool `json:"removed"`
 	}

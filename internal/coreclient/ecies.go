@@ -3,22 +3,14 @@ package coreclient
 import (
 	"encoding/base64"
 	"fmt"
-	"github.com/mauth/mauth/internal/api/restv3"
 
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
 // eciesIn holds the ECIES request fields ("ECIES-in") that encrypted
 // methods carry next to their own fields.
-type eciesIn struct {
-	EphemeralPublicKey string `json:"ephemeralPublicKey"`
-	EncryptedData      string `json:"encryptedData"`
-	Mac                string `json:"mac"`
-	Nonce              string `json:"nonce,omitempty"`
-	Timestamp          *int64 `json:"timestamp,omitempty"`
-	ProtocolVersion    string `json:"protocolVersion,omitempty"`
-	TemporaryKeyID     string `json:"temporaryKeyId,omitempty"`
-}
+type eciesIn = restv3.EciesRequest
 
 func eciesInOf(r service.EciesRequest) eciesIn {
 	return eciesIn{

@@ -165,18 +165,18 @@ func (o *opsFixture) approve(t *testing.T) {
 		t.Fatalf("attributes: %+v", op.FormData.Attributes)
 	}
 	amt, acct := op.FormData.Attributes[0], op.FormData.Attributes[1]
-	if amt.Type != "AMOUNT" || amt.Label != "Částka" || amt.Fields["amount"] != 1234.5 || amt.String("currency") != "CZK" ||
-		amt.String("amountFormatted") != "1\u00a0234,50" || amt.String("currencyFormatted") != "Kč" {
+	if amt.Type != "AMOUNT" || amt.Label != "Částka" || amt.Amount != "1234.5" || amt.Currency != "CZK" ||
+		amt.AmountFormatted != "1\u00a0234,50" || amt.CurrencyFormatted != "Kč" {
 		t.Fatalf("amount attribute: %+v", amt)
 	}
-	if acct.Type != "KEY_VALUE" || acct.String("value") != "CZ6508000000192000145399" {
+	if acct.Type != "KEY_VALUE" || acct.Value != "CZ6508000000192000145399" {
 		t.Fatalf("account attribute: %+v", acct)
 	}
 	en, err := c.OperationDetail(ctx, tok, id, "en-US")
 	if err != nil {
 		t.Fatalf("detail: %v", err)
 	}
-	if en.FormData.Title != "Confirm Payment" || en.FormData.Attributes[0].String("amountFormatted") != "1,234.50" || en.FormData.ResultTexts == nil {
+	if en.FormData.Title != "Confirm Payment" || en.FormData.Attributes[0].AmountFormatted != "1,234.50" || en.FormData.ResultTexts == nil {
 		t.Fatalf("english detail: %+v", en.FormData)
 	}
 

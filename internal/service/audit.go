@@ -10,34 +10,6 @@ import (
 	"github.com/mauth/mauth/internal/store"
 )
 
-// RequestInfo describes the request a service call serves, for the audit
-// log. It travels in the context (WithRequestInfo).
-type RequestInfo struct {
-	// IP is the client address.
-	IP string
-	// UserAgent is the client's User-Agent header.
-	UserAgent string
-	// Actor names who calls: e.g. "private-api:<integration client token>"
-	// or "public-api".
-	Actor string
-}
-
-type requestInfoKey struct{}
-
-// WithRequestInfo returns ctx carrying ri.
-func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
-	return context.WithValue(ctx, requestInfoKey{}, ri)
-}
-
-// requestInfoFrom returns the request info of ctx (zero when none).
-func requestInfoFrom(ctx context.Context) RequestInfo {
-	ri, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
-	return ri
-}
-
-// RequestInfoOf returns the request info ctx carries (zero when none).
-func RequestInfoOf(ctx context.Context) RequestInfo { return requestInfoFrom(ctx) }
-
 // ActorSystem is the actor of events the server causes on its own
 // (background jobs).
 const ActorSystem = "system"
@@ -47,7 +19,7 @@ const MaxAuditListLimit = 1000
 
 // completeAudit fills the timestamp and the request metadata of e.
 func (s *Service) completeAudit(ctx context.Context, e *domain.AuditEntry) {
-	ri := requestInfoFrom(ctx)
+	ri := domain.RequestInfoOf(ctx)
 	if e.Created.IsZero() {
 		e.Created = s.Now()
 	}

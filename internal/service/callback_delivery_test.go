@@ -151,7 +151,7 @@ func TestCallbackSigningSecret(t *testing.T) {
 func TestAuditLogEntries(t *testing.T) {
 	teststore.Each(t, func(t *testing.T, st store.Store) {
 		svc, _ := newTestService(t, st, Config{})
-		ctx := WithRequestInfo(context.Background(), RequestInfo{IP: "192.0.2.7", UserAgent: "bank/1", Actor: "private-api:tok"})
+		ctx := domain.WithRequestInfo(context.Background(), domain.RequestInfo{IP: "192.0.2.7", UserAgent: "bank/1", Actor: "private-api:tok"})
 		ta := createTestApp(t, svc)
 		p := actActive(t, svc, ta)
 		id := p.result.Activation.ActivationID

@@ -124,7 +124,9 @@ var CodeMessages = map[string]string{
 }
 
 // Error is a business error with a stable code. The HTTP layer renders it
-// as {"status":"ERROR","responseObject":{"code":…,"message":…}}.
+// as {"status":"ERROR","responseObject":{"code":…,"message":…}} through
+// the interfaces of internal/api/render (ErrorCode, SafeMessage,
+// StatusCode, RecoveryPukIndex), which know no type of this package.
 type Error struct {
 	Code    string
 	Message string
@@ -142,6 +144,28 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying cause, if any.
 func (e *Error) Unwrap() error { return e.cause }
+
+// ErrorCode is the stable code of the answer.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// SafeMessage is the message of the answer (never the cause).
+func (e *Error) SafeMessage() string { return e.Message }
+
+// StatusCode is the HTTP status of the answer: 401 for
+// ERR_AUTHENTICATION, 403 for ERR_ACCESS_DENIED, 400 for every other
+// business error.
+func (e *Error) StatusCode() int {
+	switch e.Code {
+	case CodeAuthentication:
+		return 401
+	case CodeAccessDenied:
+		return 403
+	}
+	return 400
+}
+
+// RecoveryPukIndex is the PUK to ask for next (ERR_RECOVERY errors).
+func (e *Error) RecoveryPukIndex() *int { return e.CurrentRecoveryPukIndex }
 
 // Errorf builds an Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {

@@ -8,10 +8,11 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
+	"github.com/mauth/mauth/wire"
 )
 
 // Limits of request fields.
@@ -108,10 +109,10 @@ func (s *Server) listed(w http.ResponseWriter, r *http.Request, pendingOnly bool
 
 // views renders the operations the device may see (PENDING and not
 // expired ones only when pendingOnly).
-func (s *Server) views(r *http.Request, a *public.Auth, ops []Operation, pendingOnly bool) []OperationView {
+func (s *Server) views(r *http.Request, a *deviceauth.Auth, ops []Operation, pendingOnly bool) []wire.Operation {
 	prefs := languages(r)
 	now := s.opts.Now()
-	out := make([]OperationView, 0, len(ops))
+	out := make([]wire.Operation, 0, len(ops))
 	for _, op := range ops {
 		if visible(a, op) != nil {
 			continue
@@ -125,7 +126,7 @@ func (s *Server) views(r *http.Request, a *public.Auth, ops []Operation, pending
 }
 
 // loadOperation fetches an operation and checks that the device may see it.
-func (s *Server) loadOperation(r *http.Request, a *public.Auth, id string) (Operation, error) {
+func (s *Server) loadOperation(r *http.Request, a *deviceauth.Auth, id string) (Operation, error) {
 	op, err := s.opts.Operations.OperationDetail(r.Context(), id)
 	if err != nil {
 		return Operation{}, coreError(err)
@@ -138,7 +139,7 @@ func (s *Server) loadOperation(r *http.Request, a *public.Auth, id string) (Oper
 
 // loadPending is loadOperation that also requires the operation to be
 // PENDING and not expired.
-func (s *Server) loadPending(r *http.Request, a *public.Auth, id string) (Operation, error) {
+func (s *Server) loadPending(r *http.Request, a *deviceauth.Auth, id string) (Operation, error) {
 	op, err := s.loadOperation(r, a, id)
 	if err != nil {
 		return Operation{}, err
@@ -160,7 +161,7 @@ func decodeWithID(r *http.Request, dst any, id *string) error {
 
 // loadRequested reads an id request and fetches that operation for the
 // device.
-func (s *Server) loadRequested(r *http.Request) (*public.Auth, Operation, error) {
+func (s *Server) loadRequested(r *http.Request) (*deviceauth.Auth, Operation, error) {
 	var req idRequest
 	if err := decodeWithID(r, &req, &req.ID); err != nil {
 		return nil, Operation{}, err
@@ -239,7 +240,7 @@ const (
 )
 
 // requestContext is the additionalData every core call carries.
-func requestContext(r *http.Request, a *public.Auth) map[string]any {
+func requestContext(r *http.Request, a *deviceauth.Auth) map[string]any {
 	m := map[string]any{
 		AdditionalIPAddress: clientIP(r),
 		AdditionalUserAgent: r.UserAgent(),

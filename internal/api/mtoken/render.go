@@ -6,107 +6,21 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mauth/mauth/wire"
 )
-
-// TimeLayout is the timestamp format of the mobile API (ISO 8601, UTC, milliseconds).
-const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
-
-// OperationView is the Operation object of the Mobile Token API.
-type OperationView struct {
-	ID                   string               `json:"id"`
-	Name                 string               `json:"name"`
-	Data                 string               `json:"data"`
-	Status               string               `json:"status"`
-	StatusReason         string               `json:"statusReason,omitempty"`
-	OperationCreated     string               `json:"operationCreated"`
-	OperationExpires     string               `json:"operationExpires"`
-	AllowedSignatureType AllowedSignatureType `json:"allowedSignatureType"`
-	FormData             FormData             `json:"formData"`
-	UI                   map[string]any       `json:"ui,omitempty"`
-	// ProximityCheckRequired and NumberMatchingRequired tell the app which
-	// extra value the approval needs (mauth extensions).
-	ProximityCheckRequired bool `json:"proximityCheckRequired,omitempty"`
-	NumberMatchingRequired bool `json:"numberMatchingRequired,omitempty"`
-	// NumberMatchingOptions are the numbers the app offers the user to
-	// pick from, one of them the number the web shows (mauth extension).
-	NumberMatchingOptions []string `json:"numberMatchingOptions,omitempty"`
-}
-
-// AllowedSignatureType says which factors approve an operation.
-type AllowedSignatureType struct {
-	// Type is 1FA, 2FA or ECDSA.
-	Type     string   `json:"type"`
-	Variants []string `json:"variants"`
-}
-
-// FormData are the texts the app shows.
-type FormData struct {
-	Title       string       `json:"title"`
-	Message     string       `json:"message"`
-	Attributes  []Attribute  `json:"attributes"`
-	ResultTexts *ResultTexts `json:"resultTexts,omitempty"`
-}
-
-// Attribute is one form field; which fields are set depends on Type.
-type Attribute struct {
-	Type  string `json:"type"`
-	ID    string `json:"id"`
-	Label string `json:"label"`
-
-	// AMOUNT
-	Amount            json.Number `json:"amount,omitempty"`
-	Currency          string      `json:"currency,omitempty"`
-	AmountFormatted   string      `json:"amountFormatted,omitempty"`
-	CurrencyFormatted string      `json:"currencyFormatted,omitempty"`
-	ValueFormatted    string      `json:"valueFormatted,omitempty"`
-
-	// AMOUNT_CONVERSION
-	Dynamic                 *bool       `json:"dynamic,omitempty"`
-	SourceAmount            json.Number `json:"sourceAmount,omitempty"`
-	SourceCurrency          string      `json:"sourceCurrency,omitempty"`
-	SourceAmountFormatted   string      `json:"sourceAmountFormatted,omitempty"`
-	SourceCurrencyFormatted string      `json:"sourceCurrencyFormatted,omitempty"`
-	SourceValueFormatted    string      `json:"sourceValueFormatted,omitempty"`
-	TargetAmount            json.Number `json:"targetAmount,omitempty"`
-	TargetCurrency          string      `json:"targetCurrency,omitempty"`
-	TargetAmountFormatted   string      `json:"targetAmountFormatted,omitempty"`
-	TargetCurrencyFormatted string      `json:"targetCurrencyFormatted,omitempty"`
-	TargetValueFormatted    string      `json:"targetValueFormatted,omitempty"`
-
-	// KEY_VALUE
-	Value string `json:"value,omitempty"`
-	// NOTE
-	Note string `json:"note,omitempty"`
-	// ALERT
-	AlertType string `json:"alertType,omitempty"`
-	Title     string `json:"title,omitempty"`
-	Message   string `json:"message,omitempty"`
-	// IMAGE
-	ThumbnailURL string `json:"thumbnailUrl,omitempty"`
-	OriginalURL  string `json:"originalUrl,omitempty"`
-	// PARTY_INFO
-	PartyInfo *PartyInfo `json:"partyInfo,omitempty"`
-}
-
-// PartyInfo describes a third party.
-type PartyInfo struct {
-	LogoURL     string `json:"logoUrl,omitempty"`
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	WebsiteURL  string `json:"websiteUrl,omitempty"`
-}
 
 // allowedSignatureType maps the operation's factor combinations: 1FA when
 // possession alone is allowed, else 2FA with the allowed variants.
-func allowedSignatureType(types []string) AllowedSignatureType {
+func allowedSignatureType(types []string) wire.AllowedSignatureType {
 	lower := make([]string, len(types))
 	for i, t := range types {
 		lower[i] = strings.ToLower(t)
 	}
 	if slices.Contains(lower, "possession") {
-		return AllowedSignatureType{Type: "1FA", Variants: []string{}}
+		return wire.AllowedSignatureType{Type: "1FA", Variants: []string{}}
 	}
-	out := AllowedSignatureType{Type: "2FA", Variants: []string{}}
+	out := wire.AllowedSignatureType{Type: "2FA", Variants: []string{}}
 	for _, v := range []string{"possession_knowledge", "possession_biometry"} {
 		if slices.Contains(lower, v) {
 			out.Variants = append(out.Variants, v)
@@ -165,10 +79,10 @@ func substituteAny(v any, params map[string]string) any {
 }
 
 // Render builds the Operation object of op in the preferred languages.
-func (r *Templates) Render(op Operation, prefs []string) OperationView {
+func (r *Templates) Render(op Operation, prefs []string) wire.Operation {
 	t, lang := r.Lookup(op.OperationType, prefs)
 	p := op.Parameters
-	v := OperationView{
+	v := wire.Operation{
 		ID:                     op.ID,
 		Name:                   op.OperationType,
 		Data:                   op.Data,
@@ -180,14 +94,14 @@ func (r *Templates) Render(op Operation, prefs []string) OperationView {
 		ProximityCheckRequired: op.ProximityCheck,
 		NumberMatchingRequired: op.NumberMatching,
 		NumberMatchingOptions:  op.NumberMatchingOptions,
-		FormData: FormData{
+		FormData: wire.FormData{
 			Title:      substitute(t.Title, p),
 			Message:    substitute(t.Message, p),
-			Attributes: []Attribute{},
+			Attributes: []wire.Attribute{},
 		},
 	}
 	if t.ResultTexts != nil {
-		v.FormData.ResultTexts = &ResultTexts{
+		v.FormData.ResultTexts = &wire.ResultTexts{
 			Success: substitute(t.ResultTexts.Success, p),
 			Failure: substitute(t.ResultTexts.Failure, p),
 			Reject:  substitute(t.ResultTexts.Reject, p),
@@ -210,12 +124,12 @@ func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(TimeLayout)
+	return t.UTC().Format(wire.TimeLayout)
 }
 
 // renderAttribute fills an attribute from the parameters; false when a
 // parameter it needs is missing or malformed.
-func renderAttribute(at AttributeTemplate, p map[string]string, lang string) (Attribute, bool) {
+func renderAttribute(at AttributeTemplate, p map[string]string, lang string) (wire.Attribute, bool) {
 	get := func(field string) (string, bool) {
 		key, ok := at.Params[field]
 		if !ok {
@@ -226,17 +140,17 @@ func renderAttribute(at AttributeTemplate, p map[string]string, lang string) (At
 	}
 	for _, f := range requiredParams[at.Type] {
 		if _, ok := get(f); !ok {
-			return Attribute{}, false
+			return wire.Attribute{}, false
 		}
 	}
-	a := Attribute{Type: at.Type, ID: at.ID, Label: substitute(at.Text, p)}
+	a := wire.Attribute{Type: at.Type, ID: at.ID, Label: substitute(at.Text, p)}
 	switch at.Type {
 	case AttrAmount:
 		amt, _ := get("amount")
 		cur, _ := get("currency")
 		n, ok := parseAmount(amt)
 		if !ok {
-			return Attribute{}, false
+			return wire.Attribute{}, false
 		}
 		a.Amount, a.Currency = json.Number(n.FloatString(decimalsOf(amt))), cur
 		a.AmountFormatted = formatAmount(n, cur, lang)
@@ -248,10 +162,10 @@ func renderAttribute(at AttributeTemplate, p map[string]string, lang string) (At
 		sa, _ := get("sourceAmount")
 		ta, _ := get("targetAmount")
 		if src, ok = parseAmount(sa); !ok {
-			return Attribute{}, false
+			return wire.Attribute{}, false
 		}
 		if dst, ok = parseAmount(ta); !ok {
-			return Attribute{}, false
+			return wire.Attribute{}, false
 		}
 		sc, _ := get("sourceCurrency")
 		tc, _ := get("targetCurrency")
@@ -280,7 +194,7 @@ func renderAttribute(at AttributeTemplate, p map[string]string, lang string) (At
 		a.ThumbnailURL, _ = get("thumbnailUrl")
 		a.OriginalURL, _ = get("originalUrl")
 	case AttrPartyInfo:
-		pi := &PartyInfo{}
+		pi := &wire.PartyInfo{}
 		pi.Name, _ = get("name")
 		pi.LogoURL, _ = get("logoUrl")
 		pi.Description, _ = get("description")

@@ -4,8 +4,8 @@
 // PowerAuth signature bound to the operation data, rejects them, and
 // claims operations created without a user. It also serves activation
 // spawn (/api/activation/code). Authentication uses the public API's
-// request guards; operations and activations come from the core through
-// the Operations and Activations interfaces.
+// request guards (deviceauth.Guards); operations and activations come
+// from the core through the Operations and Activations interfaces.
 package mtoken
 
 import (
@@ -15,26 +15,27 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/protocol"
+	"github.com/mauth/mauth/wire"
 )
 
 // Path prefix and resource ids of the Mobile Token API.
 const (
-	OperationPrefix = "/api/auth/token/app/operation/"
-	SpawnPath       = "/api/activation/code"
+	OperationPrefix = wire.OperationPrefix
+	SpawnPath       = wire.SpawnPath
 
-	ResourceHistory   = "/operation/history"
-	ResourceAuthorize = "/operation/authorize"
-	ResourceCancel    = "/operation/cancel"
-	ResourceSpawn     = "/api/activation/code"
+	ResourceHistory   = wire.ResourceOperationHistory
+	ResourceAuthorize = wire.ResourceOperationAuthorize
+	ResourceCancel    = wire.ResourceOperationCancel
+	ResourceSpawn     = wire.ResourceSpawn
 )
 
 // Options configure the Mobile Token API.
 type Options struct {
 	// Middleware are the public API's request guards (required).
-	Middleware *public.Middleware
+	Middleware deviceauth.Guards
 	// Operations is the core's operation service; nil leaves the
 	// operation endpoints out.
 	Operations Operations
@@ -50,7 +51,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of currentTimestamp (default time.Now).
 	Now func() time.Time
-	// MaxBodyBytes limits request bodies (default DefaultMaxBodyBytes).
+	// MaxBodyBytes limits request bodies (default deviceauth.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// HistoryLimit bounds the history list (default 100).
 	HistoryLimit int
@@ -85,19 +86,11 @@ func New(opts Options) *Server {
 	return &Server{opts: opts, log: opts.Logger}
 }
 
-// Token factor combinations accepted for reading operations.
-var readTokenTypes = []protocol.SignatureType{
-	protocol.SignaturePossession,
-	protocol.SignaturePossessionBiometry,
-	protocol.SignaturePossessionKnowledge,
-	protocol.SignaturePossessionKnowledgeBiometry,
-}
-
 // Register mounts the endpoints on mux (POST only).
 func (s *Server) Register(mux *http.ServeMux) {
 	mw := s.opts.Middleware
 	if s.opts.Operations != nil {
-		token := mw.RequireToken(readTokenTypes...)
+		token := mw.RequireToken(deviceauth.PossessionTypes...) // any token reads operations
 		s.handle(mux, OperationPrefix+"list", s.guard(nil, token), s.list)
 		s.handle(mux, OperationPrefix+"detail", s.guard(nil, token), s.detail)
 		s.handle(mux, OperationPrefix+"detail/claim", s.guard(nil, token), s.claim)
@@ -116,36 +109,26 @@ func (s *Server) Register(mux *http.ServeMux) {
 }
 
 // guard builds the Guard of an endpoint.
-func (s *Server) guard(onAuthFail func(*http.Request, []byte), mw ...func(http.Handler) http.Handler) Guard {
-	return Guard{Middleware: mw, OnAuthFail: onAuthFail, MaxBodyBytes: s.opts.MaxBodyBytes, Logger: s.log}
+func (s *Server) guard(onAuthFail func(*http.Request, []byte), mw ...func(http.Handler) http.Handler) deviceauth.Guard {
+	return deviceauth.Guard{Middleware: mw, OnAuthFail: onAuthFail, MaxBodyBytes: s.opts.MaxBodyBytes, Logger: s.log}
 }
 
 // handle mounts a POST endpoint behind its guard.
-func (s *Server) handle(mux *http.ServeMux, path string, g Guard, h http.HandlerFunc) {
-	mux.Handle(path, MethodPOST(g.Wrap(h)))
+func (s *Server) handle(mux *http.ServeMux, path string, g deviceauth.Guard, h http.HandlerFunc) {
+	mux.Handle(path, render.AllowMethods(g.Wrap(h), http.MethodPost))
 }
 
-// MethodPOST answers other methods than POST with 405.
-func MethodPOST(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			render.ErrorResponse(w, http.StatusMethodNotAllowed, render.ErrorObject{Code: render.CodeHTTPRequest, Message: "Method " + r.Method + " is not allowed."})
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
+// fail answers err: what is no render.CodedError is a 500 ERROR_GENERIC
+// without detail; the cause goes to the log.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	WriteError(w, r, s.log, err)
+	render.ErrorWith(w, r, s.log, err, internalError)
 }
 
 // auth returns the authenticated device (the guards guarantee one).
-func auth(r *http.Request) *public.Auth {
-	a, _ := public.AuthFromContext(r.Context())
+func auth(r *http.Request) *deviceauth.Auth {
+	a, _ := deviceauth.AuthFromContext(r.Context())
 	if a == nil {
-		return &public.Auth{}
+		return &deviceauth.Auth{}
 	}
 	return a
 }
@@ -158,7 +141,7 @@ func languages(r *http.Request) []string {
 // visible checks that the device may see op: same user (or none yet),
 // its application among op's, the bound activation if any, and the
 // activation flag the operation requires.
-func visible(a *public.Auth, op Operation) error {
+func visible(a *deviceauth.Auth, op Operation) error {
 	if op.UserID != "" && op.UserID != a.UserID {
 		return errInvalidOperation("operation %s belongs to another user", op.ID)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/mauth/mauth/internal/testutil/apicontract"
 	"github.com/mauth/mauth/openapi"
 	"github.com/mauth/mauth/protocol"
+	"github.com/mauth/mauth/wire"
 )
 
 // The device every test request comes from.
@@ -495,7 +496,7 @@ func TestSpawn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out spawnResponse
+	var out wire.SpawnedActivation
 	if err := json.Unmarshal(pt, &out); err != nil || out.ActivationCode != "AAAAA-AAAAA-AAAAA-AAAAA" || !bytes.Equal(must64(t, out.ActivationSignature), []byte("signature")) {
 		t.Fatalf("spawn answer %s: %v", pt, err)
 	}

@@ -7,16 +7,17 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/wire"
 )
 
 // SpawnRequest is what a SpawnPolicy decides on.
 type SpawnRequest struct {
 	// Auth is the requesting device (signed with two factors).
-	Auth *public.Auth
+	Auth *deviceauth.Auth
 	// TargetApplication is the application the new activation is for.
 	TargetApplication string
 }
@@ -49,25 +50,12 @@ func AllowApplications(names ...string) SpawnPolicy {
 	}
 }
 
-// spawnRequest is the (decrypted) request of /api/activation/code.
-type spawnRequest struct {
-	ApplicationID string `json:"applicationId"`
-	OTP           string `json:"otp"`
-}
-
-// spawnResponse is the (encrypted) answer.
-type spawnResponse struct {
-	ActivationID        string `json:"activationId"`
-	ActivationCode      string `json:"activationCode"`
-	ActivationSignature string `json:"activationSignature"`
-}
-
 // spawn is /api/activation/code: an ACTIVE device of a user asks for an
 // activation code of another application for the same user. The new
 // activation is committed on its key exchange, which must present the OTP
 // the requesting device chose.
 func (s *Server) spawn(w http.ResponseWriter, r *http.Request) {
-	var req spawnRequest
+	var req wire.SpawnRequest
 	if err := decodeObject(r, &req, true); err != nil {
 		s.fail(w, r, err)
 		return
@@ -101,13 +89,13 @@ func (s *Server) spawn(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var se *service.Error
 		if errors.As(err, &se) && (se.Code == service.CodeInvalidApplication || se.Code == service.CodeNoApplicationID) {
-			s.fail(w, r, &Error{Status: http.StatusBadRequest, Code: CodeInvalidApplication, Message: "Application is not valid.", Cause: err})
+			s.fail(w, r, &render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidApplication, Message: "Application is not valid.", Cause: err})
 			return
 		}
 		s.fail(w, r, coreError(err))
 		return
 	}
-	render.JSON(w, http.StatusOK, spawnResponse{
+	render.JSON(w, http.StatusOK, wire.SpawnedActivation{
 		ActivationID:        act.ActivationID,
 		ActivationCode:      act.ActivationCode,
 		ActivationSignature: base64.StdEncoding.EncodeToString(act.ActivationSignature),

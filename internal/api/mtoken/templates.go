@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/mauth/mauth/wire"
 )
 
 // Form attribute types.
@@ -38,19 +40,12 @@ type MobileTemplate struct {
 	Title   string `json:"title"`
 	Message string `json:"message"`
 	// ResultTexts are shown after approval, failure and rejection.
-	ResultTexts *ResultTexts `json:"resultTexts,omitempty"`
+	ResultTexts *wire.ResultTexts `json:"resultTexts,omitempty"`
 	// Attributes are the form fields.
 	Attributes []AttributeTemplate `json:"attributes,omitempty"`
 	// UI is the UI extension object passed to the app (placeholders in
 	// its string values are replaced too); nil derives it from the risk flags.
 	UI map[string]any `json:"ui,omitempty"`
-}
-
-// ResultTexts are the texts after the user's decision.
-type ResultTexts struct {
-	Success string `json:"success,omitempty"`
-	Failure string `json:"failure,omitempty"`
-	Reject  string `json:"reject,omitempty"`
 }
 
 // AttributeTemplate describes one form field. Params maps a field of the
@@ -181,7 +176,7 @@ func DefaultTemplates() []MobileTemplate {
 			OperationType: "payment", Language: "en",
 			Title:       "Confirm Payment",
 			Message:     "Please confirm the payment of ${amount} ${currency} to account ${iban}.",
-			ResultTexts: &ResultTexts{Success: "Payment was confirmed.", Failure: "Payment confirmation failed.", Reject: "Payment was rejected."},
+			ResultTexts: &wire.ResultTexts{Success: "Payment was confirmed.", Failure: "Payment confirmation failed.", Reject: "Payment was rejected."},
 			Attributes: []AttributeTemplate{
 				{ID: "operation.amount", Type: AttrAmount, Text: "Amount", Params: map[string]string{"amount": "amount", "currency": "currency"}},
 				{ID: "operation.account", Type: AttrKeyValue, Text: "To Account", Params: map[string]string{"value": "iban"}},
@@ -193,7 +188,7 @@ func DefaultTemplates() []MobileTemplate {
 			OperationType: "payment", Language: "cs",
 			Title:       "Potvrzení platby",
 			Message:     "Potvrďte prosím platbu ${amount} ${currency} na účet ${iban}.",
-			ResultTexts: &ResultTexts{Success: "Platba byla potvrzena.", Failure: "Potvrzení platby selhalo.", Reject: "Platba byla zamítnuta."},
+			ResultTexts: &wire.ResultTexts{Success: "Platba byla potvrzena.", Failure: "Potvrzení platby selhalo.", Reject: "Platba byla zamítnuta."},
 			Attributes: []AttributeTemplate{
 				{ID: "operation.amount", Type: AttrAmount, Text: "Částka", Params: map[string]string{"amount": "amount", "currency": "currency"}},
 				{ID: "operation.account", Type: AttrKeyValue, Text: "Na účet", Params: map[string]string{"value": "iban"}},
@@ -205,7 +200,7 @@ func DefaultTemplates() []MobileTemplate {
 			OperationType: "login", Language: "en",
 			Title:       "Confirm Login",
 			Message:     "Do you want to sign in to ${channel}?",
-			ResultTexts: &ResultTexts{Success: "You are signed in.", Failure: "Sign-in failed.", Reject: "Sign-in was rejected."},
+			ResultTexts: &wire.ResultTexts{Success: "You are signed in.", Failure: "Sign-in failed.", Reject: "Sign-in was rejected."},
 			Attributes: []AttributeTemplate{
 				{ID: "operation.channel", Type: AttrKeyValue, Text: "Channel", Params: map[string]string{"value": "channel"}},
 				{ID: "operation.location", Type: AttrKeyValue, Text: "Location", Params: map[string]string{"value": "location"}},
@@ -215,7 +210,7 @@ func DefaultTemplates() []MobileTemplate {
 			OperationType: "login", Language: "cs",
 			Title:       "Potvrzení přihlášení",
 			Message:     "Chcete se přihlásit do ${channel}?",
-			ResultTexts: &ResultTexts{Success: "Jste přihlášeni.", Failure: "Přihlášení selhalo.", Reject: "Přihlášení bylo zamítnuto."},
+			ResultTexts: &wire.ResultTexts{Success: "Jste přihlášeni.", Failure: "Přihlášení selhalo.", Reject: "Přihlášení bylo zamítnuto."},
 			Attributes: []AttributeTemplate{
 				{ID: "operation.channel", Type: AttrKeyValue, Text: "Kanál", Params: map[string]string{"value": "channel"}},
 				{ID: "operation.location", Type: AttrKeyValue, Text: "Místo", Params: map[string]string{"value": "location"}},

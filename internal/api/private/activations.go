@@ -5,27 +5,19 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/mauth/mauth/internal/api/restv3"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
 // activationEciesIn are the ECIES request fields ("ECIES-in") of the
 // key-exchange methods.
-type activationEciesIn struct {
-	TemporaryKeyID     string `json:"temporaryKeyId"`
-	EphemeralPublicKey string `json:"ephemeralPublicKey"`
-	EncryptedData      string `json:"encryptedData"`
-	Mac                string `json:"mac"`
-	Nonce              string `json:"nonce"`
-	Timestamp          *int64 `json:"timestamp"`
-	ProtocolVersion    string `json:"protocolVersion"`
-}
+type activationEciesIn struct{ restv3.EciesRequest }
 
 // check records the missing mandatory ECIES fields. A missing
 // protocolVersion is the service's to judge (ERR0018 as in PowerAuth 1.5+,
@@ -37,17 +29,7 @@ func (e activationEciesIn) check(v *render.Validator) {
 }
 
 // request converts the fields to the service's ECIES request.
-func (e activationEciesIn) request() service.EciesRequest {
-	return service.EciesRequest{
-		EphemeralPublicKey: e.EphemeralPublicKey,
-		EncryptedData:      e.EncryptedData,
-		Mac:                e.Mac,
-		Nonce:              e.Nonce,
-		Timestamp:          e.Timestamp,
-		ProtocolVersion:    e.ProtocolVersion,
-		TemporaryKeyID:     e.TemporaryKeyID,
-	}
-}
+func (e activationEciesIn) request() service.EciesRequest { return eciesRequestOf(e.EciesRequest) }
 
 type activationInitRequest struct {
 	UserID                    string          `json:"userId"`
@@ -92,16 +74,9 @@ type activationRecoveryCreateRequest struct {
 
 type activationKeyExchangeResponse = restv3.KeyExchangeResponse
 
-type activationCommitRequest struct {
-	ActivationID   string `json:"activationId"`
-	ExternalUserID string `json:"externalUserId"`
-	ActivationOtp  string `json:"activationOtp"`
-}
+type activationCommitRequest = restv3.ActivationCommitRequest
 
-type activationCommitResponse struct {
-	ActivationID string `json:"activationId"`
-	Activated    bool   `json:"activated"`
-}
+type activationCommitResponse = restv3.ActivationCommitResponse
 
 type activationOtpUpdateRequest struct {
 	ActivationID   string `json:"activationId"`
@@ -114,82 +89,31 @@ type activationOtpUpdateResponse struct {
 	Updated      bool   `json:"updated"`
 }
 
-type activationStatusRequest struct {
-	ActivationID string  `json:"activationId"`
-	Challenge    *string `json:"challenge"`
-}
+type activationStatusRequest = restv3.ActivationStatusRequest
 
 type activationStatusResponse = restv3.ActivationStatus
 
-type activationRemoveRequest struct {
-	ActivationID        string `json:"activationId"`
-	ExternalUserID      string `json:"externalUserId"`
-	RevokeRecoveryCodes bool   `json:"revokeRecoveryCodes"`
-}
+type activationRemoveRequest = restv3.ActivationRemoveRequest
 
-type activationRemoveResponse struct {
-	ActivationID string `json:"activationId"`
-	Removed      bool   `json:"removed"`
-}
+type activationRemoveResponse = restv3.ActivationRemoveResponse
 
-type activationBlockRequest struct {
-	ActivationID   string `json:"activationId"`
-	Reason         string `json:"reason"`
-	ExternalUserID string `json:"externalUserId"`
-}
+type activationBlockRequest = restv3.ActivationBlockRequest
 
-type activationBlockResponse struct {
-	ActivationID     string                  `json:"activationId"`
-	ActivationStatus domain.ActivationStatus `json:"activationStatus"`
-	BlockedReason    *string                 `json:"blockedReason"`
-}
+type activationBlockResponse = restv3.ActivationBlockResponse
 
-type activationUnblockRequest struct {
-	ActivationID   string `json:"activationId"`
-	ExternalUserID string `json:"externalUserId"`
-}
+type activationUnblockRequest = restv3.ActivationUnblockRequest
 
 type activationUnblockResponse struct {
 	ActivationID     string                  `json:"activationId"`
 	ActivationStatus domain.ActivationStatus `json:"activationStatus"`
 }
 
-type activationListRequest struct {
-	UserID             string   `json:"userId"`
-	ApplicationID      string   `json:"applicationId"`
-	ActivationStatuses []string `json:"activationStatuses"`
-	Protocols          []string `json:"protocols"`
-	PageNumber         *int     `json:"pageNumber"`
-	PageSize           *int     `json:"pageSize"`
-}
+type activationListRequest = restv3.ActivationListRequest
 
 // activationItem is one activation in list and lookup responses.
-type activationItem struct {
-	ActivationID          string                  `json:"activationId"`
-	ActivationStatus      domain.ActivationStatus `json:"activationStatus"`
-	BlockedReason         *string                 `json:"blockedReason"`
-	ExternalID            *string                 `json:"externalId"`
-	ActivationName        *string                 `json:"activationName"`
-	Extras                *string                 `json:"extras"`
-	Protocol              string                  `json:"protocol"`
-	Platform              *string                 `json:"platform"`
-	DeviceInfo            *string                 `json:"deviceInfo"`
-	ActivationFlags       []string                `json:"activationFlags"`
-	TimestampCreated      time.Time               `json:"timestampCreated"`
-	TimestampLastUsed     *time.Time              `json:"timestampLastUsed"`
-	TimestampLastChange   *time.Time              `json:"timestampLastChange"`
-	UserID                string                  `json:"userId"`
-	ApplicationID         string                  `json:"applicationId"`
-	Version               int64                   `json:"version"`
-	FailedAttempts        int64                   `json:"failedAttempts"`
-	MaxFailedAttempts     int64                   `json:"maxFailedAttempts"`
-	DevicePublicKeyBase64 *string                 `json:"devicePublicKeyBase64"`
-}
+type activationItem = restv3.ActivationItem
 
-type activationListResponse struct {
-	UserID      string           `json:"userId"`
-	Activations []activationItem `json:"activations"`
-}
+type activationListResponse = restv3.ActivationList
 
 type activationLookupRequest struct {
 	UserIDs                 []string        `json:"userIds"`
@@ -213,17 +137,9 @@ type activationStatusUpdateResponse struct {
 	Updated bool `json:"updated"`
 }
 
-type activationNameUpdateRequest struct {
-	ActivationID   string `json:"activationId"`
-	ActivationName string `json:"activationName"`
-	ExternalUserID string `json:"externalUserId"`
-}
+type activationNameUpdateRequest = restv3.ActivationNameUpdateRequest
 
-type activationNameUpdateResponse struct {
-	ActivationID     string                  `json:"activationId"`
-	ActivationName   string                  `json:"activationName"`
-	ActivationStatus domain.ActivationStatus `json:"activationStatus"`
-}
+type activationNameUpdateResponse = restv3.ActivationNameUpdateResponse
 
 type activationHistoryRequest struct {
 	ActivationID  string          `json:"activationId"`

@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
-	"github.com/mauth/mauth/internal/api/restv3"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
+	"github.com/mauth/mauth/internal/restv3"
 )
 
 // appBodylessMethod registers a list method that ignores its request body
@@ -55,23 +55,13 @@ func (r *appIDRequest) validate() error {
 	return v.Err()
 }
 
-type appItem struct {
-	ApplicationID    string   `json:"applicationId"`
-	ApplicationRoles []string `json:"applicationRoles"`
-}
+type appItem = restv3.Application
 
-type appListResponse struct {
-	Applications []appItem `json:"applications"`
-}
+type appListResponse = restv3.ApplicationList
 
 type appVersionItem = restv3.ApplicationVersion
 
-type appDetailResponse struct {
-	ApplicationID    string           `json:"applicationId"`
-	ApplicationRoles []string         `json:"applicationRoles"`
-	MasterPublicKey  string           `json:"masterPublicKey"`
-	Versions         []appVersionItem `json:"versions"`
-}
+type appDetailResponse = restv3.ApplicationDetail
 
 type appLookupRequest struct {
 	ApplicationKey string `json:"applicationKey"`
@@ -82,8 +72,7 @@ type appLookupResponse struct {
 }
 
 type appVersionRequest struct {
-	ApplicationID        string `json:"applicationId"`
-	ApplicationVersionID string `json:"applicationVersionId"`
+	restv3.ApplicationVersionRequest
 }
 
 func (r *appVersionRequest) validate() error {
@@ -93,13 +82,7 @@ func (r *appVersionRequest) validate() error {
 	return v.Err()
 }
 
-type appVersionCreateResponse struct {
-	ApplicationVersionID   string `json:"applicationVersionId"`
-	ApplicationVersionName string `json:"applicationVersionName"`
-	ApplicationKey         string `json:"applicationKey"`
-	ApplicationSecret      string `json:"applicationSecret"`
-	Supported              bool   `json:"supported"`
-}
+type appVersionCreateResponse = restv3.ApplicationVersionCreated
 
 type appVersionSupportResponse struct {
 	ApplicationVersionID string `json:"applicationVersionId"`

@@ -3,33 +3,22 @@ package private
 import (
 	"context"
 	"encoding/base64"
-	"github.com/mauth/mauth/internal/api/restv3"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
-// eciesRequestDTO holds the ECIES-in fields shared by encrypted methods;
-// embed it in a request object.
-type eciesRequestDTO struct {
-	EphemeralPublicKey string `json:"ephemeralPublicKey"`
-	EncryptedData      string `json:"encryptedData"`
-	Mac                string `json:"mac"`
-	Nonce              string `json:"nonce"`
-	Timestamp          *int64 `json:"timestamp"`
-	ProtocolVersion    string `json:"protocolVersion"`
-	TemporaryKeyID     string `json:"temporaryKeyId"`
-}
-
-// check records the missing ECIES fields; the service validates the rest.
-func (e eciesRequestDTO) check(v *render.Validator) {
+// checkECIES records the missing ECIES-in fields of an encrypted method;
+// the service validates the rest.
+func checkECIES(v *render.Validator, e restv3.EciesRequest) {
 	v.Check(e.EphemeralPublicKey != "", "ephemeralPublicKey", "must not be blank")
 	v.Check(e.EncryptedData != "", "encryptedData", "must not be blank")
 	v.Check(e.Mac != "", "mac", "must not be blank")
 }
 
-// service converts the fields to the service's request.
-func (e eciesRequestDTO) service() service.EciesRequest {
+// eciesRequestOf converts the ECIES-in fields to the service's request.
+func eciesRequestOf(e restv3.EciesRequest) service.EciesRequest {
 	return service.EciesRequest{
 		EphemeralPublicKey: e.EphemeralPublicKey,
 		EncryptedData:      e.EncryptedData,
@@ -54,35 +43,13 @@ func eciesResponseOf(r *service.EciesResponse) eciesResponseDTO {
 	return out
 }
 
-type vaultUnlockRequest struct {
-	ActivationID     string `json:"activationId"`
-	ApplicationKey   string `json:"applicationKey"`
-	SignedData       string `json:"signedData"`
-	Signature        string `json:"signature"`
-	SignatureType    string `json:"signatureType"`
-	SignatureVersion string `json:"signatureVersion"`
-	eciesRequestDTO
-}
+type vaultUnlockRequest = restv3.VaultUnlockRequest
 
-type vaultUnlockResponse struct {
-	eciesResponseDTO
-	SignatureValid bool `json:"signatureValid"`
-}
+type vaultUnlockResponse = restv3.VaultUnlockResponse
 
-type eciesDecryptorRequest struct {
-	ActivationID       string `json:"activationId"`
-	ApplicationKey     string `json:"applicationKey"`
-	EphemeralPublicKey string `json:"ephemeralPublicKey"`
-	Nonce              string `json:"nonce"`
-	Timestamp          *int64 `json:"timestamp"`
-	ProtocolVersion    string `json:"protocolVersion"`
-	TemporaryKeyID     string `json:"temporaryKeyId"`
-}
+type eciesDecryptorRequest = restv3.EciesDecryptorRequest
 
-type eciesDecryptorResponse struct {
-	SecretKey   string `json:"secretKey"`
-	SharedInfo2 string `json:"sharedInfo2"`
-}
+type eciesDecryptorResponse = restv3.EciesDecryptorResponse
 
 type temporaryKeyRequest struct {
 	JWT string `json:"jwt"`
@@ -101,16 +68,9 @@ type removeTemporaryKeyResponse struct {
 	Removed bool   `json:"removed"`
 }
 
-type startUpgradeRequest struct {
-	ActivationID   string `json:"activationId"`
-	ApplicationKey string `json:"applicationKey"`
-	eciesRequestDTO
-}
+type startUpgradeRequest = restv3.UpgradeStartRequest
 
-type commitUpgradeRequest struct {
-	ActivationID   string `json:"activationId"`
-	ApplicationKey string `json:"applicationKey"`
-}
+type commitUpgradeRequest = restv3.UpgradeCommitRequest
 
 type commitUpgradeResponse struct {
 	Committed bool `json:"committed"`
@@ -128,18 +88,18 @@ func (s *Server) registerEncryptionRoutes() {
 		v.Check(r.SignatureVersion != "", "signatureVersion", "must not be blank")
 		st, err := service.ParseSignatureTypeName(r.SignatureType)
 		v.Check(err == nil, "signatureType", "must be a signature type")
-		r.check(&v)
+		checkECIES(&v, r.EciesRequest)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
 		res, err := s.svc.UnlockVault(ctx, service.VaultUnlockInput{
 			ActivationID: r.ActivationID, ApplicationKey: r.ApplicationKey, SignedData: r.SignedData,
-			Signature: r.Signature, SignatureType: st, SignatureVersion: r.SignatureVersion, Request: r.service(),
+			Signature: r.Signature, SignatureType: st, SignatureVersion: r.SignatureVersion, Request: eciesRequestOf(r.EciesRequest),
 		})
 		if err != nil {
 			return nil, err
 		}
-		return vaultUnlockResponse{eciesResponseDTO: eciesResponseOf(res.Response), SignatureValid: res.SignatureValid}, nil
+		return vaultUnlockResponse{EciesResponse: eciesResponseOf(res.Response), SignatureValid: res.SignatureValid}, nil
 	})
 
 	method(s, "ecies/decryptor", func(ctx context.Context, r *eciesDecryptorRequest) (any, error) {
@@ -189,11 +149,11 @@ func (s *Server) registerEncryptionRoutes() {
 		var v render.Validator
 		v.Check(r.ActivationID != "", "activationId", "must not be blank")
 		v.Check(r.ApplicationKey != "", "applicationKey", "must not be blank")
-		r.check(&v)
+		checkECIES(&v, r.EciesRequest)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
-		resp, err := s.svc.StartUpgrade(ctx, service.StartUpgradeInput{ActivationID: r.ActivationID, ApplicationKey: r.ApplicationKey, Request: r.service()})
+		resp, err := s.svc.StartUpgrade(ctx, service.StartUpgradeInput{ActivationID: r.ActivationID, ApplicationKey: r.ApplicationKey, Request: eciesRequestOf(r.EciesRequest)})
 		if err != nil {
 			return nil, err
 		}

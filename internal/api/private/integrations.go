@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/mauth/mauth/internal/api/render"
-	"github.com/mauth/mauth/internal/api/restv3"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 

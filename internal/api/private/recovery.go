@@ -7,6 +7,7 @@ import (
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
@@ -41,17 +42,7 @@ type recoveryCreateResponse struct {
 }
 
 // recoveryConfirmRequest is a confirmation of a postcard code (ECIES-in).
-type recoveryConfirmRequest struct {
-	ActivationID       string `json:"activationId"`
-	ApplicationKey     string `json:"applicationKey"`
-	EphemeralPublicKey string `json:"ephemeralPublicKey"`
-	EncryptedData      string `json:"encryptedData"`
-	Mac                string `json:"mac"`
-	Nonce              string `json:"nonce"`
-	Timestamp          *int64 `json:"timestamp"`
-	ProtocolVersion    string `json:"protocolVersion"`
-	TemporaryKeyID     string `json:"temporaryKeyId"`
-}
+type recoveryConfirmRequest struct{ restv3.RecoveryConfirmRequest }
 
 func (r *recoveryConfirmRequest) validate() error {
 	var v render.Validator
@@ -63,14 +54,7 @@ func (r *recoveryConfirmRequest) validate() error {
 	return v.Err()
 }
 
-type recoveryConfirmResponse struct {
-	ActivationID  string  `json:"activationId"`
-	UserID        string  `json:"userId"`
-	EncryptedData string  `json:"encryptedData"`
-	Mac           string  `json:"mac"`
-	Nonce         *string `json:"nonce"`
-	Timestamp     *int64  `json:"timestamp"`
-}
+type recoveryConfirmResponse = restv3.RecoveryConfirmResponse
 
 // recoveryLookupRequest searches recovery codes.
 type recoveryLookupRequest struct {

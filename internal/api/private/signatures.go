@@ -12,6 +12,7 @@ import (
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -58,15 +59,7 @@ func sigList(l []string) []string {
 	return l
 }
 
-type sigVerifyRequest struct {
-	ActivationID           string `json:"activationId"`
-	ApplicationKey         string `json:"applicationKey"`
-	Data                   string `json:"data"`
-	Signature              string `json:"signature"`
-	SignatureType          string `json:"signatureType"`
-	SignatureVersion       string `json:"signatureVersion"`
-	ForcedSignatureVersion *int64 `json:"forcedSignatureVersion"`
-}
+type sigVerifyRequest struct{ restv3.SignatureVerifyRequest }
 
 func (r *sigVerifyRequest) input() (service.VerifySignatureInput, error) {
 	var v render.Validator
@@ -91,18 +84,7 @@ func (r *sigVerifyRequest) input() (service.VerifySignatureInput, error) {
 }
 
 // sigVerifyResponse answers signature/verify and signature/offline/verify.
-type sigVerifyResponse struct {
-	SignatureValid    bool                    `json:"signatureValid"`
-	ActivationStatus  domain.ActivationStatus `json:"activationStatus"`
-	BlockedReason     *string                 `json:"blockedReason"`
-	ActivationID      string                  `json:"activationId"`
-	UserID            *string                 `json:"userId"`
-	ApplicationID     *string                 `json:"applicationId"`
-	SignatureType     *string                 `json:"signatureType"`
-	RemainingAttempts *int64                  `json:"remainingAttempts"`
-	ApplicationRoles  []string                `json:"applicationRoles"`
-	ActivationFlags   []string                `json:"activationFlags"`
-}
+type sigVerifyResponse = restv3.SignatureVerifyResponse
 
 func sigVerifyOut(res service.VerifySignatureResult) sigVerifyResponse {
 	return sigVerifyResponse{

@@ -3,22 +3,13 @@ package private
 import (
 	"context"
 	"sort"
-	"time"
 
 	"github.com/mauth/mauth/internal/buildinfo"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
-type statusResponse struct {
-	Status                 string    `json:"status"`
-	ApplicationName        string    `json:"applicationName"`
-	ApplicationDisplayName string    `json:"applicationDisplayName"`
-	ApplicationEnvironment string    `json:"applicationEnvironment"`
-	Version                string    `json:"version"`
-	MauthVersion           string    `json:"mauthVersion"`
-	BuildTime              *string   `json:"buildTime"`
-	Timestamp              time.Time `json:"timestamp"`
-}
+type statusResponse = restv3.SystemStatus
 
 type errorItem struct {
 	Code  string `json:"code"`

@@ -4,40 +4,17 @@ import (
 	"context"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
-type createTokenRequest struct {
-	ActivationID   string `json:"activationId"`
-	ApplicationKey string `json:"applicationKey"`
-	SignatureType  string `json:"signatureType"`
-	eciesRequestDTO
-}
+type createTokenRequest = restv3.TokenCreateRequest
 
-type validateTokenRequest struct {
-	TokenID         string `json:"tokenId"`
-	TokenDigest     string `json:"tokenDigest"`
-	Nonce           string `json:"nonce"`
-	Timestamp       *int64 `json:"timestamp"`
-	ProtocolVersion string `json:"protocolVersion"`
-}
+type validateTokenRequest = restv3.TokenValidateRequest
 
-type validateTokenResponse struct {
-	TokenValid       bool     `json:"tokenValid"`
-	ActivationStatus *string  `json:"activationStatus"`
-	BlockedReason    *string  `json:"blockedReason"`
-	ActivationID     *string  `json:"activationId"`
-	ApplicationID    *string  `json:"applicationId"`
-	ApplicationRoles []string `json:"applicationRoles"`
-	ActivationFlags  []string `json:"activationFlags"`
-	UserID           *string  `json:"userId"`
-	SignatureType    *string  `json:"signatureType"`
-}
+type validateTokenResponse = restv3.TokenValidateResponse
 
-type removeTokenRequest struct {
-	TokenID      string `json:"tokenId"`
-	ActivationID string `json:"activationId"`
-}
+type removeTokenRequest = restv3.TokenRemoveRequest
 
 type removeTokenResponse struct {
 	Removed bool `json:"removed"`
@@ -59,12 +36,12 @@ func (s *Server) registerTokenRoutes() {
 		v.Check(r.ApplicationKey != "", "applicationKey", "must not be blank")
 		st, err := service.ParseSignatureTypeName(r.SignatureType)
 		v.Check(err == nil, "signatureType", "must be a signature type")
-		r.check(&v)
+		checkECIES(&v, r.EciesRequest)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
 		resp, err := s.svc.CreateToken(ctx, service.CreateTokenInput{
-			ActivationID: r.ActivationID, ApplicationKey: r.ApplicationKey, SignatureType: st, Request: r.service(),
+			ActivationID: r.ActivationID, ApplicationKey: r.ApplicationKey, SignatureType: st, Request: eciesRequestOf(r.EciesRequest),
 		})
 		if err != nil {
 			return nil, err

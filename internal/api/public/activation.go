@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/idp"
 	"github.com/mauth/mauth/internal/service"
@@ -27,7 +28,7 @@ func (s *Server) activationCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	l1, err := parseLayer1(body)
 	if err != nil {
-		s.fail(w, r, failActivation.with(err))
+		s.fail(w, r, failActivation.With(err))
 		return
 	}
 	l2 := l1.ActivationData.request(ec.Version)
@@ -85,17 +86,17 @@ func (s *Server) activationCreate(w http.ResponseWriter, r *http.Request) {
 // identity provider and creates the activation for that user.
 func (s *Server) customActivation(ctx context.Context, ec *EncryptionContext, l1 *layer1Request, l2 service.EciesRequest) (service.KeyExchangeResult, error) {
 	if s.opts.IdentityProvider == nil {
-		return service.KeyExchangeResult{}, failActivation.withf("custom activation is not configured (no identity provider)")
+		return service.KeyExchangeResult{}, failActivation.Withf("custom activation is not configured (no identity provider)")
 	}
 	userID, err := s.opts.IdentityProvider.Resolve(ctx, l1.IdentityAttributes)
 	if err != nil {
 		if !errors.Is(err, idp.ErrInvalidCredentials) && !errors.Is(err, idp.ErrUnavailable) {
 			err = fmt.Errorf("%w: %w", idp.ErrUnavailable, err)
 		}
-		return service.KeyExchangeResult{}, failActivation.with(err)
+		return service.KeyExchangeResult{}, failActivation.With(err)
 	}
 	if strings.TrimSpace(userID) == "" || len(userID) > idp.MaxUserIDLength {
-		return service.KeyExchangeResult{}, failActivation.withf("identity provider returned an invalid user id")
+		return service.KeyExchangeResult{}, failActivation.Withf("identity provider returned an invalid user id")
 	}
 	res, err := s.core.CreateActivation(ctx, service.CreateActivationInput{
 		UserID:                userID,
@@ -128,7 +129,7 @@ func (s *Server) activationUserInfo(ctx context.Context, stage string, a service
 	}
 	claims, err := s.opts.UserInfo(ctx, UserInfoRequest{Stage: stage, UserID: a.UserID, ActivationID: a.ActivationID, ApplicationID: a.ApplicationName})
 	if err != nil {
-		return nil, failActivation.withf("user info: %w", err)
+		return nil, failActivation.Withf("user info: %w", err)
 	}
 	return claims, nil
 }
@@ -161,14 +162,14 @@ func (s *Server) activationStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.TrimSpace(req.ActivationID) == "" {
-		s.fail(w, r, failActivation.withf("activationId is missing"))
+		s.fail(w, r, failActivation.Withf("activationId is missing"))
 		return
 	}
 	var challenge []byte
 	if req.Challenge != nil && *req.Challenge != "" {
 		challenge, err = base64.StdEncoding.DecodeString(*req.Challenge)
 		if err != nil || len(challenge) != protocol.StatusChallengeSize {
-			s.fail(w, r, failActivation.withf("challenge must be Base64 of %d bytes", protocol.StatusChallengeSize))
+			s.fail(w, r, failActivation.Withf("challenge must be Base64 of %d bytes", protocol.StatusChallengeSize))
 			return
 		}
 	}
@@ -190,7 +191,7 @@ func (s *Server) activationStatus(w http.ResponseWriter, r *http.Request) {
 
 // activationRemove is /pa/v3/activation/remove (2FA signature).
 func (s *Server) activationRemove(w http.ResponseWriter, r *http.Request) {
-	auth, _ := AuthFromContext(r.Context())
+	auth, _ := deviceauth.AuthFromContext(r.Context())
 	a, err := s.core.RemoveActivation(r.Context(), auth.ActivationID, "", false)
 	if err != nil {
 		s.fail(w, r, coreError(err, failActivation))
@@ -210,14 +211,14 @@ type activationDetailResponse struct {
 // activationDetail is /pa/v3/activation/detail (token + activation-scope
 // encryption); the encrypted plaintext is the usual OK envelope.
 func (s *Server) activationDetail(w http.ResponseWriter, r *http.Request) {
-	auth, _ := AuthFromContext(r.Context())
+	auth, _ := deviceauth.AuthFromContext(r.Context())
 	res, err := s.core.GetActivationStatus(r.Context(), auth.ActivationID, nil)
 	if err != nil {
 		s.fail(w, r, coreError(err, failActivation))
 		return
 	}
 	if !res.Found {
-		s.fail(w, r, failActivation.withf("activation %s not found", auth.ActivationID))
+		s.fail(w, r, failActivation.Withf("activation %s not found", auth.ActivationID))
 		return
 	}
 	render.OK(w, activationDetailResponse{ActivationID: res.Activation.ActivationID, ActivationName: res.Activation.Name})
@@ -231,7 +232,7 @@ type activationRenameRequest struct {
 // activationRename is /pa/v3/activation/rename (signature + activation-scope
 // encryption): the plaintext is {"activationName": …}.
 func (s *Server) activationRename(w http.ResponseWriter, r *http.Request) {
-	auth, _ := AuthFromContext(r.Context())
+	auth, _ := deviceauth.AuthFromContext(r.Context())
 	body, r, err := s.mw.readBody(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -239,11 +240,11 @@ func (s *Server) activationRename(w http.ResponseWriter, r *http.Request) {
 	}
 	var req activationRenameRequest
 	if err := decodeJSON(body, &req); err != nil {
-		s.fail(w, r, failActivation.with(err))
+		s.fail(w, r, failActivation.With(err))
 		return
 	}
 	if req.ActivationName == nil || strings.TrimSpace(*req.ActivationName) == "" {
-		s.fail(w, r, failActivation.withf("activationName is missing"))
+		s.fail(w, r, failActivation.Withf("activationName is missing"))
 		return
 	}
 	a, err := s.core.UpdateActivationName(r.Context(), auth.ActivationID, *req.ActivationName, "")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -83,35 +84,35 @@ func (m *Middleware) Encrypted(scope protocol.EciesScope, sh1 string) func(http.
 // encryptionParams determines the envelope parameters of a request: from
 // X-PowerAuth-Encryption when present, else from a verified signature.
 func encryptionParams(r *http.Request, scope protocol.EciesScope) (*EncryptionContext, error) {
-	auth, authenticated := AuthFromContext(r.Context())
+	auth, authenticated := deviceauth.AuthFromContext(r.Context())
 	ec := &EncryptionContext{Scope: scope}
 	if raw := r.Header.Get(protocol.HeaderEncryption); strings.TrimSpace(raw) != "" {
 		h, err := protocol.ParseEncryptionHeader(raw)
 		if err != nil {
-			return nil, failEncryption.with(err)
+			return nil, failEncryption.With(err)
 		}
 		ec.Version, ec.ApplicationKey, ec.ActivationID = h.Version, h.ApplicationKey, h.ActivationID
 		if scope == protocol.EciesScopeApplication && h.HasActivationID() {
-			return nil, failEncryption.withf("activation_id is not allowed in application scope")
+			return nil, failEncryption.Withf("activation_id is not allowed in application scope")
 		}
-	} else if authenticated && auth.Method == AuthSignature {
+	} else if authenticated && auth.Method == deviceauth.AuthSignature {
 		ec.Version, ec.ApplicationKey = auth.Version, auth.ApplicationKey
 		if scope == protocol.EciesScopeActivation {
 			ec.ActivationID = auth.ActivationID
 		}
 	} else {
-		return nil, failEncryption.withf("missing %s header", protocol.HeaderEncryption)
+		return nil, failEncryption.Withf("missing %s header", protocol.HeaderEncryption)
 	}
 	if scope == protocol.EciesScopeActivation {
 		if ec.ActivationID == "" {
-			return nil, failEncryption.withf("activation_id is required in activation scope")
+			return nil, failEncryption.Withf("activation_id is required in activation scope")
 		}
 		if authenticated && ec.ActivationID != auth.ActivationID {
-			return nil, failEncryption.withf("encryption activation %s differs from the authenticated activation %s", ec.ActivationID, auth.ActivationID)
+			return nil, failEncryption.Withf("encryption activation %s differs from the authenticated activation %s", ec.ActivationID, auth.ActivationID)
 		}
 	}
 	if authenticated && auth.ApplicationKey != "" && ec.ApplicationKey != auth.ApplicationKey {
-		return nil, failEncryption.withf("encryption application key differs from the signature's")
+		return nil, failEncryption.Withf("encryption application key differs from the signature's")
 	}
 	return ec, nil
 }
@@ -120,7 +121,7 @@ func encryptionParams(r *http.Request, scope protocol.EciesScope) (*EncryptionCo
 func (m *Middleware) open(ctx context.Context, ec *EncryptionContext, sh1 string, body []byte) (*protocol.EciesEnvelope, []byte, error) {
 	req, err := protocol.ParseEncryptedRequest(body, ec.Version)
 	if err != nil {
-		return nil, nil, failEncryption.with(err)
+		return nil, nil, failEncryption.With(err)
 	}
 	ec.TemporaryKeyID = req.TemporaryKeyID
 	enc := base64.StdEncoding
@@ -151,11 +152,11 @@ func (m *Middleware) open(ctx context.Context, ec *EncryptionContext, sh1 string
 	}
 	env, err := protocol.NewEciesEnvelopeFromSecrets(secrets, ectx, req.EphemeralPublicKey, req.Nonce, req.Timestamp)
 	if err != nil {
-		return nil, nil, failEncryption.with(err)
+		return nil, nil, failEncryption.With(err)
 	}
 	plain, err := env.OpenRequest(req)
 	if err != nil {
-		return nil, nil, failEncryption.with(err)
+		return nil, nil, failEncryption.With(err)
 	}
 	return env, plain, nil
 }

@@ -2,6 +2,8 @@ package public
 
 import (
 	"testing"
+
+	"github.com/mauth/mauth/internal/api/render"
 )
 
 // FuzzParseLayer1 feeds arbitrary decrypted layer-1 payloads to the parser:
@@ -51,8 +53,8 @@ func FuzzDecodeObject(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var req activationStatusRequest
 		if err := decodeObject(body, &req, failActivation); err != nil {
-			ae, ok := err.(*apiError)
-			if !ok || ae.code != CodeActivation || ae.status != 400 {
+			ae, ok := err.(*render.APIError)
+			if !ok || ae.Code != CodeActivation || ae.Status != 400 {
 				t.Fatalf("unexpected error %v", err)
 			}
 		}

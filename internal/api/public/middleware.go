@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 )
 
 // DefaultMaxBodyBytes is the default request body limit (1 MiB).
@@ -28,7 +31,7 @@ type MiddlewareOptions struct {
 // uses: "needs a signature of these factor types" (RequireSignature), "needs
 // a MAC token" (RequireToken) and "is end-to-end encrypted in this scope"
 // (Encrypted). They compose with Chain; the authenticated device is in the
-// request context (AuthFromContext), the decryption context too
+// request context (deviceauth.AuthFromContext), the decryption context too
 // (EncryptionFromContext).
 //
 // Every guard answers bad input with a 4xx error envelope and never
@@ -39,6 +42,9 @@ type Middleware struct {
 	maxBody int64
 	now     func() time.Time
 }
+
+// The middleware is the guards of the device-facing surfaces.
+var _ deviceauth.Guards = (*Middleware)(nil)
 
 // NewMiddleware builds the guards over a core.
 func NewMiddleware(core Core, opts MiddlewareOptions) *Middleware {
@@ -65,9 +71,9 @@ func Chain(h http.Handler, mw ...func(http.Handler) http.Handler) http.Handler {
 	return h
 }
 
-// fail answers err (see writeError).
+// fail answers err (see render.Error).
 func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
-	writeError(w, r, m.log, err)
+	render.Error(w, r, m.log, err)
 }
 
 type bodyKey struct{}
@@ -107,7 +113,7 @@ func readLimited(body io.Reader, limit int64) ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, errBodyTooLarge(limit)
 		}
-		return nil, failUnreadable.withf("read request body: %w", err)
+		return nil, failUnreadable.Withf("read request body: %w", err)
 	}
 	if int64(len(b)) > limit {
 		return nil, errBodyTooLarge(limit)

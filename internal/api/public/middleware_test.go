@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
@@ -23,7 +25,7 @@ func TestCoreErrorMapping(t *testing.T) {
 	tests := []struct {
 		name       string
 		err        error
-		f          failure
+		f          render.APIError
 		ecies      bool
 		wantStatus int
 		wantCode   string
@@ -47,18 +49,24 @@ func TestCoreErrorMapping(t *testing.T) {
 			} else {
 				err = coreError(tc.err, tc.f)
 			}
-			var ae *apiError
+			var ae *render.APIError
 			if tc.internal {
-				if errors.As(err, &ae) || err == nil {
-					t.Fatalf("got %v, want an internal error", err)
+				if err == nil {
+					t.Fatal("got no error, want an internal error")
+				}
+				// An internal error is answered 500 ERR0000 without detail.
+				rec := httptest.NewRecorder()
+				render.Error(rec, httptest.NewRequest(http.MethodPost, "/", nil), nil, err)
+				if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"code":"ERR0000"`) {
+					t.Fatalf("got %v answered %d %s, want an internal error", err, rec.Code, rec.Body.String())
 				}
 				return
 			}
-			if !errors.As(err, &ae) || ae.status != tc.wantStatus || ae.code != tc.wantCode {
+			if !errors.As(err, &ae) || ae.Status != tc.wantStatus || ae.Code != tc.wantCode {
 				t.Fatalf("got %v, want %d %s", err, tc.wantStatus, tc.wantCode)
 			}
-			if (ae.pukIndex == nil) != (tc.wantIndex == nil) || (ae.pukIndex != nil && *ae.pukIndex != *tc.wantIndex) {
-				t.Fatalf("puk index %v, want %v", ae.pukIndex, tc.wantIndex)
+			if (ae.PukIndex == nil) != (tc.wantIndex == nil) || (ae.PukIndex != nil && *ae.PukIndex != *tc.wantIndex) {
+				t.Fatalf("puk index %v, want %v", ae.PukIndex, tc.wantIndex)
 			}
 			if !errors.Is(err, tc.err) {
 				t.Fatal("cause lost")
@@ -73,7 +81,7 @@ func TestCoreErrorMapping(t *testing.T) {
 // echoAuth answers the Auth and the body the handler saw.
 func echoAuth(t *testing.T) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, ok := AuthFromContext(r.Context())
+		a, ok := deviceauth.AuthFromContext(r.Context())
 		if !ok {
 			t.Error("no Auth in context")
 		}

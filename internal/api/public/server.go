@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/mauth/mauth/internal/api/render"
@@ -135,26 +133,18 @@ func (s *Server) routes() {
 
 // handle registers Prefix+name for the methods; other methods get 405.
 func (s *Server) handle(name string, methods []string, h http.Handler) {
-	allow := strings.Join(methods, ", ")
-	s.mux.Handle(Prefix+name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !slices.Contains(methods, r.Method) {
-			w.Header().Set("Allow", allow)
-			render.ErrorResponse(w, http.StatusMethodNotAllowed, render.ErrorObject{Code: CodeHTTPRequest, Message: "Method " + r.Method + " is not allowed."})
-			return
-		}
-		h.ServeHTTP(w, r)
-	}))
+	s.mux.Handle(Prefix+name, render.AllowMethods(h, methods...))
 }
 
-// fail answers err (see writeError).
+// fail answers err (see render.Error).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	writeError(w, r, s.log, err)
+	render.Error(w, r, s.log, err)
 }
 
 // decodeObject reads {"requestObject": {…}} from body into dst. An empty
 // body, {} and a missing or null requestObject leave dst unchanged.
 // Malformed JSON is answered with the failure f.
-func decodeObject(body []byte, dst any, f failure) error {
+func decodeObject(body []byte, dst any, f render.APIError) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
@@ -162,13 +152,13 @@ func decodeObject(body []byte, dst any, f failure) error {
 		RequestObject json.RawMessage `json:"requestObject"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
-		return f.withf("request body is not JSON: %w", err)
+		return f.Withf("request body is not JSON: %w", err)
 	}
 	if len(env.RequestObject) == 0 || string(env.RequestObject) == "null" {
 		return nil
 	}
 	if err := json.Unmarshal(env.RequestObject, dst); err != nil {
-		return f.withf("request object: %w", err)
+		return f.Withf("request object: %w", err)
 	}
 	return nil
 }

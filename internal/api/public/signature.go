@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -24,14 +26,14 @@ type signedRequest struct {
 func (m *Middleware) parseSignedRequest(r *http.Request, uriID string, allowed []protocol.SignatureType) (*signedRequest, *http.Request, error) {
 	raw := r.Header.Get(protocol.HeaderAuthorization)
 	if strings.TrimSpace(raw) == "" {
-		return nil, r, failSignature.withf("missing %s header", protocol.HeaderAuthorization)
+		return nil, r, failSignature.Withf("missing %s header", protocol.HeaderAuthorization)
 	}
 	h, err := protocol.ParseAuthorizationHeader(raw)
 	if err != nil {
-		return nil, r, failSignature.with(err)
+		return nil, r, failSignature.With(err)
 	}
 	if !typeAllowed(h.SignatureType, allowed) {
-		return nil, r, failSignatureTyp.withf("signature type %s is not allowed for %s", h.SignatureType, uriID)
+		return nil, r, failSignatureTyp.Withf("signature type %s is not allowed for %s", h.SignatureType, uriID)
 	}
 	body, r, err := m.readBody(r)
 	if err != nil {
@@ -43,7 +45,7 @@ func (m *Middleware) parseSignedRequest(r *http.Request, uriID string, allowed [
 	}
 	nonce, err := h.NonceBytes()
 	if err != nil {
-		return nil, r, failSignature.with(err)
+		return nil, r, failSignature.With(err)
 	}
 	return &signedRequest{header: h, data: protocol.RequestData(r.Method, uriID, nonce, signed)}, r, nil
 }
@@ -67,14 +69,14 @@ func (m *Middleware) RequireSignature(uriID string, allowed ...protocol.Signatur
 // (3 during the commit of a v2 → v3 upgrade, 0 otherwise) and, when
 // authFail is set, that answer in place of every 401 (signature/validate
 // reports POWERAUTH_AUTH_FAIL).
-func (m *Middleware) requireSignature(uriID string, forcedVersion int, allowed []protocol.SignatureType, authFail *failure) func(http.Handler) http.Handler {
+func (m *Middleware) requireSignature(uriID string, forcedVersion int, allowed []protocol.SignatureType, authFail *render.APIError) func(http.Handler) http.Handler {
 	allowed = append([]protocol.SignatureType(nil), allowed...)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fail := func(w http.ResponseWriter, r *http.Request, err error) {
-				var ae *apiError
-				if authFail != nil && errors.As(err, &ae) && ae.status == http.StatusUnauthorized {
-					err = authFail.with(ae)
+				var ae *render.APIError
+				if authFail != nil && errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+					err = authFail.With(ae)
 				}
 				m.fail(w, r, err)
 			}
@@ -98,11 +100,11 @@ func (m *Middleware) requireSignature(uriID string, forcedVersion int, allowed [
 				return
 			}
 			if !res.SignatureValid {
-				fail(w, r, failSignature.withf("signature of activation %s is not valid (status %s)", h.ActivationID, res.ActivationStatus))
+				fail(w, r, failSignature.Withf("signature of activation %s is not valid (status %s)", h.ActivationID, res.ActivationStatus))
 				return
 			}
-			auth := &Auth{
-				Method:         AuthSignature,
+			auth := &deviceauth.Auth{
+				Method:         deviceauth.AuthSignature,
 				ActivationID:   h.ActivationID,
 				UserID:         res.UserID,
 				ApplicationID:  res.ApplicationID,
@@ -115,7 +117,7 @@ func (m *Middleware) requireSignature(uriID string, forcedVersion int, allowed [
 			if auth.SignatureType == "" {
 				auth.SignatureType = h.SignatureType
 			}
-			next.ServeHTTP(w, r.WithContext(WithAuth(r.Context(), auth)))
+			next.ServeHTTP(w, r.WithContext(deviceauth.WithAuth(r.Context(), auth)))
 		})
 	}
 }

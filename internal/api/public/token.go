@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -19,12 +20,12 @@ func (m *Middleware) RequireToken(allowed ...protocol.SignatureType) func(http.H
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			raw := r.Header.Get(protocol.HeaderToken)
 			if strings.TrimSpace(raw) == "" {
-				m.fail(w, r, failToken.withf("missing %s header", protocol.HeaderToken))
+				m.fail(w, r, failToken.Withf("missing %s header", protocol.HeaderToken))
 				return
 			}
 			h, err := protocol.ParseTokenHeader(raw)
 			if err != nil {
-				m.fail(w, r, failToken.with(err))
+				m.fail(w, r, failToken.With(err))
 				return
 			}
 			res, err := m.core.ValidateToken(r.Context(), service.ValidateTokenInput{
@@ -39,15 +40,15 @@ func (m *Middleware) RequireToken(allowed ...protocol.SignatureType) func(http.H
 				return
 			}
 			if !res.TokenValid {
-				m.fail(w, r, failToken.withf("token %s is not valid", h.TokenID))
+				m.fail(w, r, failToken.Withf("token %s is not valid", h.TokenID))
 				return
 			}
 			if !typeAllowed(res.SignatureType, allowed) {
-				m.fail(w, r, failToken.withf("token %s was created with signature type %s, which is not allowed here", h.TokenID, res.SignatureType))
+				m.fail(w, r, failToken.Withf("token %s was created with signature type %s, which is not allowed here", h.TokenID, res.SignatureType))
 				return
 			}
-			auth := &Auth{
-				Method:        AuthToken,
+			auth := &deviceauth.Auth{
+				Method:        deviceauth.AuthToken,
 				ActivationID:  res.ActivationID,
 				UserID:        res.UserID,
 				ApplicationID: res.ApplicationID,
@@ -57,7 +58,7 @@ func (m *Middleware) RequireToken(allowed ...protocol.SignatureType) func(http.H
 				Roles:         res.ApplicationRoles,
 				Flags:         res.ActivationFlags,
 			}
-			next.ServeHTTP(w, r.WithContext(WithAuth(r.Context(), auth)))
+			next.ServeHTTP(w, r.WithContext(deviceauth.WithAuth(r.Context(), auth)))
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -15,7 +16,7 @@ import (
 func parseCoreCryptogram(body []byte, version string) (service.EciesRequest, error) {
 	req, err := protocol.ParseEncryptedRequest(body, version)
 	if err != nil {
-		return service.EciesRequest{}, failEncryption.with(err)
+		return service.EciesRequest{}, failEncryption.With(err)
 	}
 	enc := base64.StdEncoding
 	out := service.EciesRequest{
@@ -56,7 +57,7 @@ func writeEciesResponse(w http.ResponseWriter, r *service.EciesResponse) {
 // factor type), decrypted by the core, which stores the signature type
 // with the token.
 func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
-	auth, _ := AuthFromContext(r.Context())
+	auth, _ := deviceauth.AuthFromContext(r.Context())
 	req, r, err := s.readCoreCryptogram(r, auth.Version)
 	if err != nil {
 		s.fail(w, r, err)
@@ -78,7 +79,7 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 // tokenRemove is /pa/v3/token/remove (signed, any factor type); it removes
 // the token only when it belongs to the signing activation.
 func (s *Server) tokenRemove(w http.ResponseWriter, r *http.Request) {
-	auth, _ := AuthFromContext(r.Context())
+	auth, _ := deviceauth.AuthFromContext(r.Context())
 	body, r, err := s.mw.readBody(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -92,7 +93,7 @@ func (s *Server) tokenRemove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.TrimSpace(req.TokenID) == "" {
-		s.fail(w, r, failSignature.withf("tokenId is missing"))
+		s.fail(w, r, failSignature.Withf("tokenId is missing"))
 		return
 	}
 	if _, err := s.core.RemoveToken(r.Context(), req.TokenID, auth.ActivationID); err != nil {
@@ -124,7 +125,7 @@ func (s *Server) keystoreCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.TrimSpace(req.JWT) == "" {
-		s.fail(w, r, failTemporaryKey.withf("jwt is missing"))
+		s.fail(w, r, failTemporaryKey.Withf("jwt is missing"))
 		return
 	}
 	key, err := s.core.CreateTemporaryKey(r.Context(), req.JWT)

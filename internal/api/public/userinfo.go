@@ -50,14 +50,14 @@ func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !res.Found || res.Activation.Status != domain.ActivationActive {
-		s.fail(w, r, failUserInfo.withf("activation %s is not active", ec.ActivationID))
+		s.fail(w, r, failUserInfo.Withf("activation %s is not active", ec.ActivationID))
 		return
 	}
 	req := UserInfoRequest{Stage: UserInfoStageEndpoint, UserID: res.Activation.UserID, ActivationID: res.Activation.ActivationID, ApplicationID: res.Activation.ApplicationName}
 	claims := s.minimalClaims(req)
 	if s.opts.UserInfo != nil {
 		if claims, err = s.opts.UserInfo(r.Context(), req); err != nil {
-			s.fail(w, r, failUserInfo.withf("user info provider: %w", err))
+			s.fail(w, r, failUserInfo.Withf("user info provider: %w", err))
 			return
 		}
 		if claims == nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -38,14 +39,14 @@ func (s *Server) vaultUnlock(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var se *service.Error
 		if errors.As(err, &se) && se.Code == service.CodeInvalidSignature {
-			s.fail(w, r, failSignatureTyp.with(err))
+			s.fail(w, r, failSignatureTyp.With(err))
 			return
 		}
 		s.fail(w, r, eciesCoreError(err, failSecureVault))
 		return
 	}
 	if !res.SignatureValid || res.Response == nil {
-		s.fail(w, r, failSignature.withf("vault unlock signature of activation %s is not valid", h.ActivationID))
+		s.fail(w, r, failSignature.Withf("vault unlock signature of activation %s is not valid", h.ActivationID))
 		return
 	}
 	writeEciesResponse(w, res.Response)
@@ -56,16 +57,16 @@ func (s *Server) vaultUnlock(w http.ResponseWriter, r *http.Request) {
 func (s *Server) upgradeStart(w http.ResponseWriter, r *http.Request) {
 	raw := r.Header.Get(protocol.HeaderEncryption)
 	if strings.TrimSpace(raw) == "" {
-		s.fail(w, r, failEncryption.withf("missing %s header", protocol.HeaderEncryption))
+		s.fail(w, r, failEncryption.Withf("missing %s header", protocol.HeaderEncryption))
 		return
 	}
 	h, err := protocol.ParseEncryptionHeader(raw)
 	if err != nil {
-		s.fail(w, r, failEncryption.with(err))
+		s.fail(w, r, failEncryption.With(err))
 		return
 	}
 	if !h.HasActivationID() {
-		s.fail(w, r, failEncryption.withf("activation_id is required in activation scope"))
+		s.fail(w, r, failEncryption.Withf("activation_id is required in activation scope"))
 		return
 	}
 	req, r, err := s.readCoreCryptogram(r, h.Version)
@@ -88,14 +89,14 @@ func (s *Server) upgradeStart(w http.ResponseWriter, r *http.Request) {
 // upgradeCommit is /pa/v3/upgrade/commit: a possession signature with the
 // forced version 3 counter; the activation becomes version 3.
 func (s *Server) upgradeCommit(w http.ResponseWriter, r *http.Request) {
-	auth, _ := AuthFromContext(r.Context())
+	auth, _ := deviceauth.AuthFromContext(r.Context())
 	ok, err := s.core.CommitUpgrade(r.Context(), auth.ActivationID, auth.ApplicationKey)
 	if err != nil {
 		s.fail(w, r, coreError(err, failUpgrade))
 		return
 	}
 	if !ok {
-		s.fail(w, r, failUpgrade.withf("upgrade of activation %s was not committed", auth.ActivationID))
+		s.fail(w, r, failUpgrade.Withf("upgrade of activation %s was not committed", auth.ActivationID))
 		return
 	}
 	render.OK(w, nil)
@@ -104,7 +105,7 @@ func (s *Server) upgradeCommit(w http.ResponseWriter, r *http.Request) {
 // recoveryConfirm is /pa/v3/recovery/confirm: a possession_knowledge
 // signature over the encrypted body, decrypted by the core.
 func (s *Server) recoveryConfirm(w http.ResponseWriter, r *http.Request) {
-	auth, _ := AuthFromContext(r.Context())
+	auth, _ := deviceauth.AuthFromContext(r.Context())
 	req, r, err := s.readCoreCryptogram(r, auth.Version)
 	if err != nil {
 		s.fail(w, r, err)
@@ -120,7 +121,7 @@ func (s *Server) recoveryConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res == nil || res.Response == nil {
-		s.fail(w, r, failRecovery.withf("recovery confirmation returned no response"))
+		s.fail(w, r, failRecovery.Withf("recovery confirmation returned no response"))
 		return
 	}
 	writeEciesResponse(w, res.Response)

@@ -13,37 +13,46 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mauth/mauth/internal/api/mtoken"
-	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/deviceauth"
 	pushsvc "github.com/mauth/mauth/internal/push"
 	"github.com/mauth/mauth/protocol"
+	"github.com/mauth/mauth/wire"
 )
 
 // Paths and resource id of the push registration API.
 const (
-	RegisterPath      = "/api/push/device/register"
-	RegisterTokenPath = "/api/push/device/register/token"
+	RegisterPath      = wire.PushRegisterPath
+	RegisterTokenPath = wire.PushRegisterTokenPath
 	// ResourceRegister is the resource id of a signed registration.
-	ResourceRegister = "/push/device/register"
+	ResourceRegister = wire.PushRegisterResource
 )
 
-// Error codes of the push registration API.
+// Error codes of the push registration API (the Mobile Token API's dialect).
 const (
-	CodeRegistrationFailed = mtoken.CodePushRegistrationFailed
-	CodeInvalidRequest     = mtoken.CodeInvalidRequest
-	CodeInvalidActivation  = mtoken.CodeInvalidActivation
+	CodeRegistrationFailed = "PUSH_REGISTRATION_FAILED"
+	CodeInvalidRequest     = deviceauth.CodeInvalidRequest
+	CodeInvalidActivation  = "INVALID_ACTIVATION"
+	CodeGeneric            = "ERROR_GENERIC"
+)
+
+// The error answers of the API.
+var (
+	failInvalidActivation = render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidActivation, Message: "Activation is not valid."}
+	failRegistration      = render.APIError{Status: http.StatusBadRequest, Code: CodeRegistrationFailed, Message: "Push registration failed."}
+	// failInternal is an internal failure (500 without detail).
+	failInternal = render.APIError{Status: http.StatusInternalServerError, Code: CodeGeneric, Message: "Unknown error occurred."}
 )
 
 // Options configure the push registration API.
 type Options struct {
 	// Middleware are the public API's request guards (required).
-	Middleware *public.Middleware
+	Middleware deviceauth.Guards
 	// Registrar stores registrations (required).
 	Registrar pushsvc.Registrar
 	// Logger receives rejected requests (never push tokens).
 	Logger *slog.Logger
-	// MaxBodyBytes limits request bodies (default mtoken.DefaultMaxBodyBytes).
+	// MaxBodyBytes limits request bodies (default deviceauth.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 }
 
@@ -64,76 +73,66 @@ func New(opts Options) *Server {
 	return &Server{opts: opts, log: opts.Logger}
 }
 
-// Factor combinations a registering device may use.
-var registerTypes = []protocol.SignatureType{
-	protocol.SignaturePossession,
-	protocol.SignaturePossessionBiometry,
-	protocol.SignaturePossessionKnowledge,
-	protocol.SignaturePossessionKnowledgeBiometry,
-}
-
 // Register mounts the endpoints on mux (POST only).
 func (s *Server) Register(mux *http.ServeMux) {
 	mw := s.opts.Middleware
-	guard := func(m func(http.Handler) http.Handler) mtoken.Guard {
-		return mtoken.Guard{Middleware: []func(http.Handler) http.Handler{m}, MaxBodyBytes: s.opts.MaxBodyBytes, Logger: s.log}
+	guard := func(m func(http.Handler) http.Handler) deviceauth.Guard {
+		return deviceauth.Guard{Middleware: []func(http.Handler) http.Handler{m}, MaxBodyBytes: s.opts.MaxBodyBytes, Logger: s.log}
 	}
-	signed := guard(mw.RequireSignature(ResourceRegister, registerTypes...)).Wrap(http.HandlerFunc(s.register))
-	token := guard(mw.RequireToken(registerTypes...)).Wrap(http.HandlerFunc(s.register))
+	signed := guard(mw.RequireSignature(ResourceRegister, deviceauth.PossessionTypes...)).Wrap(http.HandlerFunc(s.register))
+	token := guard(mw.RequireToken(deviceauth.PossessionTypes...)).Wrap(http.HandlerFunc(s.register))
 	// The signed endpoint also takes a MAC token, as deployed devices send one.
-	mux.Handle(RegisterPath, mtoken.MethodPOST(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle(RegisterPath, render.AllowMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.TrimSpace(r.Header.Get(protocol.HeaderAuthorization)) == "" && strings.TrimSpace(r.Header.Get(protocol.HeaderToken)) != "" {
 			token.ServeHTTP(w, r)
 			return
 		}
 		signed.ServeHTTP(w, r)
-	})))
-	mux.Handle(RegisterTokenPath, mtoken.MethodPOST(token))
+	}), http.MethodPost))
+	mux.Handle(RegisterTokenPath, render.AllowMethods(token, http.MethodPost))
 }
 
-// registerRequest is the request object of both endpoints.
-type registerRequest struct {
-	Platform    string `json:"platform"`
-	Token       string `json:"token"`
-	Environment string `json:"environment"`
+func invalidRequest(format string, args ...any) *render.APIError {
+	return deviceauth.FailInvalidRequest.Withf(format, args...)
 }
 
-func invalidRequest(format string, args ...any) *mtoken.Error {
-	return mtoken.Errf(http.StatusBadRequest, CodeInvalidRequest, "Invalid request.", format, args...)
+// fail answers err: what is no render.CodedError is a 500 ERROR_GENERIC.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	render.ErrorWith(w, r, s.log, err, failInternal)
 }
 
 // register stores the registration of the authenticated activation.
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
-	a, ok := public.AuthFromContext(r.Context())
+	a, ok := deviceauth.AuthFromContext(r.Context())
 	if !ok {
-		mtoken.WriteError(w, r, s.log, errors.New("push: no authenticated device"))
+		s.fail(w, r, errors.New("push: no authenticated device"))
 		return
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		mtoken.WriteError(w, r, s.log, invalidRequest("read body: %w", err))
+		s.fail(w, r, invalidRequest("read body: %w", err))
 		return
 	}
 	var env struct {
-		RequestObject *registerRequest `json:"requestObject"`
+		RequestObject *wire.PushRegistration `json:"requestObject"`
 	}
 	if len(bytes.TrimSpace(body)) == 0 || json.Unmarshal(body, &env) != nil || env.RequestObject == nil {
-		mtoken.WriteError(w, r, s.log, invalidRequest("requestObject is missing or malformed"))
+		s.fail(w, r, invalidRequest("requestObject is missing or malformed"))
 		return
 	}
 	req := env.RequestObject
 	platform, ok := pushsvc.ParsePlatform(req.Platform)
 	if !ok {
-		mtoken.WriteError(w, r, s.log, invalidRequest("unknown platform %q", req.Platform))
+		s.fail(w, r, invalidRequest("unknown platform %q", req.Platform))
 		return
 	}
 	if strings.TrimSpace(req.Token) == "" || len(req.Token) > pushsvc.MaxTokenLength || strings.ContainsRune(req.Token, 0) {
-		mtoken.WriteError(w, r, s.log, invalidRequest("token must have 1 to %d characters", pushsvc.MaxTokenLength))
+		s.fail(w, r, invalidRequest("token must have 1 to %d characters", pushsvc.MaxTokenLength))
 		return
 	}
 	environment, ok := pushsvc.ParseEnvironment(req.Environment)
 	if !ok {
-		mtoken.WriteError(w, r, s.log, invalidRequest("unknown environment %q", req.Environment))
+		s.fail(w, r, invalidRequest("unknown environment %q", req.Environment))
 		return
 	}
 	if platform != pushsvc.PlatformAPNs {
@@ -147,10 +146,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, pushsvc.ErrInvalidActivation):
-		mtoken.WriteError(w, r, s.log, mtoken.Errf(http.StatusBadRequest, CodeInvalidActivation, "Activation is not valid.", "activation %s: %w", a.ActivationID, err))
+		s.fail(w, r, failInvalidActivation.Withf("activation %s: %w", a.ActivationID, err))
 		return
 	case err != nil:
-		mtoken.WriteError(w, r, s.log, &mtoken.Error{Status: http.StatusBadRequest, Code: CodeRegistrationFailed, Message: "Push registration failed.", Cause: err})
+		s.fail(w, r, failRegistration.With(err))
 		return
 	}
 	render.OK(w, nil)

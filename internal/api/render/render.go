@@ -1,8 +1,14 @@
 // Package render writes the PowerAuth JSON envelope shared by every HTTP
-// surface of mauth and maps errors to HTTP statuses in one place:
+// surface of mauth and renders errors in one place:
 //
 //	{"status":"OK","responseObject":{…}}
 //	{"status":"ERROR","responseObject":{"code":"ERR0009","message":"…"}}
+//
+// Errors are rendered through small interfaces (CodedError, StatusCodedError,
+// RecoveryPukError), the way smallstep's api/render does, so this package
+// knows no error type of the core or of a surface: each surface's errors
+// implement the interfaces (the core's *service.Error does, and APIError is
+// the error answer a surface builds itself).
 package render
 
 import (
@@ -10,19 +16,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"reflect"
 	"sort"
 	"strings"
-
-	"github.com/mauth/mauth/internal/service"
 )
 
 // Codes used by the HTTP layer itself.
 const (
 	CodeHTTPRequest = "ERROR_HTTP_REQUEST" // unparseable JSON, wrong content
 	CodeNotFound    = "ERROR_NOT_FOUND"    // unknown path
+	// CodeUnknown is the answer to an internal failure (the core's
+	// service.CodeUnknown; a test of the private API keeps them equal).
+	CodeUnknown = "ERR0000"
+	// CodeInvalidRequest is the answer to a ValidationError (the core's
+	// service.CodeInvalidRequest; a test of the private API keeps them equal).
+	CodeInvalidRequest = "ERR0024"
 )
 
 // MaxRequestBody is the default limit for request bodies (1 MiB).
@@ -72,6 +81,12 @@ type RequestError struct{ Message string }
 
 func (e *RequestError) Error() string { return e.Message }
 
+// ErrorCode implements CodedError: ERROR_HTTP_REQUEST.
+func (e *RequestError) ErrorCode() string { return CodeHTTPRequest }
+
+// SafeMessage implements CodedError.
+func (e *RequestError) SafeMessage() string { return e.Message }
+
 // ValidationError lists invalid request fields; it renders as ERR0024 with
 // the message "field - reason, field - reason" sorted by field.
 type ValidationError struct{ Fields map[string]string }
@@ -88,6 +103,12 @@ func (e *ValidationError) Error() string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// ErrorCode implements CodedError: ERR0024.
+func (e *ValidationError) ErrorCode() string { return CodeInvalidRequest }
+
+// SafeMessage implements CodedError: the invalid fields and why.
+func (e *ValidationError) SafeMessage() string { return e.Error() }
 
 // Validator collects field errors.
 type Validator struct{ fields map[string]string }
@@ -111,35 +132,6 @@ func (v *Validator) Err() error {
 		return nil
 	}
 	return &ValidationError{Fields: v.fields}
-}
-
-// Error renders err: service errors as 400 with their code (401 for
-// authentication, 403 for access denied), request and validation errors as 400, anything else as
-// 500 with a generic message (the detail goes to the log, never to the client).
-func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	var se *service.Error
-	var re *RequestError
-	var ve *ValidationError
-	switch {
-	case errors.As(err, &se):
-		status := http.StatusBadRequest
-		switch se.Code {
-		case service.CodeAuthentication:
-			status = http.StatusUnauthorized
-		case service.CodeAccessDenied:
-			status = http.StatusForbidden
-		}
-		ErrorResponse(w, status, ErrorObject{Code: se.Code, Message: se.Message, CurrentRecoveryPukIndex: se.CurrentRecoveryPukIndex})
-	case errors.As(err, &re):
-		ErrorResponse(w, http.StatusBadRequest, ErrorObject{Code: CodeHTTPRequest, Message: re.Message})
-	case errors.As(err, &ve):
-		ErrorResponse(w, http.StatusBadRequest, ErrorObject{Code: service.CodeInvalidRequest, Message: ve.Error()})
-	default:
-		if log != nil {
-			log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "error", err)
-		}
-		ErrorResponse(w, http.StatusInternalServerError, ErrorObject{Code: service.CodeUnknown, Message: service.CodeMessages[service.CodeUnknown]})
-	}
 }
 
 // DecodeRequest reads a {"requestObject": {…}} body into dst. An empty

@@ -4,14 +4,14 @@ import (
 	"net"
 	"net/http"
 
-	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/domain"
 )
 
 // maxUserAgent bounds the User-Agent kept for the audit log.
 const maxUserAgent = 512
 
 // WithRequestInfo wraps h so that every request's context carries its
-// client address, User-Agent and actor (service.WithRequestInfo) for the
+// client address, User-Agent and actor (domain.WithRequestInfo) for the
 // audit log. actor names the surface, e.g. "private-api"; when the request
 // has HTTP Basic credentials, their user name (an integration's client
 // token, never the password) is appended after a colon. The client
@@ -19,7 +19,7 @@ const maxUserAgent = 512
 // pattern the wrapped mux matched is copied back to the outer request.
 func WithRequestInfo(actor string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ri := service.RequestInfo{Actor: actor, UserAgent: r.UserAgent()}
+		ri := domain.RequestInfo{Actor: actor, UserAgent: r.UserAgent()}
 		if len(ri.UserAgent) > maxUserAgent {
 			ri.UserAgent = ri.UserAgent[:maxUserAgent]
 		}
@@ -34,7 +34,7 @@ func WithRequestInfo(actor string, h http.Handler) http.Handler {
 			}
 			ri.Actor += ":" + user
 		}
-		inner := r.WithContext(service.WithRequestInfo(r.Context(), ri))
+		inner := r.WithContext(domain.WithRequestInfo(r.Context(), ri))
 		h.ServeHTTP(w, inner)
 		// Outer middleware (access logs) reads the route the mux matched.
 		r.Pattern = inner.Pattern

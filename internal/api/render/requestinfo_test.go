@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/domain"
 )
 
 func TestWithRequestInfo(t *testing.T) {
@@ -17,16 +17,16 @@ func TestWithRequestInfo(t *testing.T) {
 		remote string
 		ua     string
 		basic  [2]string
-		want   service.RequestInfo
+		want   domain.RequestInfo
 	}{
-		{"plain", "192.0.2.1:5555", "bank/1", [2]string{}, service.RequestInfo{IP: "192.0.2.1", UserAgent: "bank/1", Actor: "private-api"}},
-		{"ipv6 with basic", "[2001:db8::1]:443", "", [2]string{"token", "secret"}, service.RequestInfo{IP: "2001:db8::1", Actor: "private-api:token"}},
-		{"no port", "pipe", strings.Repeat("a", 600), [2]string{}, service.RequestInfo{IP: "pipe", UserAgent: strings.Repeat("a", 512), Actor: "private-api"}},
+		{"plain", "192.0.2.1:5555", "bank/1", [2]string{}, domain.RequestInfo{IP: "192.0.2.1", UserAgent: "bank/1", Actor: "private-api"}},
+		{"ipv6 with basic", "[2001:db8::1]:443", "", [2]string{"token", "secret"}, domain.RequestInfo{IP: "2001:db8::1", Actor: "private-api:token"}},
+		{"no port", "pipe", strings.Repeat("a", 600), [2]string{}, domain.RequestInfo{IP: "pipe", UserAgent: strings.Repeat("a", 512), Actor: "private-api"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got service.RequestInfo
+			var got domain.RequestInfo
 			h := WithRequestInfo("private-api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				got = service.RequestInfoOf(r.Context())
+				got = domain.RequestInfoOf(r.Context())
 			}))
 			r := httptest.NewRequest(http.MethodPost, "/x", nil)
 			r.RemoteAddr = tc.remote

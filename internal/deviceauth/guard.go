@@ -1,4 +1,4 @@
-package mtoken
+package deviceauth
 
 import (
 	"bytes"
@@ -11,16 +11,30 @@ import (
 	"github.com/mauth/mauth/internal/api/render"
 )
 
-// DefaultMaxBodyBytes limits request bodies of the mobile API (1 MiB).
+// DefaultMaxBodyBytes limits request bodies behind a Guard (1 MiB).
 const DefaultMaxBodyBytes = 1 << 20
 
-// Guard runs a handler behind the public API's request guards (signature,
-// MAC token, encryption) and speaks the mobile API's error dialect: a 401
-// of a guard becomes 401 POWERAUTH_AUTH_FAIL, other guard errors pass
-// through unchanged. OnAuthFail, when set, is called with the raw request
-// body after a 401 of a guard (the handler did not run).
+// Error codes of the Mobile Token API's dialect that Guard answers with.
+const (
+	CodeInvalidRequest = "INVALID_REQUEST"
+	CodeAuthFail       = "POWERAUTH_AUTH_FAIL"
+)
+
+// The answers of Guard.
+var (
+	// FailInvalidRequest is an unreadable request.
+	FailInvalidRequest = render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Message: "Invalid request."}
+	// FailAuth is a request a guard did not authenticate.
+	FailAuth = render.APIError{Status: http.StatusUnauthorized, Code: CodeAuthFail, Message: "PowerAuth authentication failed."}
+)
+
+// Guard runs a handler behind request guards (signature, MAC token,
+// encryption: see Guards) and speaks the Mobile Token API's error dialect:
+// a 401 of a guard becomes 401 POWERAUTH_AUTH_FAIL, other guard errors
+// pass through unchanged. OnAuthFail, when set, is called with the raw
+// request body after a 401 of a guard (the handler did not run).
 type Guard struct {
-	// Middleware are the guards, outermost first (see public.Chain).
+	// Middleware are the guards, outermost first.
 	Middleware []func(http.Handler) http.Handler
 	// OnAuthFail reacts to a rejected authentication (optional).
 	OnAuthFail func(r *http.Request, body []byte)
@@ -39,7 +53,7 @@ func (g Guard) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
-			WriteError(w, r, g.Logger, errInvalidRequest("read body: %w", err))
+			render.Error(w, r, g.Logger, FailInvalidRequest.Withf("read body: %w", err))
 			return
 		}
 		if int64(len(body)) > limit {
@@ -78,7 +92,7 @@ func (g Guard) Wrap(h http.Handler) http.Handler {
 			if json.Unmarshal(gw.buf.Bytes(), &env) == nil && env.ResponseObject.Message != "" {
 				reason = errors.New(env.ResponseObject.Message)
 			}
-			WriteError(w, r, g.Logger, &Error{Status: http.StatusUnauthorized, Code: CodeAuthFail, Message: "PowerAuth authentication failed.", Cause: reason})
+			render.Error(w, r, g.Logger, FailAuth.With(reason))
 			return
 		}
 		for k, vs := range gw.header {

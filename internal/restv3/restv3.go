@@ -1,7 +1,16 @@
 // Package restv3 holds the wire types of the private REST API (/rest/v3)
-// that both sides use: the server (internal/api/private) renders them and
-// the client (internal/coreclient) decodes them, so the two cannot drift.
-// Field names and null-ness follow the PowerAuth Server's models.
+// that both sides use: the server (internal/api/private) decodes the
+// requests and renders the answers, the client (internal/coreclient)
+// encodes the requests and decodes the answers, so the two cannot drift.
+// Field names and null-ness follow the PowerAuth Server's models; the
+// omitempty of a request field only says what the client may leave out
+// (the server decodes an absent field as the zero value). Request types
+// the server validates are embedded into the server's own types, which
+// carry the validation.
+//
+// It uses the core's enumerations (domain), so it stays internal: the Go
+// device client (client/) does not speak /rest/v3; the device-facing wire
+// types are in the public package wire.
 package restv3
 
 import (
@@ -9,6 +18,19 @@ import (
 
 	"github.com/mauth/mauth/internal/domain"
 )
+
+// EciesRequest holds the ECIES request fields ("ECIES-in") that
+// encrypted methods carry next to their own fields; nonce, timestamp and
+// the temporary key are set from protocol 3.2 and 3.3.
+type EciesRequest struct {
+	EphemeralPublicKey string `json:"ephemeralPublicKey"`
+	EncryptedData      string `json:"encryptedData"`
+	Mac                string `json:"mac"`
+	Nonce              string `json:"nonce,omitempty"`
+	Timestamp          *int64 `json:"timestamp,omitempty"`
+	ProtocolVersion    string `json:"protocolVersion,omitempty"`
+	TemporaryKeyID     string `json:"temporaryKeyId,omitempty"`
+}
 
 // EciesResponse is the encrypted part of a response ("ECIES-out");
 // nonce and timestamp are set from protocol 3.2.
