@@ -224,7 +224,7 @@ func parseNode(s string) (netip.Addr, bool) {
 	return a.Unmap().WithZone(""), true
 }
 
-// withClientAddr resolves every request's client address and records it
+// wrap resolves every request's client address and records it
 // for the audit log and the access log (render.WithClientAddr).
 func (c *clientResolver) wrap(h http.Handler) http.Handler {
 	if h == nil {
