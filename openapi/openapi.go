@@ -47,7 +47,6 @@ func Handler(withPrivate bool) http.Handler {
 func document(b []byte) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
-		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(b)
 	})
 }

@@ -20,6 +20,9 @@ const (
 	envPrivateURL     = "MAUTH_URL"
 	envClientToken    = "MAUTH_CLIENT_TOKEN"
 	envClientSecret   = "MAUTH_CLIENT_SECRET"
+	envTLSCAFile      = "MAUTH_TLS_CA_FILE"
+	envTLSCertFile    = "MAUTH_TLS_CERT_FILE"
+	envTLSKeyFile     = "MAUTH_TLS_KEY_FILE"
 )
 
 // adminFlags are the connection settings of the commands that call the
@@ -29,6 +32,7 @@ type adminFlags struct {
 	clientToken  string
 	clientSecret string
 	timeout      time.Duration
+	tls          coreclient.TLSFiles
 }
 
 // bind registers the flags as persistent flags of a command group.
@@ -38,6 +42,9 @@ func (f *adminFlags) bind(cmd *cobra.Command) {
 	p.StringVar(&f.clientToken, "client-token", "", "integration client token for HTTP Basic authentication (env "+envClientToken+")")
 	p.StringVar(&f.clientSecret, "client-secret", "", "integration client secret (env "+envClientSecret+"; prefer the environment: flags show in the process list)")
 	p.DurationVar(&f.timeout, "timeout", coreclient.DefaultTimeout, "timeout of each call")
+	p.StringVar(&f.tls.CAFile, "tls-ca-file", os.Getenv(envTLSCAFile), "https private API: PEM CA certificates that verify the server (env "+envTLSCAFile+"; default: the system roots)")
+	p.StringVar(&f.tls.CertFile, "tls-cert-file", os.Getenv(envTLSCertFile), "https private API with mutual TLS: PEM client certificate (env "+envTLSCertFile+")")
+	p.StringVar(&f.tls.KeyFile, "tls-key-file", os.Getenv(envTLSKeyFile), "https private API with mutual TLS: PEM private key of --tls-cert-file (env "+envTLSKeyFile+")")
 }
 
 // client builds a private API client from the flags and the environment.
@@ -49,7 +56,11 @@ func (f *adminFlags) client() (*coreclient.Client, error) {
 	if secret == "" {
 		secret = os.Getenv(envClientSecret)
 	}
-	return coreclient.New(coreclient.Options{BaseURL: f.url, ClientToken: token, ClientSecret: secret, Timeout: f.timeout})
+	tc, err := f.tls.Config()
+	if err != nil {
+		return nil, fmt.Errorf("TLS: %w", err)
+	}
+	return coreclient.New(coreclient.Options{BaseURL: f.url, ClientToken: token, ClientSecret: secret, Timeout: f.timeout, TLS: tc})
 }
 
 // adminError adds a hint to errors an operator can fix.

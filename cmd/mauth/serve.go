@@ -50,6 +50,12 @@ Custom-credential activations need an identity provider: --idp-url (an HTTP
 call-out to the bank's backend, with --idp-timeout and --idp-auth) or
 --idp-static-file (a YAML or JSON user table, for demos).
 
+Both listeners are bound before anything is created: on a busy port serve
+exits without creating the data folder, the key or credentials. TLS (HTTP/2),
+mutual TLS on the private listener and trusted reverse proxies are set in the
+configuration file or environment (public.tls_*, private.tls_*,
+public.trusted_proxies).
+
 Every setting can come from a YAML file (--config, env MAUTH_CONFIG) and
 from MAUTH_<SECTION>_<KEY> environment variables (see docs/configuration.md
 and ` + "`mauth config check`" + `); flags override both.`,
@@ -77,7 +83,7 @@ and ` + "`mauth config check`" + `); flags override both.`,
 	f.StringVar(&cfg.PublicAddr, "public-addr", cfg.PublicAddr, "listen address of the public (mobile) API (env "+envPublicAddr+")")
 	f.StringVar(&cfg.PrivateAddr, "private-addr", cfg.PrivateAddr, "listen address of the private (back-office) API; keep it off public networks (env "+envPrivateAddr+")")
 	f.BoolVar(&cfg.AutoMigrate, "migrate", cfg.AutoMigrate, "apply pending database migrations at start-up")
-	f.BoolVar(&noAuth, "insecure-no-private-auth", false, "serve the private API without integration credentials (tests and local demos only)")
+	f.BoolVar(&noAuth, "insecure-no-private-auth", false, "serve the private API without integration credentials (tests and local demos only; the private address must be loopback)")
 	f.StringVar(&cfg.CoreURL, "core-url", cfg.CoreURL, "enrollment role: the core server's private API URL, e.g. http://core:8081 (env "+envCoreURL+")")
 	f.StringVar(&cfg.CoreClientToken, "core-client-token", "", "enrollment role: integration client token for the core (env "+envCoreClientToken+")")
 	f.StringVar(&cfg.CoreClientSecret, "core-client-secret", "", "enrollment role: integration client secret for the core (env "+envCoreClientSecret+"; prefer the environment)")

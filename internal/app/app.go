@@ -11,6 +11,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -98,6 +99,9 @@ func loadServerKey(c Config) (*secretbox.Box, bool, error) {
 	}
 	raw, err := os.ReadFile(path)
 	if err == nil {
+		if err := checkKeyFileMode(path); err != nil {
+			return nil, false, err
+		}
 		k, err := secretbox.ParseKey(string(raw))
 		if err != nil {
 			return nil, false, fmt.Errorf("server key file %s: %w", path, err)
@@ -142,18 +146,23 @@ type App struct {
 
 	mu        sync.Mutex
 	listeners []surface
-	metrics   *metrics.Metrics // see Metrics (health.go)
+	announced bool                   // Listen ran for the bound listeners
+	tls       map[string]*tls.Config // per surface name; nil entry: plain HTTP
+	metrics   *metrics.Metrics       // see Metrics (health.go)
 }
 
 // surface is one HTTP surface bound to its listener.
 type surface struct {
-	name    string
-	handler http.Handler
-	ln      net.Listener
+	name string // "public" or "private"
+	ln   net.Listener
+	tls  *tls.Config // nil: plain HTTP
 }
 
-// New validates the configuration, opens the database (core roles) and
-// builds the services and handlers.
+// New validates the configuration, loads the TLS certificates, binds the
+// listeners of the role's surfaces, and only then opens the database (core
+// roles, creating the data folder, the server key and the database file
+// on first start) and builds the services and handlers. A configuration
+// error or a busy port therefore leaves nothing behind.
 func New(ctx context.Context, c Config) (*App, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -165,17 +174,30 @@ func New(ctx context.Context, c Config) (*App, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{cfg: c, log: c.Logger}
+	a := &App{cfg: c, log: c.Logger, tls: map[string]*tls.Config{}}
+	if err := a.loadTLS(); err != nil {
+		return nil, err
+	}
+	if err := a.bind(); err != nil {
+		return nil, err
+	}
 	if c.servesCore() {
 		if err := a.openCore(ctx); err != nil {
+			_ = a.Close()
 			return nil, err
 		}
 		a.Private = private.New(a.Service, private.Options{RestrictAccess: c.RestrictAccess, Logger: c.Logger, ServerVersion: buildinfo.Version}).Handler()
 		a.Core = a.Service
 	}
 	if c.role() == RoleEnrollment {
-		cc, err := coreclient.New(coreclient.Options{BaseURL: c.CoreURL, ClientToken: c.CoreClientToken, ClientSecret: c.CoreClientSecret, Timeout: c.CoreTimeout})
+		coreTLS, err := c.CoreTLS.Config()
 		if err != nil {
+			_ = a.Close()
+			return nil, fmt.Errorf("core TLS: %w", err)
+		}
+		cc, err := coreclient.New(coreclient.Options{BaseURL: c.CoreURL, ClientToken: c.CoreClientToken, ClientSecret: c.CoreClientSecret, Timeout: c.CoreTimeout, TLS: coreTLS})
+		if err != nil {
+			_ = a.Close()
 			return nil, err
 		}
 		a.Core = cc
@@ -197,10 +219,74 @@ func New(ctx context.Context, c Config) (*App, error) {
 			a.Public = render.WithRequestInfo("public-api", mux)
 		}
 	}
-	a.limit()      // concurrency limit: 503 + Retry-After under overload (limit.go)
-	a.rateLimit()  // public API per-IP and per-activation rates: 429 + Retry-After (ratelimit.go)
-	a.instrument() // health, metrics, request ids, access log (health.go)
+	a.limit()           // concurrency limit: 503 + Retry-After under overload (limit.go)
+	a.rateLimit()       // public API per-IP and per-activation rates: 429 + Retry-After (ratelimit.go)
+	a.instrument()      // health, metrics, request ids, access log (health.go)
+	a.resolveClients()  // public API: the client address behind trusted proxies (clientip.go)
+	a.securityHeaders() // Cache-Control: no-store, X-Content-Type-Options: nosniff on every answer
+	a.warnRateLimits()
 	return a, nil
+}
+
+// handler returns the current handler of a surface (Public or Private,
+// which callers may wrap between New and Serve).
+func (a *App) handler(name string) http.Handler {
+	if name == "public" {
+		return a.Public
+	}
+	return a.Private
+}
+
+// loadTLS loads the certificates of the listeners that serve TLS.
+func (a *App) loadTLS() error {
+	for _, l := range []struct {
+		name   string
+		serves bool
+		cfg    TLSConfig
+	}{{"public", a.cfg.servesPublic(), a.cfg.PublicTLS}, {"private", a.cfg.servesCore(), a.cfg.PrivateTLS}} {
+		if !l.serves || !l.cfg.enabled() {
+			continue
+		}
+		tc, err := l.cfg.serverTLS(a.log, l.name)
+		if err != nil {
+			return err
+		}
+		a.tls[l.name] = tc
+	}
+	return nil
+}
+
+// bind binds the listeners of the role's surfaces (all or none).
+func (a *App) bind() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range a.listeners {
+		_ = s.ln.Close()
+	}
+	var bound []surface
+	add := func(name, addr string) error {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, s := range bound {
+				_ = s.ln.Close()
+			}
+			return fmt.Errorf("%s listener: %w (is another server running there? choose another address: --%s-addr or %s.addr); nothing was created", name, err, name, name)
+		}
+		bound = append(bound, surface{name: name, ln: ln, tls: a.tls[name]})
+		return nil
+	}
+	if a.cfg.servesPublic() {
+		if err := add("public", a.cfg.PublicAddr); err != nil {
+			return err
+		}
+	}
+	if a.cfg.servesCore() {
+		if err := add("private", a.cfg.PrivateAddr); err != nil {
+			return err
+		}
+	}
+	a.listeners, a.announced = bound, false
+	return nil
 }
 
 // openCore opens the database and builds the core service.
@@ -244,14 +330,10 @@ func (a *App) openCore(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the database and the listeners of a Listen not followed by Serve.
+// Close releases the database and the listeners of a New or Listen not
+// followed by Serve.
 func (a *App) Close() error {
-	a.mu.Lock()
-	for _, s := range a.listeners {
-		_ = s.ln.Close()
-	}
-	a.listeners = nil
-	a.mu.Unlock()
+	a.closeListeners()
 	if a.Store != nil {
 		return a.Store.Close()
 	}
@@ -270,54 +352,46 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 // Listen creates the first private API credentials when needed (printed
-// once), binds the listeners of the role's surfaces and prints where each
-// listens. After it, PublicAddr and PrivateAddr report the bound addresses
-// (useful with port 0).
+// once) and prints where each listener listens; the listeners are bound
+// by New (and again here after a Serve has closed them). After New,
+// PublicAddr and PrivateAddr report the bound addresses (useful with
+// port 0).
 func (a *App) Listen(ctx context.Context) error {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.listeners) > 0 {
+	rebind := len(a.listeners) == 0
+	announced := a.announced
+	a.mu.Unlock()
+	if announced && !rebind {
 		return errors.New("app: already listening")
 	}
-	if a.Service != nil && a.cfg.RestrictAccess {
-		if err := a.bootstrapCredentials(ctx); err != nil {
+	if rebind {
+		if err := a.bind(); err != nil {
 			return err
 		}
 	}
-	if err := a.checkCore(ctx); err != nil {
+	if err := a.prepare(ctx); err != nil {
+		a.closeListeners() // a failed start listens nowhere
 		return err
 	}
-	var bound []surface
-	bind := func(name, addr string, h http.Handler) error {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			for _, s := range bound {
-				_ = s.ln.Close()
-			}
-			return fmt.Errorf("%s listener: %w", name, err)
-		}
-		bound = append(bound, surface{name: name, handler: h, ln: ln})
-		return nil
-	}
-	if a.Public != nil {
-		if err := bind("public", a.cfg.PublicAddr, a.Public); err != nil {
-			return err
-		}
-	}
-	if a.Private != nil {
-		if err := bind("private", a.cfg.PrivateAddr, a.Private); err != nil {
-			return err
-		}
-	}
-	a.listeners = bound
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.announced = true
 	out := a.cfg.Out
 	fmt.Fprintf(out, "mauth %s (role %s)\n", buildinfo.Version, a.cfg.role())
-	for _, s := range bound {
+	for _, s := range a.listeners {
+		scheme := "http"
+		if s.tls != nil {
+			scheme = "https"
+		}
 		switch s.name {
 		case "public":
-			fmt.Fprintf(out, "public API  (mobile devices): http://%s%s\n", s.ln.Addr(), public.Prefix)
+			fmt.Fprintf(out, "public API  (mobile devices): %s://%s%s\n", scheme, s.ln.Addr(), public.Prefix)
 		case "private":
-			fmt.Fprintf(out, "private API (bank backend):   http://%s%s\n", s.ln.Addr(), private.Prefix)
+			mtls := ""
+			if s.tls != nil && s.tls.ClientCAs != nil {
+				mtls = " (client certificate required)"
+			}
+			fmt.Fprintf(out, "private API (bank backend):   %s://%s%s%s\n", scheme, s.ln.Addr(), private.Prefix, mtls)
 		}
 	}
 	if a.cfg.role() == RoleEnrollment {
@@ -327,6 +401,27 @@ func (a *App) Listen(ctx context.Context) error {
 		fmt.Fprintf(out, "identity provider:            %s\n", d)
 	}
 	return nil
+}
+
+// prepare creates the bootstrap credentials (core roles) and checks the
+// remote core (enrollment role).
+func (a *App) prepare(ctx context.Context) error {
+	if a.Service != nil && a.cfg.RestrictAccess {
+		if err := a.bootstrapCredentials(ctx); err != nil {
+			return err
+		}
+	}
+	return a.checkCore(ctx)
+}
+
+// closeListeners closes the bound listeners.
+func (a *App) closeListeners() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range a.listeners {
+		_ = s.ln.Close()
+	}
+	a.listeners = nil
 }
 
 // addr returns the bound address of a surface, nil when it is not listening.
@@ -362,9 +457,15 @@ func (a *App) Serve(ctx context.Context) error {
 	servers := make([]*http.Server, len(bound))
 	errc := make(chan error, len(bound))
 	for i, s := range bound {
-		servers[i] = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: serverReadTimeout, IdleTimeout: serverIdleTimeout, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+		servers[i] = &http.Server{Handler: a.handler(s.name), TLSConfig: s.tls, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: serverReadTimeout, IdleTimeout: serverIdleTimeout, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 		go func() {
-			if err := servers[i].Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			var err error
+			if s.tls != nil {
+				err = servers[i].ServeTLS(s.ln, "", "") // the certificate comes from TLSConfig.GetCertificate
+			} else {
+				err = servers[i].Serve(s.ln)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("%s API: %w", s.name, err)
 			}
 		}()

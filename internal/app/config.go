@@ -6,11 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/netguard"
+	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/service"
 )
 
@@ -46,8 +48,18 @@ type Config struct {
 	// PublicAddr is the listen address of the public (mobile) API.
 	PublicAddr string
 	// PrivateAddr is the listen address of the private (back-office) API.
-	// It must not be the public address.
+	// It must not be the public address, and must be a loopback address
+	// when RestrictAccess is off.
 	PrivateAddr string
+	// PublicTLS and PrivateTLS serve the listeners over TLS (HTTP/2 and
+	// HTTP/1.1) when their files are set; PrivateTLS.ClientCAFile adds
+	// mutual TLS. Empty: plain HTTP.
+	PublicTLS  TLSConfig
+	PrivateTLS TLSConfig
+	// Proxies names the reverse proxies in front of the public API whose
+	// forwarded client addresses the per-IP rate limit and the audit log
+	// believe (none by default).
+	Proxies ProxyConfig
 	// ServerKey is the Base64 key that encrypts server secrets at rest.
 	// When empty, ServerKeyFile is read; with the embedded database a
 	// missing key file is generated.
@@ -69,6 +81,10 @@ type Config struct {
 	CoreClientSecret string
 	// CoreTimeout bounds each call to the core (0: the client's default).
 	CoreTimeout time.Duration
+	// CoreTLS configures TLS to an https:// core: a CA file to verify it
+	// (default: the system roots) and a client certificate for a core
+	// that requires mutual TLS.
+	CoreTLS coreclient.TLSFiles
 
 	// MaxInFlight limits the requests each HTTP surface serves at once;
 	// more are answered 503 with Retry-After (0: DefaultMaxInFlight per
@@ -93,6 +109,8 @@ type Config struct {
 
 	// serviceOptions customise the core service (tests set a clock).
 	serviceOptions []service.Option
+	// rateLimitNow is the rate limiter's clock (tests freeze it; nil: time.Now).
+	rateLimitNow func() time.Time
 	// callbacks tunes the callback dispatcher (tests shorten the poll
 	// interval); the logger and the metrics observer are set by Serve.
 	callbacks callbacks.Config
@@ -138,6 +156,25 @@ func (c Config) Validate() error {
 	if c.servesPublic() && strings.TrimSpace(c.PublicAddr) == "" {
 		return errors.New("the public API needs a listen address")
 	}
+	if c.servesCore() && !c.RestrictAccess && !IsLoopbackAddr(c.PrivateAddr) {
+		return fmt.Errorf("the private API without authentication (--insecure-no-private-auth, private.restrict_access false) may only listen on a loopback address such as 127.0.0.1:8081, not %q", c.PrivateAddr)
+	}
+	if c.servesPublic() {
+		if c.PublicTLS.ClientCAFile != "" {
+			return errors.New("mutual TLS (a client CA file) is a setting of the private listener only")
+		}
+		if err := c.PublicTLS.validate("public"); err != nil {
+			return err
+		}
+		if err := c.Proxies.Validate(); err != nil {
+			return err
+		}
+	}
+	if c.servesCore() {
+		if err := c.PrivateTLS.validate("private"); err != nil {
+			return err
+		}
+	}
 	if c.role() == RoleAll && sameListener(c.PublicAddr, c.PrivateAddr) {
 		return fmt.Errorf("the private API must not share the public listener address (%s)", c.PublicAddr)
 	}
@@ -148,7 +185,12 @@ func (c Config) Validate() error {
 		if (c.CoreClientToken == "") != (c.CoreClientSecret == "") {
 			return errors.New("set both the core client token and the core client secret, or neither")
 		}
-	} else if c.CoreURL != "" || c.CoreClientToken != "" || c.CoreClientSecret != "" {
+		if c.CoreTLS != (coreclient.TLSFiles{}) {
+			if _, err := c.CoreTLS.Config(); err != nil {
+				return fmt.Errorf("core TLS: %w", err)
+			}
+		}
+	} else if c.CoreURL != "" || c.CoreClientToken != "" || c.CoreClientSecret != "" || c.CoreTLS != (coreclient.TLSFiles{}) {
 		return fmt.Errorf("the core URL and credentials are settings of the %s role only", RoleEnrollment)
 	}
 	if _, err := netguard.New(c.CallbackAllowedDestinations, nil); err != nil {
@@ -158,6 +200,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("identity provider settings need the public API (role %s or %s)", RoleAll, RoleEnrollment)
 	}
 	return c.IdentityProvider.validate()
+}
+
+// IsLoopbackAddr reports whether a listen address binds a loopback
+// interface only: a loopback IP or "localhost".
+func IsLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(strings.TrimSpace(addr))
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // sameListener reports whether two listen addresses would collide: the

@@ -66,12 +66,13 @@ func TestRateLimit(t *testing.T) {
 			},
 		},
 		{
-			name: "per IP: loopback peers exempt",
+			name: "per IP: loopback peers are limited like any other",
 			cfg:  RateLimitConfig{PerIP: 1, PerIPBurst: 1, PerActivation: -1},
 			reqs: []req{
 				{remote: "127.0.0.1:1", want: 200},
-				{remote: "127.0.0.1:2", want: 200},
+				{remote: "127.0.0.1:2", want: 429},
 				{remote: "[::1]:3", want: 200},
+				{remote: "[::1]:4", want: 429},
 			},
 		},
 		{
@@ -100,7 +101,7 @@ func TestRateLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var served atomic.Int64
 			next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served.Add(1) })
-			rl := newRateLimiter(tt.cfg)
+			rl := newRateLimiter(tt.cfg, ProxyConfig{})
 			if rl != nil {
 				rl.now = newFakeClock().now
 			}

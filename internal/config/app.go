@@ -7,6 +7,7 @@ import (
 
 	"github.com/mauth/mauth/internal/app"
 	"github.com/mauth/mauth/internal/netguard"
+	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/service"
 )
 
@@ -27,6 +28,10 @@ func (c Config) App() (app.Config, error) {
 		u.User = url.UserPassword(user, c.Database.Password)
 		dbURL = u.String()
 	}
+	trusted, err := app.ParseTrustedProxies(c.Public.TrustedProxies)
+	if err != nil {
+		return app.Config{}, &KeyError{Key: "public.trusted_proxies", Reason: err.Error()}
+	}
 	s := c.Service
 	out := app.Config{
 		Role:                c.Server.Role,
@@ -36,6 +41,9 @@ func (c Config) App() (app.Config, error) {
 		SQLiteSingleCommits: !c.Database.SQLiteGroupCommit,
 		PublicAddr:          c.Public.Addr,
 		PrivateAddr:         c.Private.Addr,
+		PublicTLS:           app.TLSConfig{CertFile: c.Public.TLSCertFile, KeyFile: c.Public.TLSKeyFile},
+		PrivateTLS:          app.TLSConfig{CertFile: c.Private.TLSCertFile, KeyFile: c.Private.TLSKeyFile, ClientCAFile: c.Private.TLSClientCAFile},
+		Proxies:             app.ProxyConfig{Trusted: trusted, Header: c.Public.ClientIPHeader},
 		ServerKey:           c.Server.Key,
 		ServerKeyFile:       c.Server.KeyFile,
 		RestrictAccess:      c.Private.RestrictAccess,
@@ -61,6 +69,7 @@ func (c Config) App() (app.Config, error) {
 		CoreClientToken:  c.Core.ClientToken,
 		CoreClientSecret: c.Core.ClientSecret,
 		CoreTimeout:      c.Core.Timeout,
+		CoreTLS:          coreclient.TLSFiles{CAFile: c.Core.TLSCAFile, CertFile: c.Core.TLSCertFile, KeyFile: c.Core.TLSKeyFile},
 		RateLimit: app.RateLimitConfig{
 			PerIP:              offWhenZero(c.Public.RateLimitPerIP),
 			PerIPBurst:         c.Public.RateLimitPerIPBurst,

@@ -56,13 +56,21 @@ type Public struct {
 	// Addr is the listen address.
 	Addr string `yaml:"addr" doc:"listen address of the public (mobile) API"`
 	// RateLimitPerIP is the request rate per client IP address.
-	RateLimitPerIP int `yaml:"rate_limit_per_ip" doc:"requests per second per client IP address (IPv6: per /64; loopback peers exempt), answered 429 with Retry-After above it; 0 disables"`
+	RateLimitPerIP int `yaml:"rate_limit_per_ip" doc:"requests per second per client IP address (IPv6: per /64; the TCP peer, or behind a trusted proxy the client it forwards; loopback peers are not exempt), answered 429 with Retry-After above it; 0 disables"`
 	// RateLimitPerIPBurst is the burst per client IP address.
 	RateLimitPerIPBurst int `yaml:"rate_limit_per_ip_burst" doc:"bucket size: requests a client IP address may send at once before its rate applies"`
 	// RateLimitPerActivation is the request rate per activation.
 	RateLimitPerActivation int `yaml:"rate_limit_per_activation" doc:"requests per second per activation (signature header) or token (token header), answered 429 with Retry-After above it; 0 disables"`
 	// RateLimitPerActivationBurst is the burst per activation.
 	RateLimitPerActivationBurst int `yaml:"rate_limit_per_activation_burst" doc:"bucket size: requests an activation may send at once before its rate applies"`
+	// TrustedProxies lists the reverse proxies whose forwarded client address is believed.
+	TrustedProxies string `yaml:"trusted_proxies" doc:"comma-separated CIDR networks or addresses of the reverse proxies in front of the public API (e.g. 127.0.0.1/32, 10.0.0.0/8); only when the TCP peer is one of them is the client address taken from client_ip_header (the right-most address that is not a trusted proxy); empty: headers are ignored and the client is the TCP peer"`
+	// ClientIPHeader is the header the trusted proxies append the client address to.
+	ClientIPHeader string `yaml:"client_ip_header" doc:"header the trusted proxies append the client address to: X-Forwarded-For or Forwarded (RFC 7239); the other one is ignored"`
+	// TLSCertFile is the PEM certificate chain of the listener.
+	TLSCertFile string `yaml:"tls_cert_file" doc:"PEM certificate chain: serve the public API over TLS (HTTP/2 and HTTP/1.1); reloaded on the first handshake after the file changes"`
+	// TLSKeyFile is the PEM private key of the listener.
+	TLSKeyFile string `yaml:"tls_key_file" doc:"PEM private key of tls_cert_file (both or neither)"`
 }
 
 // Private configures the private API listener.
@@ -70,7 +78,13 @@ type Private struct {
 	// Addr is the listen address.
 	Addr string `yaml:"addr" doc:"listen address of the private (back-office) API, health and metrics; keep it off public networks"`
 	// RestrictAccess requires integration credentials.
-	RestrictAccess bool `yaml:"restrict_access" doc:"require integration credentials (HTTP Basic) on /rest/v3"`
+	RestrictAccess bool `yaml:"restrict_access" doc:"require integration credentials (HTTP Basic) on /rest/v3; false is accepted only with a loopback addr"`
+	// TLSCertFile is the PEM certificate chain of the listener.
+	TLSCertFile string `yaml:"tls_cert_file" doc:"PEM certificate chain: serve the private API over TLS (HTTP/2 and HTTP/1.1); reloaded on the first handshake after the file changes"`
+	// TLSKeyFile is the PEM private key of the listener.
+	TLSKeyFile string `yaml:"tls_key_file" doc:"PEM private key of tls_cert_file (both or neither)"`
+	// TLSClientCAFile turns on mutual TLS.
+	TLSClientCAFile string `yaml:"tls_client_ca_file" doc:"PEM CA certificates: mutual TLS, clients without a certificate they issued are refused during the handshake (health and metrics included); needs tls_cert_file"`
 }
 
 // Database selects and tunes the database.
@@ -101,6 +115,12 @@ type Core struct {
 	ClientSecretFile string `yaml:"client_secret_file" file:"client_secret" doc:"file holding the integration client secret"`
 	// Timeout bounds each call to the core.
 	Timeout time.Duration `yaml:"timeout" doc:"timeout of each call to the core (0: 10s)"`
+	// TLSCAFile verifies an https core.
+	TLSCAFile string `yaml:"tls_ca_file" doc:"enrollment role: PEM CA certificates that verify an https:// core (empty: the system roots)"`
+	// TLSCertFile is the client certificate for a core requiring mutual TLS.
+	TLSCertFile string `yaml:"tls_cert_file" doc:"enrollment role: PEM client certificate for a core that requires mutual TLS"`
+	// TLSKeyFile is the key of TLSCertFile.
+	TLSKeyFile string `yaml:"tls_key_file" doc:"enrollment role: PEM private key of tls_cert_file (both or neither)"`
 }
 
 // IdP configures the identity provider.
@@ -176,6 +196,7 @@ func Default() Config {
 			RateLimitPerIPBurst:         app.DefaultRateLimitPerIPBurst,
 			RateLimitPerActivation:      app.DefaultRateLimitPerActivation,
 			RateLimitPerActivationBurst: app.DefaultRateLimitPerActivationBurst,
+			ClientIPHeader:              app.HeaderXForwardedFor,
 		},
 		Private:  Private{Addr: "127.0.0.1:8081", RestrictAccess: true},
 		Database: Database{Migrate: true, SQLiteSynchronous: app.DefaultSQLiteSynchronous, SQLiteGroupCommit: true},

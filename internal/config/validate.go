@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/mauth/mauth/internal/netguard"
+	"github.com/mauth/mauth/internal/app"
 )
 
 // Validate checks every key on its own and the combinations; the first
@@ -49,9 +51,34 @@ func (c Config) Validate() error {
 			return bad(l.burstKey, "must be at least 1 while %s is on", l.key)
 		}
 	}
+	if public {
+		if _, err := app.ParseTrustedProxies(c.Public.TrustedProxies); err != nil {
+			return bad("public.trusted_proxies", "%v", err)
+		}
+		if err := (app.ProxyConfig{Header: c.Public.ClientIPHeader}).Validate(); err != nil {
+			return bad("public.client_ip_header", "%v", err)
+		}
+		if err := checkPair("public.tls_cert_file", c.Public.TLSCertFile, "public.tls_key_file", c.Public.TLSKeyFile); err != nil {
+			return err
+		}
+	}
 	if core {
 		if err := checkAddr(c.Private.Addr); err != nil {
 			return bad("private.addr", "%v", err)
+		}
+		if !c.Private.RestrictAccess && !app.IsLoopbackAddr(c.Private.Addr) {
+			return bad("private.restrict_access", "false (no authentication) is allowed only while private.addr is a loopback address such as 127.0.0.1:8081, not %q", c.Private.Addr)
+		}
+		if err := checkPair("private.tls_cert_file", c.Private.TLSCertFile, "private.tls_key_file", c.Private.TLSKeyFile); err != nil {
+			return err
+		}
+		if f := c.Private.TLSClientCAFile; f != "" {
+			if c.Private.TLSCertFile == "" {
+				return bad("private.tls_client_ca_file", "mutual TLS needs private.tls_cert_file and private.tls_key_file")
+			}
+			if err := checkReadable(f); err != nil {
+				return bad("private.tls_client_ca_file", "%v", err)
+			}
 		}
 	}
 	switch c.Database.SQLiteSynchronous {
@@ -84,6 +111,19 @@ func (c Config) Validate() error {
 		}
 	} else if c.Core.URL != "" || c.Core.ClientToken != "" || c.Core.ClientSecret != "" {
 		return bad("core.url", "the core settings belong to the enrollment role only (server.role is %q)", c.Server.Role)
+	}
+	if c.Core.TLSCAFile != "" || c.Core.TLSCertFile != "" || c.Core.TLSKeyFile != "" {
+		if c.Server.Role != "enrollment" {
+			return bad("core.tls_ca_file", "the core settings belong to the enrollment role only (server.role is %q)", c.Server.Role)
+		}
+		if f := c.Core.TLSCAFile; f != "" {
+			if err := checkReadable(f); err != nil {
+				return bad("core.tls_ca_file", "%v", err)
+			}
+		}
+		if err := checkPair("core.tls_cert_file", c.Core.TLSCertFile, "core.tls_key_file", c.Core.TLSKeyFile); err != nil {
+			return err
+		}
 	}
 	if c.Core.Timeout < 0 {
 		return bad("core.timeout", "must not be negative")
@@ -137,6 +177,35 @@ func (c Config) Validate() error {
 		return bad("service.application_cache_ttl", "must not be negative (0 disables the cache)")
 	}
 	return nil
+}
+
+// checkPair checks a certificate and key file pair: both or neither, both readable.
+func checkPair(certKey, cert, keyKey, key string) error {
+	if (cert == "") != (key == "") {
+		if cert == "" {
+			return &KeyError{Key: certKey, Reason: "set it together with " + keyKey + " (both or neither)"}
+		}
+		return &KeyError{Key: keyKey, Reason: "set it together with " + certKey + " (both or neither)"}
+	}
+	if cert == "" {
+		return nil
+	}
+	if err := checkReadable(cert); err != nil {
+		return &KeyError{Key: certKey, Reason: err.Error()}
+	}
+	if err := checkReadable(key); err != nil {
+		return &KeyError{Key: keyKey, Reason: err.Error()}
+	}
+	return nil
+}
+
+// checkReadable reports a file that cannot be opened for reading.
+func checkReadable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot read the file: %v", err)
+	}
+	return f.Close()
 }
 
 // checkAddr accepts host:port listen addresses.

@@ -16,12 +16,15 @@ package coreclient
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -59,6 +62,52 @@ type Options struct {
 	Timeout time.Duration
 	// HTTPClient sends the requests (default: a client with its own transport).
 	HTTPClient *http.Client
+	// TLS configures https:// connections of the default client (a CA to
+	// verify the core, a client certificate for mutual TLS; see
+	// TLSFiles); nil: the system roots, no client certificate. Ignored
+	// with HTTPClient.
+	TLS *tls.Config
+}
+
+// TLSFiles names the PEM files of TLS connections to the core.
+type TLSFiles struct {
+	// CAFile holds the CA certificates that verify the core's certificate
+	// (empty: the system roots).
+	CAFile string
+	// CertFile and KeyFile are the client certificate and key presented
+	// to a core that requires mutual TLS (both or neither).
+	CertFile string
+	KeyFile  string
+}
+
+// Config loads the files into a client tls.Config (nil when none is set).
+func (f TLSFiles) Config() (*tls.Config, error) {
+	if f == (TLSFiles{}) {
+		return nil, nil
+	}
+	if (f.CertFile == "") != (f.KeyFile == "") {
+		return nil, errors.New("set both the client certificate file and the client key file, or neither")
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if f.CAFile != "" {
+		raw, err := os.ReadFile(f.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(raw) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", f.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if f.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(f.CertFile, f.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load client certificate %s and key %s: %w", f.CertFile, f.KeyFile, err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
 }
 
 // Client calls the core's private REST API. It is safe for concurrent use.
@@ -89,7 +138,11 @@ func New(opts Options) (*Client, error) {
 		c.timeout = DefaultTimeout
 	}
 	if c.http == nil {
-		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		if opts.TLS != nil {
+			tr.TLSClientConfig = opts.TLS.Clone()
+		}
+		c.http = &http.Client{Transport: tr}
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 )
@@ -95,8 +96,10 @@ func (r *StatusRecorder) StatusCode() int {
 // is valid, else a random one), returns it in the X-Request-ID response
 // header, stores it in the request context (see RequestIDFrom and
 // LogHandler) and logs one access line per request at info level: api,
-// method, path, route pattern, status, bytes, duration, remote address and
-// user agent. Bodies, query strings and authorization headers are never logged.
+// method, path, route pattern, status, bytes, duration, remote address (the
+// TCP peer), client address (when WithClientAddr recorded one that differs
+// from the peer: the client behind a trusted proxy) and user agent.
+// Bodies, query strings and authorization headers are never logged.
 func AccessLog(log *slog.Logger, api string, next http.Handler) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -111,7 +114,7 @@ func AccessLog(log *slog.Logger, api string, next http.Handler) http.Handler {
 		r = r.WithContext(WithRequestID(r.Context(), id))
 		rec := &StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
+		attrs := []slog.Attr{
 			slog.String("api", api),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -121,7 +124,13 @@ func AccessLog(log *slog.Logger, api string, next http.Handler) http.Handler {
 			slog.Duration("duration", time.Since(start)),
 			slog.String("remote", r.RemoteAddr),
 			slog.String("userAgent", r.UserAgent()),
-		)
+		}
+		if c := ClientAddr(r.Context()); c != "" {
+			if host, _, err := net.SplitHostPort(r.RemoteAddr); err != nil || host != c {
+				attrs = append(attrs, slog.String("client", c))
+			}
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "http request", attrs...)
 	})
 }
 

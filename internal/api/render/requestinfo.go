@@ -15,7 +15,8 @@ const maxUserAgent = 512
 // audit log. actor names the surface, e.g. "private-api"; when the request
 // has HTTP Basic credentials, their user name (an integration's client
 // token, never the password) is appended after a colon. The client
-// address is the TCP peer: forwarded-for headers are not trusted. The
+// address is the one recorded by WithClientAddr (the app resolves it from
+// the forwarded header of a trusted proxy), else the TCP peer. The
 // pattern the wrapped mux matched is copied back to the outer request.
 func WithRequestInfo(actor string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -23,7 +24,9 @@ func WithRequestInfo(actor string, h http.Handler) http.Handler {
 		if len(ri.UserAgent) > maxUserAgent {
 			ri.UserAgent = ri.UserAgent[:maxUserAgent]
 		}
-		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if a := ClientAddr(r.Context()); a != "" {
+			ri.IP = a
+		} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 			ri.IP = host
 		} else {
 			ri.IP = r.RemoteAddr

@@ -48,3 +48,17 @@ func TestWithRequestInfoKeepsPattern(t *testing.T) {
 	WithRequestInfo("private-api", mux).ServeHTTP(httptest.NewRecorder(), r)
 	require.Equal(t, "POST /rest/v3/status", r.Pattern)
 }
+
+// TestWithRequestInfoUsesClientAddr: the client address resolved behind a
+// trusted proxy (WithClientAddr) is the audited IP, not the proxy.
+func TestWithRequestInfoUsesClientAddr(t *testing.T) {
+	var got domain.RequestInfo
+	h := WithRequestInfo("public-api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = domain.RequestInfoOf(r.Context())
+	}))
+	r := httptest.NewRequest(http.MethodPost, "/x", nil)
+	r.RemoteAddr = "10.0.0.1:5555"
+	r = r.WithContext(WithClientAddr(r.Context(), "198.51.100.7"))
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	require.Equal(t, "198.51.100.7", got.IP)
+}

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"time"
@@ -97,6 +98,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: unsupported synchronous level %q", opts.Synchronous)
 	}
 
+	// The database file is created (or tightened) to mode 0600 before
+	// SQLite opens it: SQLite creates the -wal and -shm files with the
+	// database file's mode, so they are private too.
+	if err := privateFiles(path, false); err != nil {
+		return nil, err
+	}
 	// The write pool is opened first: it switches the file to WAL, which
 	// the query_only read connections cannot do.
 	write, err := sql.Open("sqlite", dsn(path, opts, false))
@@ -109,6 +116,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := write.PingContext(ctx); err != nil {
 		_ = write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := privateFiles(path, true); err != nil {
+		_ = write.Close()
+		return nil, err
 	}
 	read, err := sql.Open("sqlite", dsn(path, opts, true))
 	if err != nil {
@@ -153,6 +164,53 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// sidecars are the suffixes of the files SQLite keeps next to a database.
+var sidecars = []string{"-wal", "-shm", "-journal"}
+
+// privateFiles creates the database file at path with mode 0600 when it
+// does not exist (unless onlySidecars), and removes group and other
+// permissions from it and its -wal, -shm and -journal files when they
+// exist: they hold every activation and the sealed keys.
+func privateFiles(path string, onlySidecars bool) error {
+	if !onlySidecars {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		switch {
+		case err == nil:
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("sqlite: create %s: %w", path, err)
+			}
+		case errors.Is(err, fs.ErrExist):
+		default:
+			return fmt.Errorf("sqlite: create %s: %w", path, err)
+		}
+	}
+	files := make([]string, 0, len(sidecars)+1)
+	if !onlySidecars {
+		files = append(files, path)
+	}
+	for _, s := range sidecars {
+		files = append(files, path+s)
+	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	for _, p := range files {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		if m := fi.Mode().Perm(); m&0o077 != 0 {
+			if err := os.Chmod(p, m&0o700); err != nil {
+				return fmt.Errorf("sqlite: %s is accessible by group or others (mode %04o) and its mode cannot be changed (%v): run `chmod 600 %s`", p, m, err, p)
+			}
+		}
+	}
+	return nil
 }
 
 // Path returns the database file path.
