@@ -87,18 +87,18 @@ func (c *pgCluster) dsn() string {
 }
 
 // readyCode polls /health/ready until it answers want (the database comes
-// and goes asynchronously), failing after a generous bound.
+// and goes asynchronously), failing after a generous bound (a safety net).
 func readyCode(t *testing.T, url string, want int) {
 	t.Helper()
 	var code int
-	for range 100 {
+	for deadline := time.Now().Add(testTimeout); time.Now().Before(deadline); {
 		code, _, _ = get(t, url, nil)
 		if code == want {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("GET %s: HTTP %d, want %d", url, code, want)
+	t.Fatalf("GET %s: HTTP %d after %v, want %d", url, code, testTimeout, want)
 }
 
 func TestReadinessFollowsPostgres(t *testing.T) {

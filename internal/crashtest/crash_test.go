@@ -274,7 +274,7 @@ func runCrash(t *testing.T, args []string, storeCfg app.Config) {
 	f := &fleet{publicURL: srv.publicURL, privateURL: srv.privateURL, acked: map[string]*ackedDevice{},
 		httpClient: &http.Client{Timeout: waitLimit}}
 	ctx := context.Background()
-	cc, err := coreclient.New(coreclient.Options{BaseURL: srv.privateURL})
+	cc, err := coreclient.New(coreclient.Options{BaseURL: srv.privateURL, Timeout: waitLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
