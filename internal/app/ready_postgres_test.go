@@ -72,13 +72,15 @@ func (c *pgCluster) run(t *testing.T, tool string, args ...string) {
 
 func (c *pgCluster) start(t *testing.T) {
 	t.Helper()
-	c.run(t, "pg_ctl", "-D", c.dir+"/data", "-l", c.dir+"/log", "-w", "-o",
+	// -t: pg_ctl's wait for the server is a safety net (its default of
+	// 60 s could run out on a busy machine).
+	c.run(t, "pg_ctl", "-D", c.dir+"/data", "-l", c.dir+"/log", "-w", "-t", strconv.Itoa(int(testTimeout.Seconds())), "-o",
 		"-p "+strconv.Itoa(c.port)+" -k "+c.dir+" -c listen_addresses=127.0.0.1 -c fsync=off", "start")
 }
 
 func (c *pgCluster) stop(t *testing.T) {
 	t.Helper()
-	cmd := exec.Command("runuser", "-u", "postgres", "--", filepath.Join(c.bin, "pg_ctl"), "-D", c.dir+"/data", "-m", "immediate", "-w", "stop")
+	cmd := exec.Command("runuser", "-u", "postgres", "--", filepath.Join(c.bin, "pg_ctl"), "-D", c.dir+"/data", "-m", "immediate", "-w", "-t", strconv.Itoa(int(testTimeout.Seconds())), "stop")
 	_ = cmd.Run() // already stopped is fine
 }
 
