@@ -98,7 +98,7 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PG_PORT=
 for port in $(seq 55432 55531); do
 	port_busy "$port" && continue
-	if (cd "$PG_DIR" && as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+	if (cd "$PG_DIR" && as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 300 \
 		-o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
 		start >/dev/null); then
 		PG_STARTED=1
@@ -128,7 +128,7 @@ go vet "${packages[@]}"
 section "CGO_ENABLED=0 go build ${packages[*]}"
 CGO_ENABLED=0 go build -o /dev/null "${packages[@]}"
 
-section "go test -race -count=1 -timeout 20m $*"
-CGO_ENABLED=1 go test -race -count=1 -timeout 20m "$@"
+section "go test -race -count=1 -timeout 45m $*"
+CGO_ENABLED=1 go test -race -count=1 -timeout 45m "$@"
 
 section "all checks and tests passed"

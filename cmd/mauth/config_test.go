@@ -75,20 +75,28 @@ func TestServeFromConfigFile(t *testing.T) {
 		}
 	}()
 
+	// The server starts in the background: wait for it (a generous
+	// deadline, only a safety net against a server that never starts).
+	deadline := time.Now().Add(5 * time.Minute)
 	call := func(url string) (int, string) {
-		var lastErr error
-		for range 100 {
+		for {
 			resp, err := http.Post(url, "application/json", strings.NewReader(`{"requestObject":{}}`))
 			if err == nil {
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				return resp.StatusCode, string(b)
 			}
-			lastErr = err
+			select {
+			case err := <-done:
+				done <- err // for the deferred wait
+				t.Fatalf("serve ended before answering %s: %v", url, err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("POST %s: %v", url, err)
+			}
 			time.Sleep(50 * time.Millisecond) // the server is still starting
 		}
-		t.Fatalf("POST %s: %v", url, lastErr)
-		return 0, ""
 	}
 	// No credentials needed: private.restrict_access is false in the file.
 	if code, body := call("http://" + priv + "/rest/v3/status"); code != http.StatusOK || !strings.Contains(body, `"status":"OK"`) {
@@ -97,13 +105,21 @@ func TestServeFromConfigFile(t *testing.T) {
 	if code, _ := call("http://" + pub + "/pa/v3/status"); code != http.StatusOK {
 		t.Fatalf("public status on %s: %d", pub, code)
 	}
-	resp, err := http.Get("http://" + priv + "/health/ready")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("ready: %d", resp.StatusCode)
+	// Ready: its checks have a time bound of their own, so a busy machine
+	// may first see 503; wait for 200 (again only a safety-net deadline).
+	for {
+		resp, err := http.Get("http://" + priv + "/health/ready")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ready: %d", resp.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

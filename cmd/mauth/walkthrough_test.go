@@ -96,7 +96,9 @@ func TestReadmeWalkthrough(t *testing.T) {
 		"MAUTH_URL=http://"+priv,
 		"MAUTH_PUBLIC_URL=http://"+pub,
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// The script waits for the server by itself; this bound is only a
+	// safety net against a hung command, not a measure of speed.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = work

@@ -503,8 +503,9 @@ const (
 	serverIdleTimeout = 2 * time.Minute
 )
 
-// coreCheckTimeout bounds the enrollment role's start-up call to the core.
-const coreCheckTimeout = 5 * time.Second
+// coreCheckTimeout bounds the enrollment role's start-up call to the core
+// (a variable: tests lift it).
+var coreCheckTimeout = 5 * time.Second
 
 // checkCore calls the remote core once at start-up (enrollment role).
 // Credentials the core rejects are a configuration error that stops the

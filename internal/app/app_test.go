@@ -50,7 +50,24 @@ func testConfig(t *testing.T, role string) Config {
 	c.PublicAddr = "127.0.0.1:0"
 	c.PrivateAddr = "127.0.0.1:0"
 	c.Service.RecoveryPUKHashMemoryKiB = 1024
+	// An enrollment server's calls to the core: a safety net only, so
+	// that a busy machine does not turn a slow answer into an error.
+	c.CoreTimeout = testTimeout
 	return c
+}
+
+// testTimeout bounds what these tests wait for (a server's answer, a
+// delivery, a state change) and the server's own time bounds in tests: a
+// safety net against a hung server, far above what a slow or busy machine
+// needs. No test asserts how fast anything happens.
+const testTimeout = 5 * time.Minute
+
+func init() {
+	// The server's own bounds of a readiness check, of the outbox count of
+	// a scrape and of the enrollment role's start-up call to the core
+	// become safety nets too: on a busy machine a slow database or core
+	// must not make a healthy server look unhealthy to these tests.
+	readyTimeout, outboxScrapeTimeout, coreCheckTimeout = testTimeout, testTimeout, testTimeout
 }
 
 // running is an app serving in the background.
@@ -113,7 +130,7 @@ func (r *running) credentials(t *testing.T) (string, string) {
 func (r *running) admin(t *testing.T) *coreclient.Client {
 	t.Helper()
 	token, secret := r.credentials(t)
-	c, err := coreclient.New(coreclient.Options{BaseURL: "http://" + r.PrivateAddr().String(), ClientToken: token, ClientSecret: secret})
+	c, err := coreclient.New(coreclient.Options{BaseURL: "http://" + r.PrivateAddr().String(), ClientToken: token, ClientSecret: secret, Timeout: testTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +172,7 @@ func TestAllInOne(t *testing.T) {
 		t.Fatalf("private status: %+v %v", st, err)
 	}
 	// Without credentials the private API refuses.
-	anon, _ := coreclient.New(coreclient.Options{BaseURL: "http://" + priv.String()})
+	anon, _ := coreclient.New(coreclient.Options{BaseURL: "http://" + priv.String(), Timeout: testTimeout})
 	if _, err := anon.SystemStatus(context.Background()); !errors.Is(err, coreclient.ErrUnauthorized) {
 		t.Fatalf("anonymous private call: %v", err)
 	}

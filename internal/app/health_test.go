@@ -328,6 +328,10 @@ func testOperationAndCallbackMetrics(t *testing.T, c Config) {
 	c.serviceOptions = []service.Option{service.WithClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })}
 	c.callbacks.PollInterval = 10 * time.Millisecond
 	c.CallbackAllowedDestinations = []string{"127.0.0.0/8"} // the receiver is an httptest server
+	// The receiver holds deliveries for as long as the test needs: the
+	// dispatcher must not give up on them (a failure more) however slow
+	// the machine is.
+	c.callbacks.ResponseTimeout = testTimeout
 
 	// The receiver refuses the first request and holds the others until
 	// release, so that no event completes before the outbox is measured.
@@ -417,16 +421,17 @@ func testOperationAndCallbackMetrics(t *testing.T, c Config) {
 		{"mauth_callback_deliveries_total", []string{`result="gave_up"`}, 0},
 	})
 
-	// Release the receiver and wait until every event is delivered.
+	// Release the receiver and wait until every event is delivered (a
+	// generous deadline, only a safety net).
 	releaseOnce.Do(func() { close(release) })
-	for i := 0; ; i++ {
+	for deadline := time.Now().Add(testTimeout); ; {
 		_, text, _ = get(t, metricsURL, nil)
 		delivered, _ := sample(t, text, "mauth_callback_deliveries_total", `result="delivered"`)
-		depth, _ := sample(t, text, "mauth_callback_outbox_depth")
-		if delivered == events && depth == 0 {
+		depth, ok := sample(t, text, "mauth_callback_outbox_depth")
+		if delivered == events && depth == 0 && ok {
 			break
 		}
-		if i == 3000 {
+		if time.Now().After(deadline) {
 			t.Fatalf("callbacks not delivered: delivered %v, depth %v\n%s", delivered, depth, text)
 		}
 		time.Sleep(10 * time.Millisecond)

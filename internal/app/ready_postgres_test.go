@@ -72,13 +72,15 @@ func (c *pgCluster) run(t *testing.T, tool string, args ...string) {
 
 func (c *pgCluster) start(t *testing.T) {
 	t.Helper()
-	c.run(t, "pg_ctl", "-D", c.dir+"/data", "-l", c.dir+"/log", "-w", "-o",
+	// -t: pg_ctl's wait for the server is a safety net (its default of
+	// 60 s could run out on a busy machine).
+	c.run(t, "pg_ctl", "-D", c.dir+"/data", "-l", c.dir+"/log", "-w", "-t", strconv.Itoa(int(testTimeout.Seconds())), "-o",
 		"-p "+strconv.Itoa(c.port)+" -k "+c.dir+" -c listen_addresses=127.0.0.1 -c fsync=off", "start")
 }
 
 func (c *pgCluster) stop(t *testing.T) {
 	t.Helper()
-	cmd := exec.Command("runuser", "-u", "postgres", "--", filepath.Join(c.bin, "pg_ctl"), "-D", c.dir+"/data", "-m", "immediate", "-w", "stop")
+	cmd := exec.Command("runuser", "-u", "postgres", "--", filepath.Join(c.bin, "pg_ctl"), "-D", c.dir+"/data", "-m", "immediate", "-w", "-t", strconv.Itoa(int(testTimeout.Seconds())), "stop")
 	_ = cmd.Run() // already stopped is fine
 }
 
@@ -87,18 +89,18 @@ func (c *pgCluster) dsn() string {
 }
 
 // readyCode polls /health/ready until it answers want (the database comes
-// and goes asynchronously), failing after a generous bound.
+// and goes asynchronously), failing after a generous bound (a safety net).
 func readyCode(t *testing.T, url string, want int) {
 	t.Helper()
 	var code int
-	for range 100 {
+	for deadline := time.Now().Add(testTimeout); time.Now().Before(deadline); {
 		code, _, _ = get(t, url, nil)
 		if code == want {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("GET %s: HTTP %d, want %d", url, code, want)
+	t.Fatalf("GET %s: HTTP %d after %v, want %d", url, code, testTimeout, want)
 }
 
 func TestReadinessFollowsPostgres(t *testing.T) {

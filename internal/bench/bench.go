@@ -9,8 +9,10 @@
 // Each workload first runs saturated (a closed loop of Workers callers:
 // its capacity) and then open-loop at Load × that capacity, where latency
 // is measured from each request's scheduled start, so queueing counts.
-// Every loop is bounded in time and in request count, and only loopback
-// or the URLs given are contacted.
+// Every loop is bounded in request count and in time, except that each
+// saturation worker completes at least one call and calls in flight finish
+// (a slow machine stretches a phase rather than leaving it empty); only
+// loopback or the URLs given are contacted.
 package bench
 
 import (
@@ -49,7 +51,8 @@ type Options struct {
 	// Workers is the concurrency of the saturation phases (default 16).
 	Workers int
 	// Duration is the length of each saturation and open-loop phase
-	// (default 10s; Quick: 3s).
+	// (default 10s; Quick: 3s). A saturation phase lasts at least until
+	// every worker completed one call, however long that takes.
 	Duration time.Duration
 	// Load is the open-loop rate as a fraction of the measured capacity
 	// (default 0.7).
@@ -97,6 +100,10 @@ func (o *Options) defaults() {
 	}
 	o.Workers = min(o.Workers, o.Devices)
 }
+
+// inFlightPerDevice × Devices bounds the open-loop generator's calls in
+// flight; arrivals beyond it are dropped (a queue after a stall).
+const inFlightPerDevice = 4
 
 // Report is the JSON result of a run.
 type Report struct {
@@ -156,7 +163,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	p := newPool(devs)
-	drain := 5 * time.Second
+	// Open-loop calls still in flight at the end of a phase get this long
+	// to finish: a safety net against a hung target, not a measure.
+	drain := 2 * time.Minute
 
 	add := func(r PhaseResult) {
 		rep.Phases = append(rep.Phases, r)
@@ -186,7 +195,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		add(sat)
 		rep.Capacity[name] = sat.Throughput
 		if sat.Throughput > 0 {
-			add(openLoop(ctx, out, name, sat.Throughput*o.Load, o.Duration, 4*o.Devices, o.MaxRequests, drain, fn))
+			add(openLoop(ctx, out, name, sat.Throughput*o.Load, o.Duration, inFlightPerDevice*o.Devices, o.MaxRequests, drain, fn))
 		}
 		return ctx.Err()
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,7 +13,13 @@ import (
 )
 
 // TestRunSmall runs a tiny bench end to end on each backend: every phase
-// completes without errors and the report is consistent.
+// completes without errors and the report is consistent. Nothing depends
+// on the machine's speed: every saturation worker completes at least one
+// call (so each phase measures something however slow the machine is),
+// and a phase starts at most MaxRequests = inFlightPerDevice × Devices
+// calls, the open-loop generator's bound of calls in flight, so it never
+// has to drop an arrival (dropped arrivals count as errors) whatever the
+// stalls.
 func TestRunSmall(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -21,7 +29,7 @@ func TestRunSmall(t *testing.T) {
 		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep, err := Run(context.Background(), Options{DatabaseURL: tc.dsn(t), Devices: 4, Workers: 2, Duration: 300 * time.Millisecond, MaxRequests: 40, Load: 0.5})
+			rep, err := Run(context.Background(), Options{DatabaseURL: tc.dsn(t), Devices: 4, Workers: 2, Duration: 300 * time.Millisecond, MaxRequests: inFlightPerDevice * 4, Load: 0.5})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +98,8 @@ func testOperationWorkload(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := closedLoop(ctx, nil, "operation", 2, 30*time.Second, 12, tg.operationOp(newPool(devs)))
+	// Defined by count: 12 operations; the duration is only a safety net.
+	res := closedLoop(ctx, nil, "operation", 2, 10*time.Minute, 12, tg.operationOp(newPool(devs)))
 	if res.Errors != 0 || res.OK != 12 {
 		t.Fatalf("operation workload: %d ok, %d errors %v", res.OK, res.Errors, res.ErrorKinds)
 	}
@@ -163,13 +172,17 @@ func TestOverload(t *testing.T) {
 	op := tg.verifyOp(newPool(devs))
 	// Capacity at the admission limit, then arrivals at twice that rate
 	// (open loop: they do not slow down when the server does), then more
-	// callers than the limit in a closed loop.
+	// callers than the limit in a closed loop. No assertion depends on the
+	// machine's speed: a phase's first calls find every admission slot free
+	// (a slot is released before its answer is sent), so some calls
+	// succeed in each phase however slow the machine is, and calls in
+	// flight get minutes to finish, so a slow answer is never an error.
 	capacity := closedLoop(ctx, nil, "verify", limit, time.Second, 4000, op)
 	if capacity.OK == 0 || capacity.Throughput <= 0 {
 		t.Fatalf("no capacity measured: %+v", capacity)
 	}
 	phases := []PhaseResult{
-		openLoop(ctx, nil, "verify", 2*capacity.Throughput, 2*time.Second, 16*limit, 0, 5*time.Second, op),
+		openLoop(ctx, nil, "verify", 2*capacity.Throughput, 2*time.Second, 16*limit, 0, 2*time.Minute, op),
 		closedLoop(ctx, nil, "verify", 4*limit, 2*time.Second, 4000, op),
 	}
 	for _, res := range phases {
@@ -194,7 +207,8 @@ func TestOverload(t *testing.T) {
 	}
 	tg.http.CloseIdleConnections()
 	tg.stop()
-	deadline := time.Now().Add(10 * time.Second)
+	// Wait for the goroutines to end (a generous deadline, only a safety net).
+	deadline := time.Now().Add(2 * time.Minute)
 	for runtime.NumGoroutine() > baseline+2 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -220,4 +234,34 @@ func (t *target) provisionRetrying(ctx context.Context, n int) ([]*device, error
 		devs = append(devs, d...)
 	}
 	return devs, nil
+}
+
+// TestClosedLoopIsDefinedByWork runs saturation phases whose duration ends
+// before any call could complete, as on a very slow machine: every worker
+// still completes a call (none is cut off), so the phase has a capacity;
+// the request bound still applies.
+func TestClosedLoopIsDefinedByWork(t *testing.T) {
+	const workers = 3
+	// Each call waits until all workers are inside one, so no call can
+	// return before the (1 ns) phase is long over.
+	var entered sync.WaitGroup
+	entered.Add(workers)
+	var calls atomic.Int64
+	slow := func(ctx context.Context, _ uint64) error {
+		if calls.Add(1) <= workers {
+			entered.Done()
+			entered.Wait()
+		}
+		return nil
+	}
+	res := closedLoop(context.Background(), nil, "slow", workers, time.Nanosecond, 0, slow)
+	if res.OK != workers || res.Errors != 0 || res.Requests != workers || res.Throughput <= 0 {
+		t.Fatalf("phase shorter than one call: %+v, want %d successful calls and a capacity", res, workers)
+	}
+	// The count bound holds even below one call per worker.
+	calls.Store(0)
+	res = closedLoop(context.Background(), nil, "bounded", workers, time.Nanosecond, 2, func(context.Context, uint64) error { calls.Add(1); return nil })
+	if res.OK != 2 || calls.Load() != 2 {
+		t.Fatalf("request bound 2: %+v after %d calls", res, calls.Load())
+	}
 }

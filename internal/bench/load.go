@@ -171,21 +171,25 @@ func progress(out io.Writer, label string, r *recorder, start time.Time, stop <-
 	}
 }
 
-// closedLoop runs fn from workers goroutines until dur elapses or maxReq
-// calls were started (0: no count limit).
+// closedLoop runs fn from workers goroutines, each calling again as soon
+// as its last call returned, until dur has elapsed or maxReq calls were
+// started (0: no count limit). The phase is defined by work as well as by
+// time: every worker completes at least one call however long it takes,
+// so a slow or busy machine stretches the phase instead of leaving it
+// empty, and calls in flight when dur ends are not cut off but complete
+// and count (only ctx cancels them).
 func closedLoop(ctx context.Context, out io.Writer, name string, workers int, dur time.Duration, maxReq int64, fn op) PhaseResult {
 	r := newRecorder()
-	ctx, cancel := context.WithTimeout(ctx, dur)
-	defer cancel()
 	cpu0 := processCPU()
 	start := time.Now()
+	end := start.Add(dur)
 	stop, done := make(chan struct{}), make(chan struct{})
 	go progress(out, name+" (saturation)", r, start, stop, done)
 	var seq atomic.Uint64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for ctx.Err() == nil {
+			for first := true; ctx.Err() == nil && (first || time.Now().Before(end)); first = false {
 				n := seq.Add(1) - 1
 				if maxReq > 0 && int64(n) >= maxReq {
 					return
@@ -194,7 +198,7 @@ func closedLoop(ctx context.Context, out io.Writer, name string, workers int, du
 				t0 := time.Now()
 				err := fn(ctx, n)
 				if err != nil && ctx.Err() != nil {
-					// Cut off by the end of the phase: not the server's error.
+					// The run was cancelled: not the server's error.
 					r.requests.Add(-1)
 					return
 				}
@@ -215,8 +219,10 @@ func closedLoop(ctx context.Context, out io.Writer, name string, workers int, du
 
 // openLoop starts fn at rate calls per second (evenly spaced) for dur, at
 // most maxInFlight at a time (further arrivals are dropped and counted as
-// errors) and at most maxReq in total. Latency is measured from each
-// call's scheduled start. In-flight calls get drain to finish afterwards.
+// errors) and at most maxReq in total. The first arrival is at the start,
+// so a phase always sends at least one call, however low the rate. Latency
+// is measured from each call's scheduled start. In-flight calls get drain
+// to finish afterwards: a safety net, not a measure (give minutes).
 func openLoop(ctx context.Context, out io.Writer, name string, rate float64, dur time.Duration, maxInFlight int, maxReq int64, drain time.Duration, fn op) PhaseResult {
 	r := newRecorder()
 	callCtx, cancelCalls := context.WithTimeout(ctx, dur+drain)

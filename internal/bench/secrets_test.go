@@ -235,8 +235,9 @@ func TestNoSecretsInLogs(t *testing.T) {
 	recoverySecrets(t, tg, sec, printer, devs[1], devs[2], user)
 
 	// The callback dispatcher logs each delivery at debug level: waiting
-	// for it proves that debug records reach the scanned logs.
-	deadline := time.Now().Add(20 * time.Second)
+	// for it proves that debug records reach the scanned logs (a generous
+	// deadline, only a safety net).
+	deadline := time.Now().Add(2 * time.Minute)
 	for (!strings.Contains(logs.String(), `"level":"DEBUG"`) || recv.count() == 0) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -55,7 +55,9 @@ type target struct {
 // startTarget starts an in-process server or connects to a remote one.
 func startTarget(ctx context.Context, o Options) (*target, error) {
 	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: 30 * time.Second}
-	t := &target{version: protocol.Version33, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, creds: [2]string{o.ClientToken, o.ClientSecret}}
+	// The client timeout is a safety net against a hung target: a slow or
+	// busy machine must not turn slow answers into errors.
+	t := &target{version: protocol.Version33, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, creds: [2]string{o.ClientToken, o.ClientSecret}}
 	if o.PublicURL != "" {
 		if o.PrivateURL == "" {
 			return nil, errors.New("bench: --public-url needs --private-url (and credentials unless the private API is open)")

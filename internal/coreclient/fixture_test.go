@@ -47,7 +47,9 @@ func newFixture(t *testing.T) *fixture {
 	}
 	hs := httptest.NewServer(private.New(svc, private.Options{RestrictAccess: true}).Handler())
 	t.Cleanup(hs.Close)
-	c, err := coreclient.New(coreclient.Options{BaseURL: hs.URL, ClientToken: integ.ClientToken, ClientSecret: integ.ClientSecret})
+	// The timeout is a safety net only: a busy machine must not turn a
+	// slow answer into an error.
+	c, err := coreclient.New(coreclient.Options{BaseURL: hs.URL, ClientToken: integ.ClientToken, ClientSecret: integ.ClientSecret, Timeout: 5 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,24 @@ var (
 
 const pin = "2468"
 
+// waitLimit bounds every wait of these tests for something the server
+// does (start, die, answer, deliver): a safety net for a hung server, far
+// above what a slow or busy machine needs. No test asserts how fast
+// anything happens.
+const waitLimit = 5 * time.Minute
+
+// waitFor polls cond until it holds, failing the test after waitLimit.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", waitLimit, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // buildOnce builds the mauth binary once per test process.
 var buildOnce = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "mauth-crashtest-bin-*")
@@ -111,7 +129,7 @@ func start(t *testing.T, bin string, args []string) *server {
 	case <-found:
 	case <-s.exited:
 		t.Fatal("mauth serve exited before listening")
-	case <-time.After(30 * time.Second):
+	case <-time.After(waitLimit):
 		_ = cmd.Process.Kill()
 		t.Fatal("mauth serve did not print its addresses")
 	}
@@ -124,7 +142,7 @@ func (s *server) kill(t *testing.T) {
 	_ = s.cmd.Process.Signal(syscall.SIGKILL)
 	select {
 	case <-s.exited:
-	case <-time.After(10 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("mauth did not die")
 	}
 }
@@ -144,6 +162,13 @@ type fleet struct {
 	// verifications counts acknowledged signatures.
 	verifications int
 	activations   int
+}
+
+// acknowledged returns the number of acknowledged results so far.
+func (f *fleet) acknowledged() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.activations + f.verifications
 }
 
 type ackedDevice struct {
@@ -167,7 +192,7 @@ func (f *fleet) clients() (*client.Client, *coreclient.Client, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cc, err := coreclient.New(coreclient.Options{BaseURL: priv, HTTPClient: f.httpClient, Timeout: 5 * time.Second})
+	cc, err := coreclient.New(coreclient.Options{BaseURL: priv, HTTPClient: f.httpClient, Timeout: waitLimit})
 	return c, cc, err
 }
 
@@ -247,9 +272,9 @@ func runCrash(t *testing.T, args []string, storeCfg app.Config) {
 	srv := start(t, bin, args)
 	t.Cleanup(func() { _ = srv.cmd.Process.Kill() })
 	f := &fleet{publicURL: srv.publicURL, privateURL: srv.privateURL, acked: map[string]*ackedDevice{},
-		httpClient: &http.Client{Timeout: 5 * time.Second}}
+		httpClient: &http.Client{Timeout: waitLimit}}
 	ctx := context.Background()
-	cc, err := coreclient.New(coreclient.Options{BaseURL: srv.privateURL})
+	cc, err := coreclient.New(coreclient.Options{BaseURL: srv.privateURL, Timeout: waitLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,13 +289,19 @@ func runCrash(t *testing.T, args []string, storeCfg app.Config) {
 	f.sdkConfig = detail.Versions[0].MobileSdkConfig
 
 	wctx, stop := context.WithCancel(ctx)
+	t.Cleanup(stop) // also when the test fails early
 	var wg sync.WaitGroup
 	for i := range 4 {
 		wrng := rand.New(rand.NewPCG(seed, uint64(i)+2))
 		wg.Go(func() { f.worker(wctx, i, wrng) })
 	}
+	// The kill moments are counted in work, not time: each server is
+	// killed once the workers got a random number (20 to 219) of results
+	// acknowledged by it, so every run of the server does as much work
+	// and is killed mid-traffic however slow or busy the machine is.
 	for k := range kills() {
-		time.Sleep(time.Duration(800+rng.IntN(2500)) * time.Millisecond)
+		target := f.acknowledged() + 20 + rng.IntN(200)
+		waitFor(t, "the workers got no results acknowledged", func() bool { return f.acknowledged() >= target })
 		srv.kill(t)
 		f.mu.Lock()
 		t.Logf("kill %d: %d activations and %d verifications acknowledged so far", k+1, f.activations, f.verifications)
@@ -280,7 +311,14 @@ func runCrash(t *testing.T, args []string, storeCfg app.Config) {
 		f.publicURL, f.privateURL = srv.publicURL, srv.privateURL
 		f.mu.Unlock()
 	}
-	time.Sleep(500 * time.Millisecond)
+	// The last server too acknowledges some work, and at least one
+	// activation and one verification were acknowledged in all.
+	target := f.acknowledged() + 20
+	waitFor(t, "the workers got no activation and verification acknowledged", func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.activations+f.verifications >= target && f.activations > 0 && f.verifications > 0
+	})
 	stop()
 	wg.Wait()
 	srv.kill(t) // the last one too: a crash, not a clean shutdown

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/mauth/mauth/internal/callbacks"
 )
@@ -20,23 +19,22 @@ type delivery struct {
 	status       string
 }
 
-// recordingReceiver records every callback request. The first holdFirst
-// requests are held (no answer) until release is closed, the client goes
-// away or holdMax passes, so deliveries are in flight when the server
-// dies.
+// recordingReceiver records every callback request. Until release is
+// closed it holds every request (no answer) until the client goes away, so
+// deliveries are in flight whenever the server is killed, however long the
+// test took to get there; after release it answers 200 at once.
 type recordingReceiver struct {
-	holdFirst int
-	holdMax   time.Duration
-	release   chan struct{}
+	release     chan struct{}
+	releaseOnce sync.Once
 
-	mu     sync.Mutex
-	seen   []delivery
-	held   []string // idempotency keys of the held requests
-	heldCh chan struct{}
+	mu      sync.Mutex
+	seen    []delivery
+	held    []string // idempotency keys of the held requests
+	holding int      // requests held right now
 }
 
-func newRecordingReceiver(holdFirst int, holdMax time.Duration) *recordingReceiver {
-	return &recordingReceiver{holdFirst: holdFirst, holdMax: holdMax, release: make(chan struct{}), heldCh: make(chan struct{}, holdFirst)}
+func newRecordingReceiver() *recordingReceiver {
+	return &recordingReceiver{release: make(chan struct{})}
 }
 
 func (r *recordingReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -56,22 +54,42 @@ func (r *recordingReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) 
 		activationID: p.ActivationID, status: p.Status}
 	r.mu.Lock()
 	r.seen = append(r.seen, d)
-	hold := len(r.seen) <= r.holdFirst
+	hold := !r.released()
 	if hold {
 		r.held = append(r.held, d.key)
+		r.holding++
 	}
 	r.mu.Unlock()
 	if hold {
-		r.heldCh <- struct{}{}
-		t := time.NewTimer(r.holdMax)
-		defer t.Stop()
 		select {
 		case <-r.release:
 		case <-req.Context().Done():
-		case <-t.C:
 		}
+		r.mu.Lock()
+		r.holding--
+		r.mu.Unlock()
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// released reports whether release was closed.
+func (r *recordingReceiver) released() bool {
+	select {
+	case <-r.release:
+		return true
+	default:
+		return false
+	}
+}
+
+// answer stops holding: held requests and every later one are answered.
+func (r *recordingReceiver) answer() { r.releaseOnce.Do(func() { close(r.release) }) }
+
+// inFlight returns the number of requests held right now.
+func (r *recordingReceiver) inFlight() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.holding
 }
 
 // snapshot returns the deliveries seen so far and the held keys.

@@ -19,9 +19,13 @@ func (o *opsFixture) template(t *testing.T, req map[string]any) {
 
 // proximity: the bank reads the proximity TOTP from operation/detail and
 // shows it on another channel; the device sends it with the approval. A
-// wrong OTP counts a failure, the right one approves.
+// wrong OTP counts a failure, the right one approves. The shared clock is
+// stopped meanwhile: the TOTP step cannot move on between the bank's read
+// and the approval, however slow the machine is.
 func (o *opsFixture) proximity(t *testing.T) {
 	ctx := context.Background()
+	o.e.clock.Stop()
+	defer o.e.clock.Start()
 	o.template(t, map[string]any{
 		"templateName": "payment-proximity", "operationType": "payment", "dataTemplate": "A1*A${amount}${currency}*I${iban}",
 		"signatureType": []string{"POSSESSION_KNOWLEDGE"}, "maxFailureCount": 3, "expiration": 300, "proximityCheckEnabled": true,

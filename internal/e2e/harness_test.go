@@ -67,6 +67,12 @@ func InProcess(_ testing.TB, env CoreEnv) public.Core { return env.Service }
 // testClock is the shared test clock: real time plus an offset tests advance.
 type testClock = testclock.Clock
 
+// testTimeout bounds every call of these tests (device and bank to the
+// servers, the enrollment layer to the core, the core to the identity
+// provider): a safety net against a hung server, far above what a slow or
+// busy machine needs. No test asserts how fast anything happens.
+const testTimeout = 5 * time.Minute
+
 // Identity provider of the custom-credential scenarios.
 const (
 	idpToken    = "e2e-idp-bearer-token"
@@ -98,7 +104,7 @@ type env struct {
 // newEnv starts the servers over st for a deployment.
 func newEnv(t *testing.T, st store.Store, dep Deployment) *env {
 	t.Helper()
-	e := &env{clock: &testClock{}, http: &http.Client{Timeout: 30 * time.Second}}
+	e := &env{clock: &testClock{}, http: &http.Client{Timeout: testTimeout}}
 	box, err := secretbox.New(secretbox.GenerateKey())
 	if err != nil {
 		t.Fatalf("secret box: %v", err)
@@ -123,7 +129,7 @@ func newEnv(t *testing.T, st store.Store, dep Deployment) *env {
 
 	idpSrv := httptest.NewServer(http.HandlerFunc(e.serveIdentityProvider))
 	t.Cleanup(idpSrv.Close)
-	provider, err := idp.NewHTTP(idp.HTTPConfig{URL: idpSrv.URL + "/users/resolve", BearerToken: idpToken, Timeout: 5 * time.Second})
+	provider, err := idp.NewHTTP(idp.HTTPConfig{URL: idpSrv.URL + "/users/resolve", BearerToken: idpToken, Timeout: testTimeout})
 	if err != nil {
 		t.Fatalf("identity provider: %v", err)
 	}

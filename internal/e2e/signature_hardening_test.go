@@ -25,7 +25,7 @@ func TestSignatureHardening(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			teststore.Each(t, func(t *testing.T, st store.Store) {
 				e := newEnv(t, st, dep)
-				e.clock.Freeze()
+				e.clock.Stop()
 				t.Run("replay-is-not-a-failure", func(t *testing.T) { hardeningReplay(t, e, e.newApp(t, "hard-replay")) })
 				t.Run("possession-backoff", func(t *testing.T) { hardeningPossession(t, e, e.newApp(t, "hard-possession")) })
 				t.Run("minimum-version", func(t *testing.T) { hardeningMinimum(t, e, e.newApp(t, "hard-minimum")) })

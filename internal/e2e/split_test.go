@@ -12,7 +12,7 @@ import (
 // API over HTTP, authenticated with an integration's Basic credentials.
 func splitDeployment(t testing.TB, env CoreEnv) public.Core {
 	t.Helper()
-	c, err := coreclient.New(coreclient.Options{BaseURL: env.PrivateURL, ClientToken: env.ClientToken, ClientSecret: env.ClientSecret})
+	c, err := coreclient.New(coreclient.Options{BaseURL: env.PrivateURL, ClientToken: env.ClientToken, ClientSecret: env.ClientSecret, Timeout: testTimeout})
 	if err != nil {
 		t.Fatalf("core client: %v", err)
 	}

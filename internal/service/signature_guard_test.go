@@ -217,7 +217,7 @@ func TestVerifySignaturePossessionBackoff(t *testing.T) {
 	teststore.Each(t, func(t *testing.T, st store.Store) {
 		cs := &pathCountingStore{Store: st}
 		svc, clock := newTestService(t, cs, Config{})
-		clock.Freeze()
+		clock.Stop()
 		d := newActiveTestActivation(t, svc, createTestApp(t, svc))
 		p, version := protocol.SignaturePossession, protocol.Version30 // 8-digit DECIMAL
 		try := func(valid bool) VerifySignatureResult {

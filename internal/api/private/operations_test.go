@@ -235,6 +235,9 @@ func TestOperationLifecycleMethods(t *testing.T) {
 
 func TestOperationProximityAndNumberMatchingMethods(t *testing.T) {
 	ts := newTestServer(t)
+	// The proximity OTP is a TOTP of the clock: stopped, its step cannot
+	// move on between operation/create and the approval on a slow machine.
+	ts.clock.Stop()
 	app := ts.createApp(t)
 	createTemplate(t, ts, "secure", map[string]any{"proximityCheckEnabled": true, "numberMatchingEnabled": true})
 	op := ts.ok(t, "operation/create", map[string]any{"userId": "alice", "applications": []string{app.Name}, "templateName": "secure",

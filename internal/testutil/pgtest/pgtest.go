@@ -29,8 +29,9 @@ const (
 	EnvRequire = "MAUTH_TEST_REQUIRE_POSTGRES"
 
 	// adminTimeout bounds each administrative round trip (connect, create,
-	// drop).
-	adminTimeout = 30 * time.Second
+	// drop): a safety net against a hung server, far above what a busy
+	// machine needs.
+	adminTimeout = 5 * time.Minute
 	// namePrefix starts the name of every database NewDatabase creates.
 	namePrefix = "mauth_test_"
 	// maxIdentifierLen is PostgreSQL's identifier length limit (NAMEDATALEN-1).
