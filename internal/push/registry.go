@@ -75,7 +75,7 @@ func (g *Registry) Register(ctx context.Context, r Registration) error {
 		if a.Status != domain.ActivationActive {
 			return ErrInvalidActivation
 		}
-		d := store.PushDevice{
+		d := domain.PushDevice{
 			ActivationID:   a.ActivationID,
 			ApplicationID:  a.ApplicationID,
 			UserID:         a.UserID,
@@ -143,7 +143,7 @@ func (g *Registry) Devices(ctx context.Context, applicationName, userID string) 
 	return out, nil
 }
 
-func toDevice(d store.PushDevice, appName string) Device {
+func toDevice(d domain.PushDevice, appName string) Device {
 	return Device{
 		ActivationID:  d.ActivationID,
 		UserID:        d.UserID,

@@ -4,15 +4,15 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/internal/domain"
 )
 
 const pushDeviceColumns = `activation_id, application_id, user_id, platform, push_token, environment,
 	timestamp_created, timestamp_last_registered`
 
-func scanPushDevice(s scanner) (store.PushDevice, error) {
+func scanPushDevice(s scanner) (domain.PushDevice, error) {
 	var (
-		d                 store.PushDevice
+		d                 domain.PushDevice
 		env               sql.NullString
 		created, lastRegd int64
 	)
@@ -25,20 +25,20 @@ func scanPushDevice(s scanner) (store.PushDevice, error) {
 }
 
 // GetPushDevice implements store.Reader.
-func (c *conn) GetPushDevice(ctx context.Context, activationID string) (store.PushDevice, error) {
+func (c *conn) GetPushDevice(ctx context.Context, activationID string) (domain.PushDevice, error) {
 	return getOne(ctx, c, "get push device",
 		`SELECT `+pushDeviceColumns+` FROM pa_push_device WHERE activation_id = $1`, scanPushDevice, activationID)
 }
 
 // ListPushDevices implements store.Reader.
-func (c *conn) ListPushDevices(ctx context.Context, applicationID int64, userID string) ([]store.PushDevice, error) {
+func (c *conn) ListPushDevices(ctx context.Context, applicationID int64, userID string) ([]domain.PushDevice, error) {
 	return list(ctx, c, "list push devices",
 		`SELECT `+pushDeviceColumns+` FROM pa_push_device WHERE application_id = $1 AND user_id = $2
 		 ORDER BY activation_id`, scanPushDevice, applicationID, userID)
 }
 
 // PutPushDevice implements store.Tx.
-func (c *conn) PutPushDevice(ctx context.Context, d *store.PushDevice) error {
+func (c *conn) PutPushDevice(ctx context.Context, d *domain.PushDevice) error {
 	if _, err := c.execN(ctx, "put push device",
 		`DELETE FROM pa_push_device WHERE application_id = $1 AND push_token = $2 AND activation_id <> $3`,
 		d.ApplicationID, d.Token, d.ActivationID); err != nil {
