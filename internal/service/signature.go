@@ -255,6 +255,29 @@ type signatureMatch struct {
 	cryptoVersion int
 }
 
+// signatureVerdict is what the audit records of one attempt: the data and
+// type evaluated (or tried), whether the signature was valid, its crypto
+// version and the audit note.
+type signatureVerdict struct {
+	data          []byte
+	typ           protocol.SignatureType
+	valid         bool
+	cryptoVersion int
+	note          string
+}
+
+// verdict is the audit verdict of an evaluated signature.
+func (m signatureMatch) verdict(note string) signatureVerdict {
+	return signatureVerdict{data: m.data, typ: m.typ, valid: m.valid, cryptoVersion: m.cryptoVersion, note: note}
+}
+
+// unevaluated is the audit verdict of an attempt refused before its
+// signature was evaluated: invalid, with the first candidate data and type
+// and the activation's version.
+func unevaluated(a domain.Activation, at signatureAttempt, note string) signatureVerdict {
+	return signatureVerdict{data: at.data[0], typ: at.types[0], cryptoVersion: a.Version, note: note}
+}
+
 // ParseSignatureTypeName converts a wire name such as
 // "POSSESSION_KNOWLEDGE" to a protocol signature type. The match is exact
 // (upper case), as the reference server's enum parsing is.
@@ -385,7 +408,7 @@ func (s *Service) verifyOptimistic(ctx context.Context, in VerifySignatureInput,
 	}
 	before := a // the audit records the counter the signature was checked against
 	acceptMatch(&a, at, m, now)
-	rec, entry, err := s.signatureAuditRecords(ctx, nil, before, at, m.data, m.typ, true, m.cryptoVersion, auditNoteSignatureOK, now)
+	rec, entry, err := s.signatureAuditRecords(ctx, nil, before, at, m.verdict(auditNoteSignatureOK), now)
 	if err != nil {
 		return VerifySignatureResult{}, false, err
 	}
@@ -496,7 +519,7 @@ func (s *Service) rejectApplicationVersion(ctx context.Context, tx store.Tx, a *
 	if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
 		return err
 	}
-	return s.writeSignatureAudit(ctx, tx, *a, at, at.data[0], at.types[0], false, a.Version, auditNoteInvalidApplication, now)
+	return s.writeSignatureAudit(ctx, tx, *a, at, unevaluated(*a, at, auditNoteInvalidApplication), now)
 }
 
 // verifyAttempt is the shared part of online and offline verification; a
@@ -514,7 +537,7 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
 			return VerifySignatureResult{}, err
 		}
-		if err := s.writeSignatureAudit(ctx, tx, *a, at, at.data[0], at.types[0], false, a.Version, auditNoteInvalidState, now); err != nil {
+		if err := s.writeSignatureAudit(ctx, tx, *a, at, unevaluated(*a, at, auditNoteInvalidState), now); err != nil {
 			return VerifySignatureResult{}, err
 		}
 		return invalidStateResult(*a), nil
@@ -526,7 +549,7 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
 			return VerifySignatureResult{}, err
 		}
-		if err := s.writeSignatureAudit(ctx, tx, *a, at, at.data[0], at.types[0], false, a.Version, auditNoteInvalidStateBlocked, now); err != nil {
+		if err := s.writeSignatureAudit(ctx, tx, *a, at, unevaluated(*a, at, auditNoteInvalidStateBlocked), now); err != nil {
 			return VerifySignatureResult{}, err
 		}
 		return invalidStateResult(*a), nil
@@ -538,7 +561,7 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
 			return VerifySignatureResult{}, err
 		}
-		if err := s.writeSignatureAudit(ctx, tx, *a, at, at.data[0], at.types[0], false, a.Version, note, now); err != nil {
+		if err := s.writeSignatureAudit(ctx, tx, *a, at, unevaluated(*a, at, note), now); err != nil {
 			return VerifySignatureResult{}, err
 		}
 		return signatureResult(*a, app, false, at.types[0]), nil
@@ -554,7 +577,7 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
 			return VerifySignatureResult{}, err
 		}
-		if err := s.writeSignatureAudit(ctx, tx, before, at, m.data, m.typ, true, m.cryptoVersion, auditNoteSignatureOK, now); err != nil {
+		if err := s.writeSignatureAudit(ctx, tx, before, at, m.verdict(auditNoteSignatureOK), now); err != nil {
 			return VerifySignatureResult{}, err
 		}
 		return signatureResult(*a, app, true, m.typ), nil
@@ -567,7 +590,7 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 		if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
 			return VerifySignatureResult{}, err
 		}
-		if err := s.writeSignatureAudit(ctx, tx, *a, at, m.data, m.typ, false, m.cryptoVersion, auditNoteSignatureReplay, now); err != nil {
+		if err := s.writeSignatureAudit(ctx, tx, *a, at, m.verdict(auditNoteSignatureReplay), now); err != nil {
 			return VerifySignatureResult{}, err
 		}
 		return signatureResult(*a, app, false, m.typ), nil
@@ -587,7 +610,7 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 	if err := s.saveActivation(ctx, tx, a, prevStatus); err != nil {
 		return VerifySignatureResult{}, err
 	}
-	if err := s.writeSignatureAudit(ctx, tx, *a, at, m.data, m.typ, false, m.cryptoVersion, auditNoteSignatureMismatch, now); err != nil {
+	if err := s.writeSignatureAudit(ctx, tx, *a, at, m.verdict(auditNoteSignatureMismatch), now); err != nil {
 		return VerifySignatureResult{}, err
 	}
 	return signatureResult(*a, app, false, m.typ), nil
@@ -699,7 +722,8 @@ func (s *Service) saveActivation(ctx context.Context, tx store.Tx, a *domain.Act
 // signatureAuditRecords builds the audit rows of one attempt: the
 // signature audit record (a carries the counter and status to record) and
 // the general audit-log entry.
-func (s *Service) signatureAuditRecords(ctx context.Context, tx store.Tx, a domain.Activation, at signatureAttempt, data []byte, t protocol.SignatureType, valid bool, cryptoVersion int, note string, now time.Time) (domain.SignatureAudit, domain.AuditEntry, error) {
+func (s *Service) signatureAuditRecords(ctx context.Context, tx store.Tx, a domain.Activation, at signatureAttempt, v signatureVerdict, now time.Time) (domain.SignatureAudit, domain.AuditEntry, error) {
+	data := v.data
 	// The signed data ends with "&" + the application secret (or "offline");
 	// the audit log keeps only the request data, never the secret.
 	if i := bytes.LastIndexByte(data, '&'); i >= 0 {
@@ -714,12 +738,12 @@ func (s *Service) signatureAuditRecords(ctx context.Context, tx store.Tx, a doma
 		ActivationStatus:  a.Status,
 		AdditionalInfo:    maps.Clone(at.additionalInfo),
 		Data:              data,
-		SignatureType:     string(t),
+		SignatureType:     string(v.typ),
 		Signature:         at.signature,
 		SignatureVersion:  at.signatureVersion,
-		Note:              note,
-		Valid:             valid,
-		Version:           cryptoVersion,
+		Note:              v.note,
+		Valid:             v.valid,
+		Version:           v.cryptoVersion,
 		Created:           now,
 	}
 	entry, err := s.auditSignature(ctx, tx, rec, at.appName)
@@ -730,8 +754,8 @@ func (s *Service) signatureAuditRecords(ctx context.Context, tx store.Tx, a doma
 // counter and status to record. The general audit-log entry (with the
 // request's IP and user agent) is written in the same statement where
 // possible.
-func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain.Activation, at signatureAttempt, data []byte, t protocol.SignatureType, valid bool, cryptoVersion int, note string, now time.Time) error {
-	rec, entry, err := s.signatureAuditRecords(ctx, tx, a, at, data, t, valid, cryptoVersion, note, now)
+func (s *Service) writeSignatureAudit(ctx context.Context, tx store.Tx, a domain.Activation, at signatureAttempt, v signatureVerdict, now time.Time) error {
+	rec, entry, err := s.signatureAuditRecords(ctx, tx, a, at, v, now)
 	if err != nil {
 		return err
 	}
