@@ -23,9 +23,9 @@ type activationEciesIn struct{ restv3.EciesRequest }
 // protocolVersion is the service's to judge (ERR0018 as in PowerAuth 1.5+,
 // or inferred with service.Config.LegacyProtocolVersionInference).
 func (e activationEciesIn) check(v *render.Validator) {
-	v.Check(strings.TrimSpace(e.EphemeralPublicKey) != "", "ephemeralPublicKey", "must not be blank")
-	v.Check(strings.TrimSpace(e.EncryptedData) != "", "encryptedData", "must not be blank")
-	v.Check(strings.TrimSpace(e.Mac) != "", "mac", "must not be blank")
+	v.NotBlank("ephemeralPublicKey", e.EphemeralPublicKey)
+	v.NotBlank("encryptedData", e.EncryptedData)
+	v.NotBlank("mac", e.Mac)
 }
 
 // request converts the fields to the service's ECIES request.
@@ -203,7 +203,7 @@ func (s *Server) registerActivationRoutes() {
 
 func (s *Server) activationInit(ctx context.Context, r *activationInitRequest) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.UserID) != "", "userId", "must not be blank")
+	v.NotBlank("userId", r.UserID)
 	v.Check(r.ApplicationID != nil, "applicationId", "must not be null")
 	expire := activationTimeField(&v, "timestampActivationExpire", r.TimestampActivationExpire)
 	v.Check(r.MaxFailureCount == nil || *r.MaxFailureCount > 0, "maxFailureCount", "must be greater than 0")
@@ -234,9 +234,7 @@ func (s *Server) activationInit(ctx context.Context, r *activationInitRequest) (
 		v.Check(err == nil, "protocol", "must be one of powerauth, fido2")
 		in.Protocol = p
 	}
-	for _, f := range r.Flags {
-		v.Check(strings.TrimSpace(f) != "", "flags", "must not contain blank values")
-	}
+	v.NoBlanks("flags", r.Flags)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -255,8 +253,8 @@ func (s *Server) activationInit(ctx context.Context, r *activationInitRequest) (
 
 func (s *Server) activationPrepare(ctx context.Context, r *activationPrepareRequest) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.ActivationCode) != "", "activationCode", "must not be blank")
-	v.Check(strings.TrimSpace(r.ApplicationKey) != "", "applicationKey", "must not be blank")
+	v.NotBlank("activationCode", r.ActivationCode)
+	v.NotBlank("applicationKey", r.ApplicationKey)
 	r.check(&v)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -275,8 +273,8 @@ func (s *Server) activationPrepare(ctx context.Context, r *activationPrepareRequ
 
 func (s *Server) activationCreate(ctx context.Context, r *activationCreateRequest) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.UserID) != "", "userId", "must not be blank")
-	v.Check(strings.TrimSpace(r.ApplicationKey) != "", "applicationKey", "must not be blank")
+	v.NotBlank("userId", r.UserID)
+	v.NotBlank("applicationKey", r.ApplicationKey)
 	v.Check(r.MaxFailureCount == nil || *r.MaxFailureCount > 0, "maxFailureCount", "must be greater than 0")
 	expire := activationTimeField(&v, "timestampActivationExpire", r.TimestampActivationExpire)
 	r.check(&v)
@@ -303,9 +301,9 @@ func (s *Server) activationCreate(ctx context.Context, r *activationCreateReques
 
 func (s *Server) activationRecoveryCreate(ctx context.Context, r *activationRecoveryCreateRequest) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.RecoveryCode) != "", "recoveryCode", "must not be blank")
-	v.Check(strings.TrimSpace(r.Puk) != "", "puk", "must not be blank")
-	v.Check(strings.TrimSpace(r.ApplicationKey) != "", "applicationKey", "must not be blank")
+	v.NotBlank("recoveryCode", r.RecoveryCode)
+	v.NotBlank("puk", r.Puk)
+	v.NotBlank("applicationKey", r.ApplicationKey)
 	v.Check(r.MaxFailureCount == nil || *r.MaxFailureCount > 0, "maxFailureCount", "must be greater than 0")
 	r.check(&v)
 	if err := v.Err(); err != nil {
@@ -359,7 +357,7 @@ func (s *Server) activationCommit(ctx context.Context, r *activationCommitReques
 
 func (s *Server) activationOtpUpdate(ctx context.Context, r *activationOtpUpdateRequest) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.ActivationID) != "", "activationId", "must not be blank")
+	v.NotBlank("activationId", r.ActivationID)
 	v.Check(r.ActivationOtp != "", "activationOtp", "must not be empty")
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -372,7 +370,7 @@ func (s *Server) activationOtpUpdate(ctx context.Context, r *activationOtpUpdate
 
 func (s *Server) activationStatus(ctx context.Context, r *activationStatusRequest) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.ActivationID) != "", "activationId", "must not be blank")
+	v.NotBlank("activationId", r.ActivationID)
 	var challenge []byte
 	if r.Challenge != nil {
 		c, err := base64.StdEncoding.DecodeString(*r.Challenge)
@@ -473,7 +471,7 @@ func (s *Server) activationUnblock(ctx context.Context, r *activationUnblockRequ
 
 func (s *Server) activationList(ctx context.Context, r *activationListRequest) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.UserID) != "", "userId", "must not be blank")
+	v.NotBlank("userId", r.UserID)
 	q := service.ActivationListQuery{UserID: r.UserID, ApplicationID: r.ApplicationID}
 	q.Statuses = activationStatusesField(&v, "activationStatuses", r.ActivationStatuses)
 	for _, p := range r.Protocols {
@@ -502,9 +500,7 @@ func (s *Server) activationList(ctx context.Context, r *activationListRequest) (
 func (s *Server) activationLookup(ctx context.Context, r *activationLookupRequest) (any, error) {
 	var v render.Validator
 	v.Check(len(r.UserIDs) > 0, "userIds", "must not be empty")
-	for _, u := range r.UserIDs {
-		v.Check(strings.TrimSpace(u) != "", "userIds", "must not contain blank values")
-	}
+	v.NoBlanks("userIds", r.UserIDs)
 	q := service.ActivationLookupQuery{
 		UserIDs:        r.UserIDs,
 		ApplicationIDs: r.ApplicationIDs,
@@ -530,9 +526,7 @@ func (s *Server) activationLookup(ctx context.Context, r *activationLookupReques
 func (s *Server) activationStatusUpdate(ctx context.Context, r *activationStatusUpdateRequest) (any, error) {
 	var v render.Validator
 	v.Check(len(r.ActivationIDs) > 0, "activationIds", "must not be empty")
-	for _, id := range r.ActivationIDs {
-		v.Check(strings.TrimSpace(id) != "", "activationIds", "must not contain blank values")
-	}
+	v.NoBlanks("activationIds", r.ActivationIDs)
 	v.Check(r.ActivationStatus != nil, "activationStatus", "must not be null")
 	var status domain.ActivationStatus
 	if r.ActivationStatus != nil {
@@ -551,8 +545,8 @@ func (s *Server) activationStatusUpdate(ctx context.Context, r *activationStatus
 
 func (s *Server) activationNameUpdate(ctx context.Context, r *activationNameUpdateRequest) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.ActivationID) != "", "activationId", "must not be blank")
-	v.Check(strings.TrimSpace(r.ActivationName) != "", "activationName", "must not be blank")
+	v.NotBlank("activationId", r.ActivationID)
+	v.NotBlank("activationName", r.ActivationName)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -565,7 +559,7 @@ func (s *Server) activationNameUpdate(ctx context.Context, r *activationNameUpda
 
 func (s *Server) activationHistory(ctx context.Context, r *activationHistoryRequest) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.ActivationID) != "", "activationId", "must not be blank")
+	v.NotBlank("activationId", r.ActivationID)
 	from := activationTimeField(&v, "timestampFrom", r.TimestampFrom)
 	to := activationTimeField(&v, "timestampTo", r.TimestampTo)
 	if err := v.Err(); err != nil {
@@ -605,11 +599,9 @@ func (s *Server) activationFlagsList(ctx context.Context, r *activationFlagsRequ
 // activationFlagsChange serves flags/create, flags/update and flags/remove.
 func (s *Server) activationFlagsChange(ctx context.Context, r *activationFlagsRequest, change func(context.Context, string, []string) ([]string, error)) (any, error) {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.ActivationID) != "", "activationId", "must not be blank")
+	v.NotBlank("activationId", r.ActivationID)
 	v.Check(r.ActivationFlags != nil, "activationFlags", "must not be null")
-	for _, f := range r.ActivationFlags {
-		v.Check(strings.TrimSpace(f) != "", "activationFlags", "must not contain blank values")
-	}
+	v.NoBlanks("activationFlags", r.ActivationFlags)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -661,7 +653,7 @@ func activationItems(found []service.ActivationDetail) []activationItem {
 // requireActivationIDField rejects a blank activationId as ERR0024.
 func requireActivationIDField(id string) error {
 	var v render.Validator
-	v.Check(strings.TrimSpace(id) != "", "activationId", "must not be blank")
+	v.NotBlank("activationId", id)
 	return v.Err()
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
@@ -32,11 +31,6 @@ func appBodylessMethod(s *Server, name string, fn func(ctx context.Context) (any
 	})
 }
 
-// appNotBlank records a "must not be blank" failure for an empty field.
-func appNotBlank(v *render.Validator, field, value string) {
-	v.Check(strings.TrimSpace(value) != "", field, "must not be blank")
-}
-
 // appRolesOrEmpty returns roles, or an empty list (JSON [] rather than null).
 func appRolesOrEmpty(roles []string) []string {
 	if roles == nil {
@@ -51,7 +45,7 @@ type appIDRequest struct {
 
 func (r *appIDRequest) validate() error {
 	var v render.Validator
-	appNotBlank(&v, "applicationId", r.ApplicationID)
+	v.NotBlank("applicationId", r.ApplicationID)
 	return v.Err()
 }
 
@@ -77,8 +71,8 @@ type appVersionRequest struct {
 
 func (r *appVersionRequest) validate() error {
 	var v render.Validator
-	appNotBlank(&v, "applicationId", r.ApplicationID)
-	appNotBlank(&v, "applicationVersionId", r.ApplicationVersionID)
+	v.NotBlank("applicationId", r.ApplicationID)
+	v.NotBlank("applicationVersionId", r.ApplicationVersionID)
 	return v.Err()
 }
 
@@ -96,7 +90,7 @@ type appRolesRequest struct {
 
 func (r *appRolesRequest) validate() error {
 	var v render.Validator
-	appNotBlank(&v, "applicationId", r.ApplicationID)
+	v.NotBlank("applicationId", r.ApplicationID)
 	v.Check(r.ApplicationRoles != nil, "applicationRoles", "must not be null")
 	return v.Err()
 }
@@ -109,8 +103,8 @@ type appConfigRequest struct {
 
 func (r *appConfigRequest) validate() error {
 	var v render.Validator
-	appNotBlank(&v, "applicationId", r.ApplicationID)
-	appNotBlank(&v, "key", r.Key)
+	v.NotBlank("applicationId", r.ApplicationID)
+	v.NotBlank("key", r.Key)
 	return v.Err()
 }
 
@@ -177,7 +171,7 @@ func (s *Server) registerApplicationRoutes() {
 	})
 	method(s, "application/detail/version", func(ctx context.Context, req *appLookupRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "applicationKey", req.ApplicationKey)
+		v.NotBlank("applicationKey", req.ApplicationKey)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
@@ -269,7 +263,7 @@ func (s *Server) registerApplicationProtocolRoutes() {
 	})
 	method(s, "application/protocol/update", func(ctx context.Context, req *appProtocolRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "applicationId", req.ApplicationID)
+		v.NotBlank("applicationId", req.ApplicationID)
 		if req.MinimumProtocolVersion != nil {
 			v.Check(protocol.ValidVersion(*req.MinimumProtocolVersion), "minimumProtocolVersion", "must be one of 3.0, 3.1, 3.2, 3.3")
 		}

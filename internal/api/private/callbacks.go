@@ -30,11 +30,11 @@ type callbackRequest struct {
 func (r *callbackRequest) input(update bool) (service.CallbackInput, error) {
 	var v render.Validator
 	if update {
-		appNotBlank(&v, "id", r.ID)
+		v.NotBlank("id", r.ID)
 	}
-	appNotBlank(&v, "applicationId", r.ApplicationID)
-	appNotBlank(&v, "name", r.Name)
-	appNotBlank(&v, "callbackUrl", r.CallbackURL)
+	v.NotBlank("applicationId", r.ApplicationID)
+	v.NotBlank("name", r.Name)
+	v.NotBlank("callbackUrl", r.CallbackURL)
 	typ, err := domain.ParseCallbackType(r.Type)
 	if r.Type == "" {
 		v.Check(false, "type", "must not be null")
@@ -165,7 +165,7 @@ func (s *Server) registerCallbackRoutes() {
 	})
 	method(s, "application/callback/remove", func(ctx context.Context, req *callbackRemoveRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "id", req.ID)
+		v.NotBlank("id", req.ID)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}

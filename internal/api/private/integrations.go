@@ -56,7 +56,7 @@ func integrationListItemOf(i service.Integration) restv3.IntegrationListItem {
 func (s *Server) registerIntegrationRoutes() {
 	method(s, "integration/create", func(ctx context.Context, req *integrationCreateRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "name", req.Name)
+		v.NotBlank("name", req.Name)
 		var role domain.IntegrationRole
 		if req.Role != nil {
 			r, err := domain.ParseIntegrationRole(*req.Role)
@@ -85,7 +85,7 @@ func (s *Server) registerIntegrationRoutes() {
 	})
 	method(s, "integration/remove", func(ctx context.Context, req *integrationRemoveRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "id", req.ID)
+		v.NotBlank("id", req.ID)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
@@ -102,7 +102,7 @@ func (s *Server) registerIntegrationRoutes() {
 	for name, change := range changes {
 		method(s, name, func(ctx context.Context, req *integrationApplicationsRequest) (any, error) {
 			var v render.Validator
-			appNotBlank(&v, "id", req.ID)
+			v.NotBlank("id", req.ID)
 			v.Check(len(req.ApplicationIDs) > 0, "applicationIds", "must not be empty")
 			if err := v.Err(); err != nil {
 				return nil, err

@@ -49,10 +49,10 @@ func (r *templateRequest) input(update bool) (int64, service.OperationTemplateIn
 	if update {
 		id = templateID(&v, r.ID)
 	} else {
-		appNotBlank(&v, "templateName", r.TemplateName)
+		v.NotBlank("templateName", r.TemplateName)
 	}
-	appNotBlank(&v, "operationType", r.OperationType)
-	appNotBlank(&v, "dataTemplate", r.DataTemplate)
+	v.NotBlank("operationType", r.OperationType)
+	v.NotBlank("dataTemplate", r.DataTemplate)
 	v.Check(len(r.SignatureType) > 0, "signatureType", "must not be empty")
 	in := service.OperationTemplateInput{
 		Name: r.TemplateName, OperationType: r.OperationType, DataTemplate: r.DataTemplate,
@@ -138,9 +138,9 @@ type operationListRequest struct {
 func (r *operationListRequest) input(external, pending bool) (service.OperationListInput, error) {
 	var v render.Validator
 	if external {
-		appNotBlank(&v, "externalId", r.ExternalID)
+		v.NotBlank("externalId", r.ExternalID)
 	} else {
-		appNotBlank(&v, "userId", r.UserID)
+		v.NotBlank("userId", r.UserID)
 	}
 	v.Check(len(r.Applications) > 0, "applications", "must not be empty")
 	in := service.OperationListInput{Applications: r.Applications, PendingOnly: pending, ActivationID: r.ActivationID}
@@ -312,7 +312,7 @@ func (s *Server) registerOperationRoutes() {
 	method(s, "operation/create", func(ctx context.Context, req *operationCreateRequest) (any, error) {
 		var v render.Validator
 		v.Check(len(req.Applications) > 0, "applications", "must not be empty")
-		appNotBlank(&v, "templateName", req.TemplateName)
+		v.NotBlank("templateName", req.TemplateName)
 		expires := activationTimeField(&v, "timestampExpires", req.TimestampExpires)
 		if err := v.Err(); err != nil {
 			return nil, err
@@ -330,7 +330,7 @@ func (s *Server) registerOperationRoutes() {
 	})
 	method(s, "operation/detail", func(ctx context.Context, req *operationDetailRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "operationId", req.OperationID)
+		v.NotBlank("operationId", req.OperationID)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
@@ -342,8 +342,8 @@ func (s *Server) registerOperationRoutes() {
 	})
 	method(s, "operation/claim", func(ctx context.Context, req *operationDetailRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "operationId", req.OperationID)
-		appNotBlank(&v, "userId", req.UserID)
+		v.NotBlank("operationId", req.OperationID)
+		v.NotBlank("userId", req.UserID)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
@@ -375,7 +375,7 @@ func (s *Server) registerOperationRoutes() {
 	}
 	method(s, "operation/cancel", func(ctx context.Context, req *operationCancelRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "operationId", req.OperationID)
+		v.NotBlank("operationId", req.OperationID)
 		v.Check(utf8.RuneCountInString(req.StatusReason) <= service.MaxOperationStatusReason, "statusReason", "size must be between 0 and 32")
 		if err := v.Err(); err != nil {
 			return nil, err
@@ -388,10 +388,10 @@ func (s *Server) registerOperationRoutes() {
 	})
 	method(s, "operation/approve", func(ctx context.Context, req *operationApproveRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "operationId", req.OperationID)
-		appNotBlank(&v, "userId", req.UserID)
-		appNotBlank(&v, "applicationId", req.ApplicationID)
-		appNotBlank(&v, "data", req.Data)
+		v.NotBlank("operationId", req.OperationID)
+		v.NotBlank("userId", req.UserID)
+		v.NotBlank("applicationId", req.ApplicationID)
+		v.NotBlank("data", req.Data)
 		typ, err := service.ParseSignatureTypeName(req.SignatureType)
 		v.Check(err == nil, "signatureType", "must be a signature type")
 		if err := v.Err(); err != nil {
@@ -404,7 +404,7 @@ func (s *Server) registerOperationRoutes() {
 	})
 	method(s, "operation/approve/fail", func(ctx context.Context, req *operationCancelRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "operationId", req.OperationID)
+		v.NotBlank("operationId", req.OperationID)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
@@ -412,9 +412,9 @@ func (s *Server) registerOperationRoutes() {
 	})
 	method(s, "operation/reject", func(ctx context.Context, req *operationRejectRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "operationId", req.OperationID)
-		appNotBlank(&v, "userId", req.UserID)
-		appNotBlank(&v, "applicationId", req.ApplicationID)
+		v.NotBlank("operationId", req.OperationID)
+		v.NotBlank("userId", req.UserID)
+		v.NotBlank("applicationId", req.ApplicationID)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}

@@ -63,8 +63,8 @@ func normalizeOfflineSignature(s string) string {
 func (s *Server) registerOperationOfflineRoutes() {
 	method(s, "operation/offline/qr", func(ctx context.Context, req *operationOfflineQRRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "operationId", req.OperationID)
-		appNotBlank(&v, "activationId", req.ActivationID)
+		v.NotBlank("operationId", req.OperationID)
+		v.NotBlank("activationId", req.ActivationID)
 		v.Check(!strings.ContainsAny(req.Title, "\r\n"), "title", "must not contain new lines")
 		v.Check(!strings.ContainsAny(req.Message, "\r\n"), "message", "must not contain new lines")
 		if err := v.Err(); err != nil {
@@ -80,9 +80,9 @@ func (s *Server) registerOperationOfflineRoutes() {
 	})
 	method(s, "operation/offline/approve", func(ctx context.Context, req *operationOfflineApproveRequest) (any, error) {
 		var v render.Validator
-		appNotBlank(&v, "operationId", req.OperationID)
-		appNotBlank(&v, "activationId", req.ActivationID)
-		appNotBlank(&v, "nonce", req.Nonce)
+		v.NotBlank("operationId", req.OperationID)
+		v.NotBlank("activationId", req.ActivationID)
+		v.NotBlank("nonce", req.Nonce)
 		sig := normalizeOfflineSignature(req.Signature)
 		v.Check(offlineSignaturePattern.MatchString(sig), "signature", "must be 8-digit components joined with '-'")
 		if err := v.Err(); err != nil {

@@ -3,7 +3,6 @@ package private
 import (
 	"context"
 	"encoding/base64"
-	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
@@ -20,8 +19,8 @@ type recoveryCreateRequest struct {
 
 func (r *recoveryCreateRequest) validate() error {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.ApplicationID) != "", "applicationId", "must not be blank")
-	v.Check(strings.TrimSpace(r.UserID) != "", "userId", "must not be blank")
+	v.NotBlank("applicationId", r.ApplicationID)
+	v.NotBlank("userId", r.UserID)
 	v.Check(r.PukCount >= 1 && r.PukCount <= 100, "pukCount", "must be between 1 and 100")
 	return v.Err()
 }
@@ -46,8 +45,8 @@ type recoveryConfirmRequest struct{ restv3.RecoveryConfirmRequest }
 
 func (r *recoveryConfirmRequest) validate() error {
 	var v render.Validator
-	v.Check(strings.TrimSpace(r.ActivationID) != "", "activationId", "must not be blank")
-	v.Check(strings.TrimSpace(r.ApplicationKey) != "", "applicationKey", "must not be blank")
+	v.NotBlank("activationId", r.ActivationID)
+	v.NotBlank("applicationKey", r.ApplicationKey)
 	v.Check(r.EphemeralPublicKey != "", "ephemeralPublicKey", "must not be blank")
 	v.Check(r.EncryptedData != "", "encryptedData", "must not be blank")
 	v.Check(r.Mac != "", "mac", "must not be blank")
@@ -259,7 +258,7 @@ func (s *Server) registerRecoveryRoutes() {
 
 	method(s, "recovery/config/detail", func(ctx context.Context, req *recoveryConfigDetailRequest) (any, error) {
 		var v render.Validator
-		v.Check(strings.TrimSpace(req.ApplicationID) != "", "applicationId", "must not be blank")
+		v.NotBlank("applicationId", req.ApplicationID)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
@@ -279,7 +278,7 @@ func (s *Server) registerRecoveryRoutes() {
 
 	method(s, "recovery/config/update", func(ctx context.Context, req *recoveryConfigUpdateRequest) (any, error) {
 		var v render.Validator
-		v.Check(strings.TrimSpace(req.ApplicationID) != "", "applicationId", "must not be blank")
+		v.NotBlank("applicationId", req.ApplicationID)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}

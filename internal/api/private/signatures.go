@@ -27,15 +27,10 @@ func (s *Server) registerSignatureRoutes() {
 	method(s, "signature/list", s.signatureList)
 }
 
-// sigNotBlank records a "must not be blank" failure for an empty field.
-func sigNotBlank(v *render.Validator, field, value string) {
-	v.Check(strings.TrimSpace(value) != "", field, "must not be blank")
-}
-
 // sigBase64 decodes a required standard Base64 field.
 func sigBase64(v *render.Validator, field, value string) []byte {
 	if strings.TrimSpace(value) == "" {
-		v.Check(false, field, "must not be blank")
+		v.NotBlank(field, value)
 		return nil
 	}
 	b, err := base64.StdEncoding.DecodeString(value)
@@ -63,10 +58,10 @@ type sigVerifyRequest struct{ restv3.SignatureVerifyRequest }
 
 func (r *sigVerifyRequest) input() (service.VerifySignatureInput, error) {
 	var v render.Validator
-	sigNotBlank(&v, "activationId", r.ActivationID)
-	sigNotBlank(&v, "applicationKey", r.ApplicationKey)
-	sigNotBlank(&v, "data", r.Data)
-	sigNotBlank(&v, "signature", r.Signature)
+	v.NotBlank("activationId", r.ActivationID)
+	v.NotBlank("applicationKey", r.ApplicationKey)
+	v.NotBlank("data", r.Data)
+	v.NotBlank("signature", r.Signature)
 	st, err := service.ParseSignatureTypeName(r.SignatureType)
 	v.Check(err == nil, "signatureType", "must be a signature type")
 	v.Check(protocol.ValidVersion(r.SignatureVersion), "signatureVersion", "must be one of 3.0, 3.1, 3.2, 3.3")
@@ -126,7 +121,7 @@ type sigECDSAResponse struct {
 
 func (s *Server) signatureECDSAVerify(ctx context.Context, r *sigECDSARequest) (any, error) {
 	var v render.Validator
-	sigNotBlank(&v, "activationId", r.ActivationID)
+	v.NotBlank("activationId", r.ActivationID)
 	data := sigBase64(&v, "data", r.Data)
 	sig := sigBase64(&v, "signature", r.Signature)
 	format, err := service.ParseECDSASignatureFormat(r.SignatureFormat)
@@ -188,8 +183,8 @@ type sigOfflinePayloadResponse struct {
 
 func (s *Server) signatureOfflinePersonalizedCreate(ctx context.Context, r *sigPersonalizedRequest) (any, error) {
 	var v render.Validator
-	sigNotBlank(&v, "activationId", r.ActivationID)
-	sigNotBlank(&v, "data", r.Data)
+	v.NotBlank("activationId", r.ActivationID)
+	v.NotBlank("data", r.Data)
 	if r.Nonce != "" {
 		n, err := base64.StdEncoding.DecodeString(r.Nonce)
 		v.Check(err == nil && len(n) == 16, "nonce", "must be 16 bytes in Base64")
@@ -209,8 +204,8 @@ func (s *Server) signatureOfflinePersonalizedCreate(ctx context.Context, r *sigP
 
 func (s *Server) signatureOfflineNonPersonalizedCreate(ctx context.Context, r *sigNonPersonalizedRequest) (any, error) {
 	var v render.Validator
-	sigNotBlank(&v, "applicationId", r.ApplicationID)
-	sigNotBlank(&v, "data", r.Data)
+	v.NotBlank("applicationId", r.ApplicationID)
+	v.NotBlank("data", r.Data)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -235,9 +230,9 @@ type sigOfflineVerifyRequest struct {
 
 func (s *Server) signatureOfflineVerify(ctx context.Context, r *sigOfflineVerifyRequest) (any, error) {
 	var v render.Validator
-	sigNotBlank(&v, "activationId", r.ActivationID)
-	sigNotBlank(&v, "data", r.Data)
-	sigNotBlank(&v, "signature", r.Signature)
+	v.NotBlank("activationId", r.ActivationID)
+	v.NotBlank("data", r.Data)
+	v.NotBlank("signature", r.Signature)
 	length := 0
 	if r.ComponentLength != nil {
 		l := *r.ComponentLength
@@ -297,7 +292,7 @@ type sigListResponse struct {
 
 func (s *Server) signatureList(ctx context.Context, r *sigListRequest) (any, error) {
 	var v render.Validator
-	sigNotBlank(&v, "userId", r.UserID)
+	v.NotBlank("userId", r.UserID)
 	from := activationTimeField(&v, "timestampFrom", r.TimestampFrom)
 	to := activationTimeField(&v, "timestampTo", r.TimestampTo)
 	if err := v.Err(); err != nil {

@@ -126,6 +126,20 @@ func (v *Validator) Check(ok bool, field, reason string) {
 	}
 }
 
+// NotBlank records "must not be blank" for field when value is empty or
+// white space only.
+func (v *Validator) NotBlank(field, value string) {
+	v.Check(strings.TrimSpace(value) != "", field, "must not be blank")
+}
+
+// NoBlanks records "must not contain blank values" for field when one of
+// values is empty or white space only.
+func (v *Validator) NoBlanks(field string, values []string) {
+	for _, s := range values {
+		v.Check(strings.TrimSpace(s) != "", field, "must not contain blank values")
+	}
+}
+
 // Err returns a *ValidationError when any check failed, else nil.
 func (v *Validator) Err() error {
 	if len(v.fields) == 0 {
