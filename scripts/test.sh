@@ -122,6 +122,18 @@ if [[ -n "$unformatted" ]]; then
 	exit 1
 fi
 
+# goimports -local: the standard library, third-party modules and this
+# module in groups of their own (internal/archtest's TestImportGroups also
+# catches mixed groups goimports keeps). The version is pinned; go run
+# fetches it into the module cache once.
+GOIMPORTS=golang.org/x/tools/cmd/goimports@v0.52.0
+section "goimports -local github.com/mauth/mauth -l ${fmt_dirs[*]}"
+unsorted=$(go run "$GOIMPORTS" -local github.com/mauth/mauth -l "${fmt_dirs[@]}")
+if [[ -n "$unsorted" ]]; then
+	printf 'imports not grouped (run go run %s -local github.com/mauth/mauth -w FILE):\n%s\n' "$GOIMPORTS" "$unsorted" >&2
+	exit 1
+fi
+
 section "go vet ${packages[*]}"
 go vet "${packages[@]}"
 

@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mauth/mauth/internal/app"
 	"io"
 	"log/slog"
 	"os"
@@ -28,6 +27,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"time"
+
+	"github.com/mauth/mauth/internal/app"
 )
 
 // Options configure a bench run.

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"github.com/mauth/mauth/internal/testutil/testclock"
-
 	"bytes"
 	"context"
 	"crypto/subtle"
@@ -26,6 +24,7 @@ import (
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/testutil/apicontract"
+	"github.com/mauth/mauth/internal/testutil/testclock"
 	"github.com/mauth/mauth/internal/testutil/teststore"
 	"github.com/mauth/mauth/openapi"
 	"github.com/mauth/mauth/protocol"

@@ -1,14 +1,13 @@
 package service
 
 import (
-	"github.com/mauth/mauth/internal/testutil/testclock"
-
 	"context"
 	"testing"
 
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/internal/testutil/testclock"
 	"github.com/mauth/mauth/internal/testutil/teststore"
 	"github.com/mauth/mauth/protocol"
 )

@@ -1,13 +1,9 @@
 package private
 
 import (
-	"github.com/mauth/mauth/internal/testutil/testclock"
-
-	"context"
-
 	"bytes"
+	"context"
 	"encoding/json"
-	"github.com/mauth/mauth/protocol"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,7 +14,9 @@ import (
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/internal/testutil/testclock"
 	"github.com/mauth/mauth/internal/testutil/teststore"
+	"github.com/mauth/mauth/protocol"
 )
 
 // testClock is the shared test clock: real time plus an offset tests advance.
