@@ -11,10 +11,9 @@ import (
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/coreclient"
-	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/service/servicetest"
 	"github.com/mauth/mauth/internal/store"
-	"github.com/mauth/mauth/internal/testutil/teststore"
 	"github.com/mauth/mauth/protocol"
 )
 
@@ -31,16 +30,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st := teststore.SQLite(t)
-	box, err := secretbox.New(secretbox.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A small Argon2 memory cost keeps the PUK hashing fast.
-	svc, err := service.New(st, box, service.Config{RecoveryPUKHashMemoryKiB: 1024})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := servicetest.New(t, servicetest.Options{})
+	st, svc := h.Store, h.Service
 	integ, err := svc.CreateIntegration(context.Background(), "enrollment")
 	if err != nil {
 		t.Fatal(err)

@@ -20,8 +20,8 @@ import (
 	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/idp"
 	"github.com/mauth/mauth/internal/netguard"
-	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/service/servicetest"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/testutil/apicontract"
 	"github.com/mauth/mauth/internal/testutil/testclock"
@@ -104,17 +104,11 @@ type env struct {
 func newEnv(t *testing.T, st store.Store, dep Deployment) *env {
 	t.Helper()
 	e := &env{clock: &testClock{}, http: &http.Client{Timeout: testTimeout}}
-	box, err := secretbox.New(secretbox.GenerateKey())
-	if err != nil {
-		t.Fatalf("secret box: %v", err)
-	}
 	cfg := service.DefaultConfig()
 	cfg.RecoveryPUKHashMemoryKiB = 128 // fast Argon2 for tests
 	// Callback receivers of the scenarios are httptest servers on 127.0.0.1.
-	e.svc, err = service.New(st, box, cfg, service.WithClock(e.clock.Now), service.WithCallbackPolicy(netguard.MustNew("127.0.0.0/8")))
-	if err != nil {
-		t.Fatalf("service: %v", err)
-	}
+	e.svc = servicetest.New(t, servicetest.Options{Store: st, Clock: e.clock, Config: cfg,
+		Options: []service.Option{service.WithCallbackPolicy(netguard.MustNew("127.0.0.0/8"))}}).Service
 	integ, err := e.svc.CreateIntegration(context.Background(), "e2e")
 	if err != nil {
 		t.Fatalf("create integration: %v", err)

@@ -10,24 +10,15 @@ import (
 	"testing"
 
 	"github.com/mauth/mauth/internal/netguard"
-	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
-	"github.com/mauth/mauth/internal/testutil/teststore"
+	"github.com/mauth/mauth/internal/service/servicetest"
 )
 
 // newTestServerPolicy is newTestServer with a callback network policy.
 func newTestServerPolicy(t *testing.T, policy *netguard.Policy) *testServer {
 	t.Helper()
-	st := teststore.SQLite(t)
-	box, err := secretbox.New(secretbox.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &testClock{}
-	svc, err := service.New(st, box, service.Config{}, service.WithClock(clock.Now), service.WithCallbackPolicy(policy))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := servicetest.New(t, servicetest.Options{Options: []service.Option{service.WithCallbackPolicy(policy)}})
+	st, svc, clock := h.Store, h.Service, h.Clock
 	api := New(svc, Options{})
 	hs := httptest.NewServer(recordOK(contract.Wrap(api.Handler())))
 	t.Cleanup(hs.Close)

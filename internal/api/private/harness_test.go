@@ -13,6 +13,7 @@ import (
 
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/service/servicetest"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/testutil/testclock"
 	"github.com/mauth/mauth/internal/testutil/teststore"
@@ -50,15 +51,8 @@ func newTestServerWith(t *testing.T, cfg service.Config, opts Options) *testServ
 // newTestServerOn starts the private API over st (see teststore.Each).
 func newTestServerOn(t *testing.T, st store.Store, cfg service.Config, opts Options) *testServer {
 	t.Helper()
-	box, err := secretbox.New(secretbox.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &testClock{}
-	svc, err := service.New(st, box, cfg, service.WithClock(clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := servicetest.New(t, servicetest.Options{Store: st, Config: cfg})
+	svc, box, clock := h.Service, h.Box, h.Clock
 	api := New(svc, opts)
 	hs := httptest.NewServer(recordOK(contract.Wrap(api.Handler())))
 	t.Cleanup(hs.Close)
