@@ -76,15 +76,15 @@ func (q idRequest) validate() error {
 }
 
 // list is /operation/list: the PENDING operations of the device.
-func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	s.listed(w, r, true, func(q ListQuery) ([]Operation, error) {
+func (s *Server) list(r *http.Request) (any, error) {
+	return s.listed(r, true, func(q ListQuery) ([]Operation, error) {
 		return s.opts.Operations.PendingOperations(r.Context(), q)
 	})
 }
 
 // history is /operation/history: the device's operations in every state.
-func (s *Server) history(w http.ResponseWriter, r *http.Request) {
-	s.listed(w, r, false, func(q ListQuery) ([]Operation, error) {
+func (s *Server) history(r *http.Request) (any, error) {
+	return s.listed(r, false, func(q ListQuery) ([]Operation, error) {
 		q.Limit = s.opts.HistoryLimit
 		return s.opts.Operations.OperationHistory(r.Context(), q)
 	})
@@ -92,19 +92,17 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 
 // listed answers a list request (an optional empty request object) with
 // the views of the operations fetch returns for the device's query.
-func (s *Server) listed(w http.ResponseWriter, r *http.Request, pendingOnly bool, fetch func(ListQuery) ([]Operation, error)) {
+func (s *Server) listed(r *http.Request, pendingOnly bool, fetch func(ListQuery) ([]Operation, error)) (any, error) {
 	var req struct{}
 	if err := decodeObject(r, &req, false); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	a := auth(r)
 	ops, err := fetch(ListQuery{UserID: a.UserID, ApplicationID: a.ApplicationID, ActivationID: a.ActivationID})
 	if err != nil {
-		s.fail(w, r, coreError(err))
-		return
+		return nil, coreError(err)
 	}
-	s.okWithTimestamp(w, s.views(r, a, ops, pendingOnly))
+	return s.views(r, a, ops, pendingOnly), nil
 }
 
 // views renders the operations the device may see (PENDING and not
@@ -172,42 +170,36 @@ func (s *Server) loadRequested(r *http.Request) (*deviceauth.Auth, Operation, er
 }
 
 // detail is /operation/detail: one operation of the device's user.
-func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
+func (s *Server) detail(r *http.Request) (any, error) {
 	_, op, err := s.loadRequested(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if op.UserID == "" {
-		s.fail(w, r, errInvalidOperation("operation %s is not claimed yet", op.ID))
-		return
+		return nil, errInvalidOperation("operation %s is not claimed yet", op.ID)
 	}
-	s.okWithTimestamp(w, s.opts.Templates.Render(op, languages(r)))
+	return s.opts.Templates.Render(op, languages(r)), nil
 }
 
 // claim is /operation/detail/claim: assigns an operation created without
 // a user to the device's user and returns it.
-func (s *Server) claim(w http.ResponseWriter, r *http.Request) {
+func (s *Server) claim(r *http.Request) (any, error) {
 	a, op, err := s.loadRequested(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if op.UserID == "" {
 		if err := statusError(op); err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
 		if op, err = s.opts.Operations.ClaimOperation(r.Context(), op.ID, a.UserID); err != nil {
-			s.fail(w, r, coreError(err))
-			return
+			return nil, coreError(err)
 		}
 		if op.UserID != a.UserID {
-			s.fail(w, r, errInvalidOperation("operation %s was claimed by another user", op.ID))
-			return
+			return nil, errInvalidOperation("operation %s was claimed by another user", op.ID)
 		}
 	}
-	s.okWithTimestamp(w, s.opts.Templates.Render(op, languages(r)))
+	return s.opts.Templates.Render(op, languages(r)), nil
 }
 
 // ProximityCheck is the proximity OTP the app read from a QR code or deep link.
@@ -258,27 +250,23 @@ func requestContext(r *http.Request, a *deviceauth.Auth) map[string]any {
 // authorize is /operation/authorize: approval with the signature the guard
 // verified; the core checks the data, the allowed signature types, the
 // proximity OTP and number matching.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+func (s *Server) authorize(r *http.Request) (any, error) {
 	var req authorizeRequest
 	if err := decodeWithID(r, &req, &req.ID); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if req.Data == "" || len(req.Data) > maxDataLength {
-		s.fail(w, r, errInvalidRequest("data must have 1 to %d bytes", maxDataLength))
-		return
+		return nil, errInvalidRequest("data must have 1 to %d bytes", maxDataLength)
 	}
 	a := auth(r)
 	op, err := s.loadPending(r, a, req.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	add := requestContext(r, a)
 	if pc := req.ProximityCheck; pc != nil {
 		if len(pc.OTP) > maxOTPLength {
-			s.fail(w, r, errInvalidRequest("proximityCheck.otp is too long"))
-			return
+			return nil, errInvalidRequest("proximityCheck.otp is too long")
 		}
 		add[AdditionalProximityOTP] = pc.OTP
 		add["proximity_check_type"] = pc.Type
@@ -291,8 +279,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.NumberMatching != "" {
 		if len(req.NumberMatching) > maxOTPLength {
-			s.fail(w, r, errInvalidRequest("numberMatching is too long"))
-			return
+			return nil, errInvalidRequest("numberMatching is too long")
 		}
 		add[AdditionalNumberMatching] = req.NumberMatching
 	}
@@ -305,18 +292,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		AdditionalData: add,
 	})
 	if err != nil {
-		s.fail(w, r, s.actionError(r, op.ID, err))
-		return
+		return nil, s.actionError(r, op.ID, err)
 	}
 	if res.Result == ResultApproved {
-		render.OK(w, nil)
-		return
+		return nil, nil
 	}
 	if res.Operation.Status == StatusPending || res.Operation.Status == "" {
-		s.fail(w, r, errOperationFailed("approval of operation %s failed: %s", op.ID, res.Result))
-		return
+		return nil, errOperationFailed("approval of operation %s failed: %s", op.ID, res.Result)
 	}
-	s.fail(w, r, statusError(res.Operation))
+	return nil, statusError(res.Operation)
 }
 
 // pendingError is statusError that also treats a PENDING operation past
@@ -365,25 +349,22 @@ type cancelRequest struct {
 }
 
 // cancel is /operation/cancel: the user rejects the operation.
-func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) cancel(r *http.Request) (any, error) {
 	var req cancelRequest
 	if err := decodeWithID(r, &req, &req.ID); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	reason := strings.TrimSpace(req.Reason)
 	if reason == "" {
 		reason = "UNKNOWN"
 	}
 	if len(reason) > maxReasonLength {
-		s.fail(w, r, errInvalidRequest("reason must have at most %d characters", maxReasonLength))
-		return
+		return nil, errInvalidRequest("reason must have at most %d characters", maxReasonLength)
 	}
 	a := auth(r)
 	op, err := s.loadPending(r, a, req.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	add := requestContext(r, a)
 	add[AdditionalRejectReason] = reason
@@ -394,18 +375,15 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 		AdditionalData: add,
 	})
 	if err != nil {
-		s.fail(w, r, s.actionError(r, op.ID, err))
-		return
+		return nil, s.actionError(r, op.ID, err)
 	}
 	if res.Result == ResultRejected {
-		render.OK(w, nil)
-		return
+		return nil, nil
 	}
 	if err := statusError(res.Operation); err != nil && res.Operation.Status != "" {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	s.fail(w, r, errInvalidOperation("rejection of operation %s failed: %s", op.ID, res.Result))
+	return nil, errInvalidOperation("rejection of operation %s failed: %s", op.ID, res.Result)
 }
 
 // actionError maps a failed approve or reject: when the operation left

@@ -91,20 +91,20 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mw := s.opts.Middleware
 	if s.opts.Operations != nil {
 		token := mw.RequireToken(deviceauth.PossessionTypes...) // any token reads operations
-		s.handle(mux, OperationPrefix+"list", s.guard(nil, token), s.list)
-		s.handle(mux, OperationPrefix+"detail", s.guard(nil, token), s.detail)
-		s.handle(mux, OperationPrefix+"detail/claim", s.guard(nil, token), s.claim)
+		s.handle(mux, OperationPrefix+"list", s.guard(nil, token), s.timestamped(s.list))
+		s.handle(mux, OperationPrefix+"detail", s.guard(nil, token), s.timestamped(s.detail))
+		s.handle(mux, OperationPrefix+"detail/claim", s.guard(nil, token), s.timestamped(s.claim))
 		s.handle(mux, OperationPrefix+"history", s.guard(nil,
-			mw.RequireSignature(ResourceHistory, protocol.SignaturePossessionBiometry, protocol.SignaturePossessionKnowledge)), s.history)
+			mw.RequireSignature(ResourceHistory, protocol.SignaturePossessionBiometry, protocol.SignaturePossessionKnowledge)), s.timestamped(s.history))
 		s.handle(mux, OperationPrefix+"authorize", s.guard(s.authorizeAuthFailed,
-			mw.RequireSignature(ResourceAuthorize, protocol.SignaturePossession, protocol.SignaturePossessionKnowledge, protocol.SignaturePossessionBiometry)), s.authorize)
+			mw.RequireSignature(ResourceAuthorize, protocol.SignaturePossession, protocol.SignaturePossessionKnowledge, protocol.SignaturePossessionBiometry)), s.ok(s.authorize))
 		s.handle(mux, OperationPrefix+"cancel", s.guard(nil,
-			mw.RequireSignature(ResourceCancel, protocol.SignaturePossession)), s.cancel)
+			mw.RequireSignature(ResourceCancel, protocol.SignaturePossession)), s.ok(s.cancel))
 	}
 	if s.opts.Activations != nil {
 		s.handle(mux, SpawnPath, s.guard(nil,
 			mw.RequireSignature(ResourceSpawn, protocol.SignaturePossessionBiometry, protocol.SignaturePossessionKnowledge),
-			mw.Encrypted(protocol.EciesScopeActivation, protocol.SharedInfo1GenericActivation)), s.spawn)
+			mw.Encrypted(protocol.EciesScopeActivation, protocol.SharedInfo1GenericActivation)), s.bare(s.spawn))
 	}
 }
 
@@ -114,15 +114,26 @@ func (s *Server) guard(onAuthFail func(*http.Request, []byte), mw ...func(http.H
 }
 
 // handle mounts a POST endpoint behind its guard.
-func (s *Server) handle(mux *http.ServeMux, path string, g deviceauth.Guard, h http.HandlerFunc) {
+func (s *Server) handle(mux *http.ServeMux, path string, g deviceauth.Guard, h http.Handler) {
 	mux.Handle(path, render.AllowMethods(g.Wrap(h), http.MethodPost))
 }
 
-// fail answers err: what is no render.CodedError is a 500 ERROR_GENERIC
-// without detail; the cause goes to the log.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	render.ErrorWith(w, r, s.log, err, internalError)
+// serve adapts an endpoint: its answer is written with write, its error
+// rendered; what is no render.CodedError is a 500 ERROR_GENERIC without
+// detail, the cause goes to the log.
+func (s *Server) serve(write render.Writer, fn render.Endpoint) http.Handler {
+	return render.Serve(s.log, internalError, write, fn)
 }
+
+// ok serves fn with its answer in the OK envelope.
+func (s *Server) ok(fn render.Endpoint) http.Handler { return s.serve(render.OK, fn) }
+
+// timestamped serves fn with its answer in the OK envelope with the
+// server's currentTimestamp (okWithTimestamp).
+func (s *Server) timestamped(fn render.Endpoint) http.Handler { return s.serve(s.okWithTimestamp, fn) }
+
+// bare serves fn with its answer as the JSON body itself.
+func (s *Server) bare(fn render.Endpoint) http.Handler { return s.serve(render.Bare, fn) }
 
 // auth returns the authenticated device (the guards guarantee one).
 func auth(r *http.Request) *deviceauth.Auth {

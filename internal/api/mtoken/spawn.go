@@ -54,29 +54,24 @@ func AllowApplications(names ...string) SpawnPolicy {
 // activation code of another application for the same user. The new
 // activation is committed on its key exchange, which must present the OTP
 // the requesting device chose.
-func (s *Server) spawn(w http.ResponseWriter, r *http.Request) {
+func (s *Server) spawn(r *http.Request) (any, error) {
 	var req wire.SpawnRequest
 	if err := decodeObject(r, &req, true); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if strings.TrimSpace(req.ApplicationID) == "" || len(req.ApplicationID) > maxIDLength {
-		s.fail(w, r, errInvalidRequest("applicationId must have 1 to %d characters", maxIDLength))
-		return
+		return nil, errInvalidRequest("applicationId must have 1 to %d characters", maxIDLength)
 	}
 	if strings.TrimSpace(req.OTP) == "" || len(req.OTP) > maxOTPLength {
-		s.fail(w, r, errInvalidRequest("otp must have 1 to %d characters", maxOTPLength))
-		return
+		return nil, errInvalidRequest("otp must have 1 to %d characters", maxOTPLength)
 	}
 	a := auth(r)
 	dec, err := s.opts.SpawnPolicy(r.Context(), SpawnRequest{Auth: a, TargetApplication: req.ApplicationID})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if !dec.Allowed {
-		s.fail(w, r, Errf(http.StatusBadRequest, CodeInvalidApplication, "Application is not valid.", "spawn of %s from %s is not allowed", req.ApplicationID, a.ApplicationID))
-		return
+		return nil, Errf(http.StatusBadRequest, CodeInvalidApplication, "Application is not valid.", "spawn of %s from %s is not allowed", req.ApplicationID, a.ApplicationID)
 	}
 	phase := domain.CommitPhaseOnKeyExchange
 	act, err := s.opts.Activations.InitActivation(r.Context(), service.InitActivationInput{
@@ -89,15 +84,13 @@ func (s *Server) spawn(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var se *service.Error
 		if errors.As(err, &se) && (se.Code == service.CodeInvalidApplication || se.Code == service.CodeNoApplicationID) {
-			s.fail(w, r, &render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidApplication, Message: "Application is not valid.", Cause: err})
-			return
+			return nil, &render.APIError{Status: http.StatusBadRequest, Code: CodeInvalidApplication, Message: "Application is not valid.", Cause: err}
 		}
-		s.fail(w, r, coreError(err))
-		return
+		return nil, coreError(err)
 	}
-	render.JSON(w, http.StatusOK, wire.SpawnedActivation{
+	return wire.SpawnedActivation{
 		ActivationID:        act.ActivationID,
 		ActivationCode:      act.ActivationCode,
 		ActivationSignature: base64.StdEncoding.EncodeToString(act.ActivationSignature),
-	})
+	}, nil
 }

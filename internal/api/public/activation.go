@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/idp"
@@ -19,17 +18,15 @@ import (
 // activationCreate is /pa/v3/activation/create. The body is the layer-1
 // plaintext (Encrypted decrypted it); the answer is the layer-1 response
 // plaintext, which Encrypted encrypts.
-func (s *Server) activationCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) activationCreate(r *http.Request) (any, error) {
 	ec, _ := EncryptionFromContext(r.Context())
 	body, r, err := s.mw.readBody(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	l1, err := parseLayer1(body)
 	if err != nil {
-		s.fail(w, r, failActivation.With(err))
-		return
+		return nil, failActivation.With(err)
 	}
 	l2 := l1.ActivationData.request(ec.Version)
 	var res service.KeyExchangeResult
@@ -62,24 +59,22 @@ func (s *Server) activationCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	a := res.Activation
 	userInfo, err := s.activationUserInfo(r.Context(), stage, a)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	custom := l1.CustomAttributes
 	if custom == nil {
 		custom = map[string]any{}
 	}
-	render.JSON(w, http.StatusOK, layer1Response{
+	return layer1Response{
 		ActivationData:   eciesResponseJSON(res.Response),
 		CustomAttributes: custom,
 		UserInfo:         userInfo,
-	})
+	}, nil
 }
 
 // customActivation maps the identity attributes to a user with the
@@ -150,33 +145,28 @@ type activationStatusResponse struct {
 
 // activationStatus is /pa/v3/activation/status (no authentication: the
 // blob is encrypted with the activation's transport key).
-func (s *Server) activationStatus(w http.ResponseWriter, r *http.Request) {
+func (s *Server) activationStatus(r *http.Request) (any, error) {
 	body, r, err := s.mw.readBody(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	var req activationStatusRequest
 	if err := decodeObject(body, &req, failActivation); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if strings.TrimSpace(req.ActivationID) == "" {
-		s.fail(w, r, failActivation.Withf("activationId is missing"))
-		return
+		return nil, failActivation.Withf("activationId is missing")
 	}
 	var challenge []byte
 	if req.Challenge != nil && *req.Challenge != "" {
 		challenge, err = base64.StdEncoding.DecodeString(*req.Challenge)
 		if err != nil || len(challenge) != protocol.StatusChallengeSize {
-			s.fail(w, r, failActivation.Withf("challenge must be Base64 of %d bytes", protocol.StatusChallengeSize))
-			return
+			return nil, failActivation.Withf("challenge must be Base64 of %d bytes", protocol.StatusChallengeSize)
 		}
 	}
 	res, err := s.core.GetActivationStatus(r.Context(), req.ActivationID, challenge)
 	if err != nil {
-		s.fail(w, r, coreError(err, failActivation))
-		return
+		return nil, coreError(err, failActivation)
 	}
 	out := activationStatusResponse{
 		ActivationID:        req.ActivationID,
@@ -186,20 +176,19 @@ func (s *Server) activationStatus(w http.ResponseWriter, r *http.Request) {
 		n := base64.StdEncoding.EncodeToString(res.EncryptedStatusBlobNonce)
 		out.Nonce = &n
 	}
-	render.OK(w, out)
+	return out, nil
 }
 
 // activationRemove is /pa/v3/activation/remove (2FA signature).
-func (s *Server) activationRemove(w http.ResponseWriter, r *http.Request) {
+func (s *Server) activationRemove(r *http.Request) (any, error) {
 	auth, _ := deviceauth.AuthFromContext(r.Context())
 	a, err := s.core.RemoveActivation(r.Context(), auth.ActivationID, "", false)
 	if err != nil {
-		s.fail(w, r, coreError(err, failActivation))
-		return
+		return nil, coreError(err, failActivation)
 	}
-	render.OK(w, struct {
+	return struct {
 		ActivationID string `json:"activationId"`
-	}{a.ActivationID})
+	}{a.ActivationID}, nil
 }
 
 // activationDetailResponse answers /activation/detail and /activation/rename.
@@ -210,18 +199,16 @@ type activationDetailResponse struct {
 
 // activationDetail is /pa/v3/activation/detail (token + activation-scope
 // encryption); the encrypted plaintext is the usual OK envelope.
-func (s *Server) activationDetail(w http.ResponseWriter, r *http.Request) {
+func (s *Server) activationDetail(r *http.Request) (any, error) {
 	auth, _ := deviceauth.AuthFromContext(r.Context())
 	res, err := s.core.GetActivationStatus(r.Context(), auth.ActivationID, nil)
 	if err != nil {
-		s.fail(w, r, coreError(err, failActivation))
-		return
+		return nil, coreError(err, failActivation)
 	}
 	if !res.Found {
-		s.fail(w, r, failActivation.Withf("activation %s not found", auth.ActivationID))
-		return
+		return nil, failActivation.Withf("activation %s not found", auth.ActivationID)
 	}
-	render.OK(w, activationDetailResponse{ActivationID: res.Activation.ActivationID, ActivationName: res.Activation.Name})
+	return activationDetailResponse{ActivationID: res.Activation.ActivationID, ActivationName: res.Activation.Name}, nil
 }
 
 // activationRenameRequest is the decrypted body of /activation/rename.
@@ -231,26 +218,22 @@ type activationRenameRequest struct {
 
 // activationRename is /pa/v3/activation/rename (signature + activation-scope
 // encryption): the plaintext is {"activationName": …}.
-func (s *Server) activationRename(w http.ResponseWriter, r *http.Request) {
+func (s *Server) activationRename(r *http.Request) (any, error) {
 	auth, _ := deviceauth.AuthFromContext(r.Context())
 	body, r, err := s.mw.readBody(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	var req activationRenameRequest
 	if err := decodeJSON(body, &req); err != nil {
-		s.fail(w, r, failActivation.With(err))
-		return
+		return nil, failActivation.With(err)
 	}
 	if req.ActivationName == nil || strings.TrimSpace(*req.ActivationName) == "" {
-		s.fail(w, r, failActivation.Withf("activationName is missing"))
-		return
+		return nil, failActivation.Withf("activationName is missing")
 	}
 	a, err := s.core.UpdateActivationName(r.Context(), auth.ActivationID, *req.ActivationName, "")
 	if err != nil {
-		s.fail(w, r, coreError(err, failActivation))
-		return
+		return nil, coreError(err, failActivation)
 	}
-	render.OK(w, activationDetailResponse{ActivationID: a.ActivationID, ActivationName: a.Name})
+	return activationDetailResponse{ActivationID: a.ActivationID, ActivationName: a.Name}, nil
 }

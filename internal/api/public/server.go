@@ -108,26 +108,26 @@ func (s *Server) routes() {
 	act := mw.Encrypted(protocol.EciesScopeActivation, protocol.SharedInfo1GenericActivation)
 	post := []string{http.MethodPost}
 
-	s.handle("activation/create", post, Chain(http.HandlerFunc(s.activationCreate), app))
-	s.handle("activation/status", post, http.HandlerFunc(s.activationStatus))
-	s.handle("activation/remove", post, Chain(http.HandlerFunc(s.activationRemove), mw.RequireSignature("/pa/activation/remove", twoFactorTypes...)))
-	s.handle("activation/detail", post, Chain(http.HandlerFunc(s.activationDetail),
+	s.handle("activation/create", post, Chain(s.bare(s.activationCreate), app))
+	s.handle("activation/status", post, s.ok(s.activationStatus))
+	s.handle("activation/remove", post, Chain(s.ok(s.activationRemove), mw.RequireSignature("/pa/activation/remove", twoFactorTypes...)))
+	s.handle("activation/detail", post, Chain(s.ok(s.activationDetail),
 		mw.RequireToken(protocol.SignaturePossessionBiometry, protocol.SignaturePossessionKnowledge), act))
-	s.handle("activation/rename", post, Chain(http.HandlerFunc(s.activationRename),
+	s.handle("activation/rename", post, Chain(s.ok(s.activationRename),
 		mw.RequireSignature("/pa/activation/rename", protocol.SignaturePossessionKnowledge, protocol.SignaturePossessionBiometry), act))
-	s.handle("token/create", post, Chain(http.HandlerFunc(s.tokenCreate), mw.RequireSignature("/pa/token/create")))
-	s.handle("token/remove", post, Chain(http.HandlerFunc(s.tokenRemove), mw.RequireSignature("/pa/token/remove")))
-	s.handle("vault/unlock", post, http.HandlerFunc(s.vaultUnlock))
+	s.handle("token/create", post, Chain(s.bare(s.tokenCreate), mw.RequireSignature("/pa/token/create")))
+	s.handle("token/remove", post, Chain(s.ok(s.tokenRemove), mw.RequireSignature("/pa/token/remove")))
+	s.handle("vault/unlock", post, s.bare(s.vaultUnlock))
 	s.handle("signature/validate", []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete},
-		Chain(http.HandlerFunc(s.signatureValidate), mw.requireSignature("/pa/signature/validate", 0, validateTypes, &failValidate)))
-	s.handle("upgrade/start", post, http.HandlerFunc(s.upgradeStart))
-	s.handle("upgrade/commit", post, Chain(http.HandlerFunc(s.upgradeCommit),
+		Chain(s.ok(s.signatureValidate), mw.requireSignature("/pa/signature/validate", 0, validateTypes, &failValidate)))
+	s.handle("upgrade/start", post, s.bare(s.upgradeStart))
+	s.handle("upgrade/commit", post, Chain(s.ok(s.upgradeCommit),
 		mw.requireSignature("/pa/upgrade/commit", 3, []protocol.SignatureType{protocol.SignaturePossession}, nil)))
-	s.handle("recovery/confirm", post, Chain(http.HandlerFunc(s.recoveryConfirm),
+	s.handle("recovery/confirm", post, Chain(s.bare(s.recoveryConfirm),
 		mw.RequireSignature("/pa/recovery/confirm", protocol.SignaturePossessionKnowledge)))
-	s.handle("keystore/create", post, http.HandlerFunc(s.keystoreCreate))
-	s.handle("status", []string{http.MethodGet, http.MethodPost}, http.HandlerFunc(s.serverStatus))
-	s.handle("user/info", post, Chain(http.HandlerFunc(s.userInfo), act))
+	s.handle("keystore/create", post, s.ok(s.keystoreCreate))
+	s.handle("status", []string{http.MethodGet, http.MethodPost}, s.ok(s.serverStatus))
+	s.handle("user/info", post, Chain(s.bare(s.userInfo), act))
 	s.mux.HandleFunc("/", render.NotFound)
 }
 
@@ -136,9 +136,17 @@ func (s *Server) handle(name string, methods []string, h http.Handler) {
 	s.mux.Handle(Prefix+name, render.AllowMethods(h, methods...))
 }
 
-// fail answers err (see render.Error).
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	render.Error(w, r, s.log, err)
+// ok serves fn and renders its answer in the OK envelope
+// ({"status":"OK","responseObject":…}), its error with render.Error.
+func (s *Server) ok(fn render.Endpoint) http.Handler {
+	return render.Serve(s.log, render.InternalError, render.OK, fn)
+}
+
+// bare serves fn and renders its answer as the JSON body itself (the
+// layer-1 activation answer, an ECIES answer of the core, user claims),
+// its error with render.Error.
+func (s *Server) bare(fn render.Endpoint) http.Handler {
+	return render.Serve(s.log, render.InternalError, render.Bare, fn)
 }
 
 // decodeObject reads {"requestObject": {…}} from body into dst. An empty
@@ -165,20 +173,19 @@ func decodeObject(body []byte, dst any, f render.APIError) error {
 
 // serverStatus answers /pa/v3/status: the server time for clock
 // synchronisation and the application name and version.
-func (s *Server) serverStatus(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serverStatus(r *http.Request) (any, error) {
 	if _, _, err := s.mw.readBody(r); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	type application struct {
 		Name    string `json:"name"`
 		Version string `json:"version"`
 	}
-	render.OK(w, struct {
+	return struct {
 		ServerTime  int64       `json:"serverTime"`
 		Application application `json:"application"`
 	}{
 		ServerTime:  s.opts.Now().UnixMilli(),
 		Application: application{Name: s.opts.ApplicationName, Version: s.opts.ApplicationVersion},
-	})
+	}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
@@ -48,20 +47,14 @@ func (s *Server) readCoreCryptogram(r *http.Request, version string) (service.Ec
 	return req, r, err
 }
 
-// writeEciesResponse writes an encrypted response of the core as the body.
-func writeEciesResponse(w http.ResponseWriter, r *service.EciesResponse) {
-	render.JSON(w, http.StatusOK, eciesResponseJSON(r))
-}
-
 // tokenCreate is /pa/v3/token/create: signed over the encrypted body (any
 // factor type), decrypted by the core, which stores the signature type
 // with the token.
-func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) tokenCreate(r *http.Request) (any, error) {
 	auth, _ := deviceauth.AuthFromContext(r.Context())
 	req, r, err := s.readCoreCryptogram(r, auth.Version)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	resp, err := s.core.CreateToken(r.Context(), service.CreateTokenInput{
 		ActivationID:   auth.ActivationID,
@@ -70,70 +63,61 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 		Request:        req,
 	})
 	if err != nil {
-		s.fail(w, r, eciesCoreError(err, failSignature))
-		return
+		return nil, eciesCoreError(err, failSignature)
 	}
-	writeEciesResponse(w, resp)
+	return eciesResponseJSON(resp), nil
 }
 
 // tokenRemove is /pa/v3/token/remove (signed, any factor type); it removes
 // the token only when it belongs to the signing activation.
-func (s *Server) tokenRemove(w http.ResponseWriter, r *http.Request) {
+func (s *Server) tokenRemove(r *http.Request) (any, error) {
 	auth, _ := deviceauth.AuthFromContext(r.Context())
 	body, r, err := s.mw.readBody(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	var req struct {
 		TokenID string `json:"tokenId"`
 	}
 	if err := decodeObject(body, &req, failSignature); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if strings.TrimSpace(req.TokenID) == "" {
-		s.fail(w, r, failSignature.Withf("tokenId is missing"))
-		return
+		return nil, failSignature.Withf("tokenId is missing")
 	}
 	if _, err := s.core.RemoveToken(r.Context(), req.TokenID, auth.ActivationID); err != nil {
-		s.fail(w, r, coreError(err, failSignature))
-		return
+		return nil, coreError(err, failSignature)
 	}
-	render.OK(w, struct {
+	return struct {
 		TokenID string `json:"tokenId"`
-	}{req.TokenID})
+	}{req.TokenID}, nil
 }
 
 // signatureValidate is /pa/v3/signature/validate: the guard did the work.
-func (s *Server) signatureValidate(w http.ResponseWriter, _ *http.Request) {
-	render.OK(w, nil)
+func (s *Server) signatureValidate(*http.Request) (any, error) {
+	return nil, nil
 }
 
 // keystoreCreate is /pa/v3/keystore/create: a 3.3 temporary encryption key.
-func (s *Server) keystoreCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) keystoreCreate(r *http.Request) (any, error) {
 	body, r, err := s.mw.readBody(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	var req struct {
 		JWT string `json:"jwt"`
 	}
 	if err := decodeObject(body, &req, failTemporaryKey); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if strings.TrimSpace(req.JWT) == "" {
-		s.fail(w, r, failTemporaryKey.Withf("jwt is missing"))
-		return
+		return nil, failTemporaryKey.Withf("jwt is missing")
 	}
 	key, err := s.core.CreateTemporaryKey(r.Context(), req.JWT)
 	if err != nil {
-		s.fail(w, r, coreError(err, failTemporaryKey))
-		return
+		return nil, coreError(err, failTemporaryKey)
 	}
-	render.OK(w, struct {
+	return struct {
 		JWT string `json:"jwt"`
-	}{key.JWT})
+	}{key.JWT}, nil
 }

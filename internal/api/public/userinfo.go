@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
 )
 
@@ -42,27 +41,24 @@ func (s *Server) minimalClaims(req UserInfoRequest) map[string]any {
 
 // userInfo is /pa/v3/user/info (activation-scope encryption): the claims
 // of the activation's user; the activation must be ACTIVE.
-func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) {
+func (s *Server) userInfo(r *http.Request) (any, error) {
 	ec, _ := EncryptionFromContext(r.Context())
 	res, err := s.core.GetActivationStatus(r.Context(), ec.ActivationID, nil)
 	if err != nil {
-		s.fail(w, r, coreError(err, failUserInfo))
-		return
+		return nil, coreError(err, failUserInfo)
 	}
 	if !res.Found || res.Activation.Status != domain.ActivationActive {
-		s.fail(w, r, failUserInfo.Withf("activation %s is not active", ec.ActivationID))
-		return
+		return nil, failUserInfo.Withf("activation %s is not active", ec.ActivationID)
 	}
 	req := UserInfoRequest{Stage: UserInfoStageEndpoint, UserID: res.Activation.UserID, ActivationID: res.Activation.ActivationID, ApplicationID: res.Activation.ApplicationName}
 	claims := s.minimalClaims(req)
 	if s.opts.UserInfo != nil {
 		if claims, err = s.opts.UserInfo(r.Context(), req); err != nil {
-			s.fail(w, r, failUserInfo.Withf("user info provider: %w", err))
-			return
+			return nil, failUserInfo.Withf("user info provider: %w", err)
 		}
 		if claims == nil {
 			claims = map[string]any{}
 		}
 	}
-	render.JSON(w, http.StatusOK, claims)
+	return claims, nil
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
@@ -15,17 +14,15 @@ import (
 // the encrypted body) and decrypts the request in one transaction, so the
 // signature is only parsed here: a failed signature is 401, other failures
 // ERR_SECURE_VAULT.
-func (s *Server) vaultUnlock(w http.ResponseWriter, r *http.Request) {
+func (s *Server) vaultUnlock(r *http.Request) (any, error) {
 	sr, r, err := s.mw.parseSignedRequest(r, "/pa/vault/unlock", nil)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	h := sr.header
 	req, r, err := s.readCoreCryptogram(r, h.Version)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	res, err := s.core.UnlockVault(r.Context(), service.VaultUnlockInput{
 		ActivationID:     h.ActivationID,
@@ -39,40 +36,33 @@ func (s *Server) vaultUnlock(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var se *service.Error
 		if errors.As(err, &se) && se.Code == service.CodeInvalidSignature {
-			s.fail(w, r, failSignatureTyp.With(err))
-			return
+			return nil, failSignatureTyp.With(err)
 		}
-		s.fail(w, r, eciesCoreError(err, failSecureVault))
-		return
+		return nil, eciesCoreError(err, failSecureVault)
 	}
 	if !res.SignatureValid || res.Response == nil {
-		s.fail(w, r, failSignature.Withf("vault unlock signature of activation %s is not valid", h.ActivationID))
-		return
+		return nil, failSignature.Withf("vault unlock signature of activation %s is not valid", h.ActivationID)
 	}
-	writeEciesResponse(w, res.Response)
+	return eciesResponseJSON(res.Response), nil
 }
 
 // upgradeStart is /pa/v3/upgrade/start: activation-scope encryption with
 // the X-PowerAuth-Encryption header, decrypted by the core.
-func (s *Server) upgradeStart(w http.ResponseWriter, r *http.Request) {
+func (s *Server) upgradeStart(r *http.Request) (any, error) {
 	raw := r.Header.Get(protocol.HeaderEncryption)
 	if strings.TrimSpace(raw) == "" {
-		s.fail(w, r, failEncryption.Withf("missing %s header", protocol.HeaderEncryption))
-		return
+		return nil, failEncryption.Withf("missing %s header", protocol.HeaderEncryption)
 	}
 	h, err := protocol.ParseEncryptionHeader(raw)
 	if err != nil {
-		s.fail(w, r, failEncryption.With(err))
-		return
+		return nil, failEncryption.With(err)
 	}
 	if !h.HasActivationID() {
-		s.fail(w, r, failEncryption.Withf("activation_id is required in activation scope"))
-		return
+		return nil, failEncryption.Withf("activation_id is required in activation scope")
 	}
 	req, r, err := s.readCoreCryptogram(r, h.Version)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	resp, err := s.core.StartUpgrade(r.Context(), service.StartUpgradeInput{
 		ActivationID:   h.ActivationID,
@@ -80,36 +70,32 @@ func (s *Server) upgradeStart(w http.ResponseWriter, r *http.Request) {
 		Request:        req,
 	})
 	if err != nil {
-		s.fail(w, r, eciesCoreError(err, failUpgrade))
-		return
+		return nil, eciesCoreError(err, failUpgrade)
 	}
-	writeEciesResponse(w, resp)
+	return eciesResponseJSON(resp), nil
 }
 
 // upgradeCommit is /pa/v3/upgrade/commit: a possession signature with the
 // forced version 3 counter; the activation becomes version 3.
-func (s *Server) upgradeCommit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) upgradeCommit(r *http.Request) (any, error) {
 	auth, _ := deviceauth.AuthFromContext(r.Context())
 	ok, err := s.core.CommitUpgrade(r.Context(), auth.ActivationID, auth.ApplicationKey)
 	if err != nil {
-		s.fail(w, r, coreError(err, failUpgrade))
-		return
+		return nil, coreError(err, failUpgrade)
 	}
 	if !ok {
-		s.fail(w, r, failUpgrade.Withf("upgrade of activation %s was not committed", auth.ActivationID))
-		return
+		return nil, failUpgrade.Withf("upgrade of activation %s was not committed", auth.ActivationID)
 	}
-	render.OK(w, nil)
+	return nil, nil
 }
 
 // recoveryConfirm is /pa/v3/recovery/confirm: a possession_knowledge
 // signature over the encrypted body, decrypted by the core.
-func (s *Server) recoveryConfirm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) recoveryConfirm(r *http.Request) (any, error) {
 	auth, _ := deviceauth.AuthFromContext(r.Context())
 	req, r, err := s.readCoreCryptogram(r, auth.Version)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	res, err := s.core.ConfirmRecoveryCode(r.Context(), service.ConfirmRecoveryCodeInput{
 		ActivationID:   auth.ActivationID,
@@ -117,12 +103,10 @@ func (s *Server) recoveryConfirm(w http.ResponseWriter, r *http.Request) {
 		Request:        req,
 	})
 	if err != nil {
-		s.fail(w, r, eciesCoreError(err, failRecovery))
-		return
+		return nil, eciesCoreError(err, failRecovery)
 	}
 	if res == nil || res.Response == nil {
-		s.fail(w, r, failRecovery.Withf("recovery confirmation returned no response"))
-		return
+		return nil, failRecovery.Withf("recovery confirmation returned no response")
 	}
-	writeEciesResponse(w, res.Response)
+	return eciesResponseJSON(res.Response), nil
 }
