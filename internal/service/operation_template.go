@@ -34,36 +34,32 @@ type OperationTemplateInput struct {
 	NumberMatchingEnabled bool
 }
 
-func (in OperationTemplateInput) validate(update bool) error {
-	var bad []string
-	if !update && in.Name == "" {
-		bad = append(bad, "templateName - must not be blank")
+// CheckFields checks every field of in (update: without the name, which
+// cannot change) and records each failure in v. It is the one validation of
+// a template: the private API runs it on the request, over its own
+// checks of the JSON (render.Validator is a FieldChecker), and
+// CreateOperationTemplate and UpdateOperationTemplate run it for every
+// caller.
+func (in OperationTemplateInput) CheckFields(v FieldChecker, update bool) {
+	if !update {
+		v.Check(strings.TrimSpace(in.Name) != "", "templateName", "must not be blank")
 	}
-	if in.OperationType == "" {
-		bad = append(bad, "operationType - must not be blank")
-	}
-	if in.DataTemplate == "" {
-		bad = append(bad, "dataTemplate - must not be blank")
-	}
-	if len(in.SignatureTypes) == 0 {
-		bad = append(bad, "signatureType - must not be empty")
-	}
+	v.Check(strings.TrimSpace(in.OperationType) != "", "operationType", "must not be blank")
+	v.Check(strings.TrimSpace(in.DataTemplate) != "", "dataTemplate", "must not be blank")
+	v.Check(len(in.SignatureTypes) > 0, "signatureType", "must not be empty")
 	for _, t := range in.SignatureTypes {
-		if _, err := protocol.ParseSignatureType(string(t)); err != nil {
-			bad = append(bad, fmt.Sprintf("signatureType - unknown value %q", t))
-			break
-		}
+		_, err := protocol.ParseSignatureType(string(t))
+		v.Check(err == nil, "signatureType", "must be a list of signature types")
 	}
-	if in.MaxFailureCount < 1 {
-		bad = append(bad, "maxFailureCount - must be greater than 0")
-	}
-	if in.Expiration < time.Second || in.Expiration%time.Second != 0 {
-		bad = append(bad, "expiration - must be a positive number of seconds")
-	}
-	if len(bad) > 0 {
-		return Errorf(CodeInvalidRequest, "%s", strings.Join(bad, ", "))
-	}
-	return nil
+	v.Check(in.MaxFailureCount >= 1, "maxFailureCount", "must be greater than or equal to 1")
+	v.Check(in.Expiration >= time.Second && in.Expiration%time.Second == 0, "expiration", "must be a positive number of seconds")
+}
+
+// validate runs CheckFields: ERR0024 naming every invalid field.
+func (in OperationTemplateInput) validate(update bool) error {
+	var f fieldErrors
+	in.CheckFields(&f, update)
+	return f.err()
 }
 
 func (in OperationTemplateInput) apply(t *domain.OperationTemplate) {

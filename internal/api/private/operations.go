@@ -43,17 +43,15 @@ func templateID(v *render.Validator, raw json.RawMessage) int64 {
 	return id
 }
 
+// input converts the request (update: with the template id). The JSON
+// checks are here; the fields themselves are checked once, by
+// service.OperationTemplateInput.CheckFields.
 func (r *templateRequest) input(update bool) (int64, service.OperationTemplateInput, error) {
 	var v render.Validator
 	var id int64
 	if update {
 		id = templateID(&v, r.ID)
-	} else {
-		v.NotBlank("templateName", r.TemplateName)
 	}
-	v.NotBlank("operationType", r.OperationType)
-	v.NotBlank("dataTemplate", r.DataTemplate)
-	v.Check(len(r.SignatureType) > 0, "signatureType", "must not be empty")
 	in := service.OperationTemplateInput{
 		Name: r.TemplateName, OperationType: r.OperationType, DataTemplate: r.DataTemplate,
 		RiskFlags: r.RiskFlags, ProximityCheckEnabled: r.ProximityCheckEnabled, NumberMatchingEnabled: r.NumberMatchingEnabled,
@@ -63,13 +61,15 @@ func (r *templateRequest) input(update bool) (int64, service.OperationTemplateIn
 		v.Check(err == nil, "signatureType", "must be a list of signature types")
 		in.SignatureTypes = append(in.SignatureTypes, t)
 	}
-	v.Check(r.MaxFailureCount != nil && *r.MaxFailureCount >= 1, "maxFailureCount", "must be greater than or equal to 1")
-	v.Check(r.Expiration != nil && *r.Expiration >= 1 && *r.Expiration <= 1<<32, "expiration", "must be a positive number of seconds")
-	if err := v.Err(); err != nil {
-		return 0, in, err
+	if r.MaxFailureCount != nil {
+		in.MaxFailureCount = *r.MaxFailureCount
 	}
-	in.MaxFailureCount, in.Expiration = *r.MaxFailureCount, time.Duration(*r.Expiration)*time.Second
-	return id, in, nil
+	// Null and out of range are 0: CheckFields answers them.
+	if r.Expiration != nil && *r.Expiration <= 1<<32 {
+		in.Expiration = time.Duration(*r.Expiration) * time.Second
+	}
+	in.CheckFields(&v, update)
+	return id, in, v.Err()
 }
 
 type templateResponse struct {
