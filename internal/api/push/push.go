@@ -79,8 +79,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	guard := func(m func(http.Handler) http.Handler) deviceauth.Guard {
 		return deviceauth.Guard{Middleware: []func(http.Handler) http.Handler{m}, MaxBodyBytes: s.opts.MaxBodyBytes, Logger: s.log}
 	}
-	signed := guard(mw.RequireSignature(ResourceRegister, deviceauth.PossessionTypes...)).Wrap(http.HandlerFunc(s.register))
-	token := guard(mw.RequireToken(deviceauth.PossessionTypes...)).Wrap(http.HandlerFunc(s.register))
+	signed := guard(mw.RequireSignature(ResourceRegister, deviceauth.PossessionTypes...)).Wrap(s.serve(s.register))
+	token := guard(mw.RequireToken(deviceauth.PossessionTypes...)).Wrap(s.serve(s.register))
 	// The signed endpoint also takes a MAC token, as deployed devices send one.
 	mux.Handle(RegisterPath, render.AllowMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.TrimSpace(r.Header.Get(protocol.HeaderAuthorization)) == "" && strings.TrimSpace(r.Header.Get(protocol.HeaderToken)) != "" {
@@ -96,44 +96,39 @@ func invalidRequest(format string, args ...any) *render.APIError {
 	return deviceauth.FailInvalidRequest.Withf(format, args...)
 }
 
-// fail answers err: what is no render.CodedError is a 500 ERROR_GENERIC.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	render.ErrorWith(w, r, s.log, err, failInternal)
+// serve adapts an endpoint: its answer in the OK envelope, its error
+// rendered (what is no render.CodedError is a 500 ERROR_GENERIC).
+func (s *Server) serve(fn render.Endpoint) http.Handler {
+	return render.Serve(s.log, failInternal, render.OK, fn)
 }
 
 // register stores the registration of the authenticated activation.
-func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+func (s *Server) register(r *http.Request) (any, error) {
 	a, ok := deviceauth.AuthFromContext(r.Context())
 	if !ok {
-		s.fail(w, r, errors.New("push: no authenticated device"))
-		return
+		return nil, errors.New("push: no authenticated device")
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.fail(w, r, invalidRequest("read body: %w", err))
-		return
+		return nil, invalidRequest("read body: %w", err)
 	}
 	var env struct {
 		RequestObject *wire.PushRegistration `json:"requestObject"`
 	}
 	if len(bytes.TrimSpace(body)) == 0 || json.Unmarshal(body, &env) != nil || env.RequestObject == nil {
-		s.fail(w, r, invalidRequest("requestObject is missing or malformed"))
-		return
+		return nil, invalidRequest("requestObject is missing or malformed")
 	}
 	req := env.RequestObject
 	platform, ok := pushsvc.ParsePlatform(req.Platform)
 	if !ok {
-		s.fail(w, r, invalidRequest("unknown platform %q", req.Platform))
-		return
+		return nil, invalidRequest("unknown platform %q", req.Platform)
 	}
 	if strings.TrimSpace(req.Token) == "" || len(req.Token) > pushsvc.MaxTokenLength || strings.ContainsRune(req.Token, 0) {
-		s.fail(w, r, invalidRequest("token must have 1 to %d characters", pushsvc.MaxTokenLength))
-		return
+		return nil, invalidRequest("token must have 1 to %d characters", pushsvc.MaxTokenLength)
 	}
 	environment, ok := pushsvc.ParseEnvironment(req.Environment)
 	if !ok {
-		s.fail(w, r, invalidRequest("unknown environment %q", req.Environment))
-		return
+		return nil, invalidRequest("unknown environment %q", req.Environment)
 	}
 	if platform != pushsvc.PlatformAPNs {
 		environment = ""
@@ -146,11 +141,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, pushsvc.ErrInvalidActivation):
-		s.fail(w, r, failInvalidActivation.Withf("activation %s: %w", a.ActivationID, err))
-		return
+		return nil, failInvalidActivation.Withf("activation %s: %w", a.ActivationID, err)
 	case err != nil:
-		s.fail(w, r, failRegistration.With(err))
-		return
+		return nil, failRegistration.With(err)
 	}
-	render.OK(w, nil)
+	return nil, nil
 }
