@@ -443,8 +443,9 @@ func (s *Service) callbackView(app domain.Application, cb domain.CallbackURL) (C
 	return out, nil
 }
 
-// createCallbackUnaudited registers a callback URL for an application.
-func (s *Service) createCallbackUnaudited(ctx context.Context, in CallbackInput) (Callback, error) {
+// CreateCallback registers a callback URL for an application. The audit
+// record is written in the same transaction.
+func (s *Service) CreateCallback(ctx context.Context, in CallbackInput) (Callback, error) {
 	attrs, err := in.validateSettings()
 	if err != nil {
 		return Callback{}, err
@@ -471,15 +472,18 @@ func (s *Service) createCallbackUnaudited(ctx context.Context, in CallbackInput)
 		if err := tx.CreateCallbackURL(ctx, &cb); err != nil {
 			return fmt.Errorf("create callback: %w", err)
 		}
-		out, err = s.callbackView(app, cb)
-		return err
+		if out, err = s.callbackView(app, cb); err != nil {
+			return err
+		}
+		return s.writeAdminAudit(ctx, tx, "CALLBACK_CREATED", out.ApplicationName, map[string]string{"callbackId": out.ID, "callbackUrl": out.URL, "type": string(out.Type)})
 	})
 	return out, err
 }
 
-// updateCallbackUnaudited replaces the settings of the callback id of
-// in.ApplicationName. Secrets the update does not resend are kept.
-func (s *Service) updateCallbackUnaudited(ctx context.Context, id string, in CallbackInput) (Callback, error) {
+// UpdateCallback replaces the settings of the callback id of
+// in.ApplicationName. Secrets the update does not resend are kept. The
+// audit record is written in the same transaction.
+func (s *Service) UpdateCallback(ctx context.Context, id string, in CallbackInput) (Callback, error) {
 	attrs, err := in.validateSettings()
 	if err != nil {
 		return Callback{}, err
@@ -515,8 +519,10 @@ func (s *Service) updateCallbackUnaudited(ctx context.Context, id string, in Cal
 		if err := tx.UpdateCallbackURL(ctx, &cb); err != nil {
 			return fmt.Errorf("update callback: %w", err)
 		}
-		out, err = s.callbackView(app, cb)
-		return err
+		if out, err = s.callbackView(app, cb); err != nil {
+			return err
+		}
+		return s.writeAdminAudit(ctx, tx, "CALLBACK_UPDATED", out.ApplicationName, map[string]string{"callbackId": out.ID, "callbackUrl": out.URL, "type": string(out.Type)})
 	})
 	return out, err
 }
@@ -576,9 +582,10 @@ func (s *Service) ListCallbacks(ctx context.Context, applicationName string) ([]
 	return out, err
 }
 
-// removeCallbackUnaudited disables a callback (its events stay for the delivery
-// history); it reports false when no enabled callback has the id.
-func (s *Service) removeCallbackUnaudited(ctx context.Context, id string) (bool, error) {
+// RemoveCallback disables a callback (its events stay for the delivery
+// history); it reports false when no enabled callback has the id. The
+// audit record is written in the same transaction.
+func (s *Service) RemoveCallback(ctx context.Context, id string) (bool, error) {
 	removed := false
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		removed = false
@@ -597,7 +604,10 @@ func (s *Service) removeCallbackUnaudited(ctx context.Context, id string) (bool,
 			return fmt.Errorf("disable callback: %w", err)
 		}
 		removed = true
-		return nil
+		return s.writeAdminAudit(ctx, tx, "CALLBACK_REMOVED", "", map[string]string{"callbackId": id})
 	})
+	if err != nil {
+		removed = false
+	}
 	return removed, err
 }
