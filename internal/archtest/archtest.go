@@ -37,6 +37,7 @@ var Verticals = []string{
 // callback configuration).
 var BuildingBlocks = []string{
 	"internal/audit/...",
+	"internal/callbacks/...",
 }
 
 // Rule constrains the dependencies of a set of packages.
