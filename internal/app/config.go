@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/callbacks"
-	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/coreclient"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/service"
 )
 

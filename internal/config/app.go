@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/app"
-	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/coreclient"
+	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/service"
 )
 

@@ -8,8 +8,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/app"
+	"github.com/mauth/mauth/internal/netguard"
 )
 
 // Validate checks every key on its own and the combinations; the first

@@ -9,9 +9,9 @@ import (
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
-	"github.com/mauth/mauth/internal/restv3"
 )
 
 // appBodylessMethod registers a list method that ignores its request body
