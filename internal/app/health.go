@@ -34,7 +34,7 @@ func (a *App) callbackDispatcher() *callbacks.Dispatcher {
 	cfg.Logger = a.log
 	m := a.Metrics()
 	cfg.Observe = func(r callbacks.DeliveryResult) { m.CallbackDelivery(string(r)) }
-	return callbacks.New(a.Service.Store(), a.Service.Callbacks(), cfg)
+	return callbacks.New(a.Service, cfg)
 }
 
 // observe returns st wrapped so that the metrics see signature

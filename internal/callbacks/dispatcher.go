@@ -135,10 +135,20 @@ type Dispatcher struct {
 	lastPurge time.Time
 }
 
-// New returns a dispatcher of the events in st, delivered to the
-// callbacks reg keeps. It reaches only the addresses reg's policy allows
-// (Registry.Policy).
-func New(st store.Store, reg *Registry, cfg Config) *Dispatcher {
+// Source is where a dispatcher finds its events and their callbacks: the
+// store of the outbox and the callback registry (the core service is one).
+type Source interface {
+	// Store returns the store of the outbox.
+	Store() store.Store
+	// Callbacks returns the registry of the callbacks.
+	Callbacks() *Registry
+}
+
+// New returns a dispatcher of the events in src's store, delivered to the
+// callbacks src's registry keeps. It reaches only the addresses the
+// registry's policy allows (Registry.Policy).
+func New(src Source, cfg Config) *Dispatcher {
+	st, reg := src.Store(), src.Callbacks()
 	cfg.fillDefaults()
 	client := newClient(cfg, reg.Policy())
 	return &Dispatcher{

@@ -58,7 +58,7 @@ func (e *env) callback(t *testing.T, url string, maxAttempts int64, auth *servic
 // dispatcher returns a dispatcher on e's clock.
 func (e *env) dispatcher(cfg callbacks.Config) *callbacks.Dispatcher {
 	cfg.Now = e.clock.Now
-	return dispatcherOf(e.svc, cfg)
+	return callbacks.New(e.svc, cfg)
 }
 
 // activation creates a CREATED activation (one event per callback).
@@ -138,10 +138,4 @@ func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = nil
-}
-
-// dispatcherOf returns a dispatcher of svc's outbox and callbacks, wired
-// the way internal/app does.
-func dispatcherOf(svc *service.Service, cfg callbacks.Config) *callbacks.Dispatcher {
-	return callbacks.New(svc.Store(), svc.Callbacks(), cfg)
 }
