@@ -88,9 +88,10 @@ type Activation struct {
 	// signatures, concatenated oldest first (a bounded ring the service
 	// maintains), so that an exact replay can be told from a guess.
 	SignatureDigests []byte
-	// PossessionFailedAttempts counts the failed possession-only
-	// signatures of the current streak; they never block the activation
-	// but make further possession-only attempts wait (a back-off).
+	// PossessionFailedAttempts counts the failed DECIMAL (protocol 3.0)
+	// possession-only signatures of the current streak; they never block
+	// the activation but make further DECIMAL possession-only attempts
+	// wait (a back-off).
 	PossessionFailedAttempts int64
 	// PossessionLastFailure is the time of the last counted possession-only
 	// failure; zero when none.

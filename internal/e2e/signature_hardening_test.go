@@ -160,68 +160,101 @@ func hardeningReplay(t *testing.T, e *env, app *testApp) {
 }
 
 // hardeningPossession guesses 8-digit DECIMAL possession-only signatures
-// (3.0, on an application that allows them) and BASE64 ones: after five
-// failures possession-only signatures, even correct ones, are refused
-// until the back-off ends, without ever blocking the activation or
-// touching two-factor signatures.
+// (3.0, on an application that allows them) and sends BASE64 garbage
+// (3.3): after five DECIMAL failures DECIMAL possession-only signatures,
+// even correct ones, are refused until the back-off ends, while the BASE64
+// garbage counts nothing and the device's correct BASE64 possession-only
+// signatures are accepted throughout; the activation is never blocked and
+// two-factor signatures are untouched.
 func hardeningPossession(t *testing.T, e *env, app *testApp) {
 	ctx := context.Background()
 	e.setProtocol(t, app, map[string]any{"allowVersionDowngrade": true}) // 3.0 on a 3.3 activation
 	c := e.device(t, app, protocol.Version33)
 	d := activateWithCode(t, e, c, app, "user-hard-possession")
 	body := []byte(`{"guess":true}`)
-	guess := func(i int) rawResponse {
+	// A guesser has the header layout, not the keys.
+	attackerHeader := func(version, sig string) string {
 		t.Helper()
-		cp := *d // a guesser has the header layout, not the keys
+		cp := *d
 		h, err := protocol.ParseAuthorizationHeader(signV30(t, app, &cp, body))
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.Signature = []string{"00000001", "12345678", "55555555", "99999999", "31415926", "27182818"}[i%6]
-		return e.validate(t, h.String(), body)
+		h.Version, h.Signature = version, sig
+		return h.String()
+	}
+	guess := func(i int) rawResponse {
+		t.Helper()
+		sig := []string{"00000001", "12345678", "55555555", "99999999", "31415926", "27182818"}[i%6]
+		return e.validate(t, attackerHeader(protocol.Version30, sig), body)
+	}
+	garbage := func(n int) {
+		t.Helper()
+		for range n {
+			hdr := attackerHeader(protocol.Version33, b64(protocol.RandomBytes(16)))
+			e.validate(t, hdr, body).wantError(t, http.StatusUnauthorized, codeValidateFail)
+		}
+	}
+	possession := func(when string) {
+		t.Helper()
+		if err := c.ValidateSignature(ctx, d, client.Possession, body); err != nil {
+			t.Fatalf("BASE64 possession signature %s: %v", when, err)
+		}
 	}
 	for i := range service.DefaultPossessionFailureBudget {
 		guess(i).wantError(t, http.StatusUnauthorized, codeValidateFail)
+		garbage(3)
 	}
-	// Back-off: the device's own correct possession signature is refused
-	// too, on both APIs, and nothing is counted.
+	// Back-off: the device's own correct DECIMAL possession signature is
+	// refused too, on both APIs, and nothing is counted.
 	e.validate(t, signV30(t, app, d, body), body).wantError(t, http.StatusUnauthorized, codeValidateFail)
+	wantRefused(t, e.privateVerify(t, signV30(t, app, d, body), body), 5)
+	e.wantCoreState(t, d.ActivationID, "ACTIVE", 0)
+	// Its correct BASE64 possession signatures are accepted, on both APIs,
+	// however much garbage the attacker keeps sending.
+	possession("during the back-off")
+	garbage(10)
 	possessionHdr, err := c.SignatureHeader(d, client.Possession, http.MethodPost, validateURI, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRefused(t, e.privateVerify(t, possessionHdr, body), 5)
-	e.wantCoreState(t, d.ActivationID, "ACTIVE", 0)
+	if ro := e.privateVerify(t, possessionHdr, body); ro["signatureValid"] != true || ro["remainingAttempts"] != float64(5) {
+		t.Fatalf("BASE64 possession signature on signature/verify during the back-off: %v", ro)
+	}
 	// The PIN is unaffected.
 	if err := c.ValidateSignature(ctx, d, client.PossessionKnowledge(pin), body); err != nil {
 		t.Fatalf("two-factor signature during the back-off: %v", err)
 	}
-	// One minute after the fifth failure possession works again; the next
-	// failure waits two minutes.
+	// One minute after the fifth DECIMAL failure (the garbage counted
+	// nothing) DECIMAL possession works again; the next DECIMAL failure
+	// waits two minutes.
 	e.clock.Advance(time.Minute - time.Millisecond)
 	e.validate(t, signV30(t, app, d, body), body).wantError(t, http.StatusUnauthorized, codeValidateFail)
 	e.clock.Advance(time.Millisecond)
 	if r := e.validate(t, signV30(t, app, d, body), body); r.status != http.StatusOK {
-		t.Fatalf("possession after the back-off: HTTP %d %s", r.status, r.raw)
+		t.Fatalf("DECIMAL possession after the back-off: HTTP %d %s", r.status, r.raw)
 	}
 	guess(7).wantError(t, http.StatusUnauthorized, codeValidateFail)
+	garbage(5)
 	e.clock.Advance(2*time.Minute - time.Millisecond)
-	if err := c.ValidateSignature(ctx, d, client.Possession, body); err == nil {
-		t.Fatal("possession signature accepted during the second back-off")
-	}
+	e.validate(t, signV30(t, app, d, body), body).wantError(t, http.StatusUnauthorized, codeValidateFail)
+	possession("during the second back-off")
 	e.clock.Advance(time.Millisecond)
-	if err := c.ValidateSignature(ctx, d, client.Possession, body); err != nil {
-		t.Fatalf("possession after the second back-off: %v", err)
+	if r := e.validate(t, signV30(t, app, d, body), body); r.status != http.StatusOK {
+		t.Fatalf("DECIMAL possession after the second back-off: HTTP %d %s", r.status, r.raw)
 	}
-	// Many more guesses, each at the end of its wait: never BLOCKED.
+	// Many more guesses, each at the end of its wait: never BLOCKED, and
+	// the device's BASE64 possession signature works between them.
 	for i := range 20 {
 		guess(i).wantError(t, http.StatusUnauthorized, codeValidateFail)
+		garbage(1)
+		if i%5 == 0 {
+			possession("between guesses")
+		}
 		e.clock.Advance(24 * time.Hour)
 	}
 	e.wantCoreState(t, d.ActivationID, "ACTIVE", 0)
-	if err := c.ValidateSignature(ctx, d, client.Possession, body); err != nil {
-		t.Fatalf("possession after the guesses: %v", err)
-	}
+	possession("after the guesses")
 	wantSynced(t, c, d)
 }
 

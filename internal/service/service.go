@@ -68,10 +68,11 @@ type Config struct {
 	// transaction (see preDeriveKeys). 0 means the default
 	// (DefaultApplicationCacheTTL); negative disables the cache.
 	ApplicationCacheTTL time.Duration
-	// PossessionFailureBudget is how many failed possession-only
-	// signatures an activation may have in a streak before further
-	// possession-only attempts wait (the possession back-off). These
-	// failures never block the activation. 0 means the default
+	// PossessionFailureBudget is how many failed DECIMAL (protocol 3.0)
+	// possession-only signatures an activation may have in a streak
+	// before further ones wait (the possession back-off; BASE64
+	// signatures are neither counted nor held up). These failures never
+	// block the activation. 0 means the default
 	// (DefaultPossessionFailureBudget).
 	PossessionFailureBudget int64
 	// PossessionBackoffBase is the wait after the failure that uses up

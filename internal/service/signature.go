@@ -309,7 +309,8 @@ func (in VerifySignatureInput) validate() error {
 // signature audit log. An exact copy of a recently accepted signature, and
 // an attempt refused without evaluation (a protocol version the
 // application or the activation does not allow, a possession-only attempt
-// during the possession back-off; see signature_guard.go), is invalid
+// during the possession back-off when it is DECIMAL; see
+// signature_guard.go), is invalid
 // without counting a failure. An unknown activation is not an error: the
 // result is invalid with status REMOVED. Errors are invalid input and
 // internal failures only.
@@ -503,7 +504,8 @@ func (s *Service) rejectApplicationVersion(ctx context.Context, tx store.Tx, a *
 // that cannot sign, an attempt refused without evaluation (refusal), a
 // valid signature (acceptMatch), an exact replay of an accepted one (not
 // counted), and a failure (counted in the failed attempts, or for a
-// possession-only signature in the possession streak).
+// DECIMAL possession-only signature in the possession streak; a BASE64
+// possession-only failure counts nothing, as in the reference server).
 func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Activation, app domain.Application, at signatureAttempt, now time.Time) (VerifySignatureResult, error) {
 	prevStatus := a.Status
 	if a.Status != domain.ActivationActive {
@@ -572,7 +574,7 @@ func (s *Service) verifyAttempt(ctx context.Context, tx store.Tx, a *domain.Acti
 	}
 	if countsAsFailure(m.typ) {
 		a.FailedAttempts++
-	} else {
+	} else if guessablePossession(at) {
 		s.cfg.countPossessionFailure(a, now)
 	}
 	a.LastUsed = now
@@ -665,7 +667,8 @@ func lookAheadMatch(keys *protocol.ActivationKeys, t protocol.SignatureType, a d
 // countsAsFailure reports whether a failed signature of type t increments
 // the failed attempts (and a valid one resets them): everything but a
 // possession-only signature, whose failures count in the activation's
-// possession-only streak instead (Config.PossessionBackoffUntil).
+// possession-only streak instead when they are DECIMAL
+// (guessablePossession, Config.PossessionBackoffUntil).
 func countsAsFailure(t protocol.SignatureType) bool {
 	return t != "" && t != protocol.SignaturePossession
 }

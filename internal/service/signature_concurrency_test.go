@@ -24,10 +24,7 @@ import (
 // against exactly the counter the previously accepted one left behind.
 func TestVerifySignatureConcurrentSuccessiveSignatures(t *testing.T) {
 	teststore.Each(t, func(t *testing.T, st store.Store) {
-		// The stale signatures of the race are possession-only failures;
-		// a budget that covers them all keeps the possession back-off
-		// (TestPossessionBackoff*) out of this test of the counter chain.
-		svc, _ := newTestService(t, st, Config{PossessionFailureBudget: 1 << 20})
+		svc, _ := newTestService(t, st, Config{})
 		d := newActiveTestActivation(t, svc, createTestApp(t, svc))
 		initial := loadActivation(t, svc, d.ActivationID)
 		const goroutines, perGoroutine, inFlight = 64, 4, 16

@@ -32,8 +32,9 @@ const (
 	auditNoteVersionDowngrade = "protocol_version_downgrade"
 )
 
-// Defaults of the possession-only back-off (Config.Possession*). With them
-// an attacker gets at most about one possession-only guess a day on one
+// Defaults of the possession-only back-off (Config.Possession*), which
+// applies to DECIMAL possession-only signatures only (guessablePossession).
+// With them an attacker gets at most about one such guess a day on one
 // activation once the budget is used up; docs/security.md has the
 // arithmetic.
 const (
@@ -162,6 +163,18 @@ func onlyPossession(types []protocol.SignatureType) bool {
 	return len(types) == 1 && types[0] == protocol.SignaturePossession
 }
 
+// guessablePossession reports whether at is a possession-only attempt in
+// the DECIMAL format (an online signature of protocol 3.0: 8 digits, a
+// space an attacker can search), the only attempts the possession back-off
+// counts and refuses. Offline signatures are DECIMAL too but always carry
+// a second factor. A BASE64 possession-only signature (3.1 and later, 16
+// bytes) cannot be guessed at any rate: its failures are not counted and
+// it is never refused by the back-off, so an attacker's guesses cannot
+// hold up the device's own possession-only requests.
+func guessablePossession(at signatureAttempt) bool {
+	return onlyPossession(at.types) && at.format == protocol.FormatDecimal
+}
+
 // possessionStreak is the number of possession-only failures of a's
 // current streak at now: a streak is forgotten once
 // PossessionFailureWindow has passed since its last failure.
@@ -172,8 +185,9 @@ func (c Config) possessionStreak(a domain.Activation, now time.Time) int64 {
 	return a.PossessionFailedAttempts
 }
 
-// PossessionBackoffUntil returns until when possession-only signatures of
-// a are refused without evaluation, and whether that is later than now.
+// PossessionBackoffUntil returns until when DECIMAL possession-only
+// signatures of a are refused without evaluation, and whether that is
+// later than now.
 // The first PossessionFailureBudget failures of a streak cost nothing; the
 // failure that uses up the budget, and every further one, starts a wait
 // of PossessionBackoffBase doubled per failure beyond the budget, at most
@@ -193,8 +207,8 @@ func (c Config) PossessionBackoffUntil(a domain.Activation, now time.Time) (time
 	return until, now.Before(until)
 }
 
-// countPossessionFailure adds a failed possession-only signature at now to
-// a's streak (starting a new streak when the old one is forgotten).
+// countPossessionFailure adds a failed DECIMAL possession-only signature
+// at now to a's streak (starting a new streak when the old one is forgotten).
 func (c Config) countPossessionFailure(a *domain.Activation, now time.Time) {
 	a.PossessionFailedAttempts = c.possessionStreak(*a, now) + 1
 	a.PossessionLastFailure = now
@@ -203,15 +217,15 @@ func (c Config) countPossessionFailure(a *domain.Activation, now time.Time) {
 // refusal returns the audit note of an attempt that must be refused
 // without evaluating its signature, or "": a protocol version below the
 // application's minimum or below what the activation has spoken (online
-// signatures), or a possession-only attempt during the possession
-// back-off. Refused attempts count nothing.
+// signatures), or a DECIMAL possession-only attempt (guessablePossession)
+// during the possession back-off. Refused attempts count nothing.
 func (s *Service) refusal(a domain.Activation, app domain.Application, at signatureAttempt, now time.Time) string {
 	if at.signatureVersion != "" {
 		if note := versionRefusal(app, &a, at.signatureVersion); note != "" {
 			return note
 		}
 	}
-	if onlyPossession(at.types) {
+	if guessablePossession(at) {
 		if _, waiting := s.cfg.PossessionBackoffUntil(a, now); waiting {
 			return auditNotePossessionBackoff
 		}

@@ -3,6 +3,8 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -295,6 +297,97 @@ func TestVerifySignaturePossessionBackoff(t *testing.T) {
 		}
 		if !try(true).SignatureValid {
 			t.Fatal("possession signature refused at the start of a new streak")
+		}
+	})
+}
+
+// TestVerifySignaturePossessionBackoffSparesBase64 has an attacker send
+// many possession-only guesses, 8-digit DECIMAL (3.0) ones and BASE64
+// (3.1–3.3) garbage, on a frozen clock: only the DECIMAL failures count
+// in the streak and start the back-off, which refuses DECIMAL attempts
+// (even the device's correct one), while the device's correct BASE64
+// possession-only signatures are evaluated and accepted throughout, and
+// BASE64 garbage is evaluated (and refused) without counting.
+func TestVerifySignaturePossessionBackoffSparesBase64(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		cs := &pathCountingStore{Store: st}
+		svc, clock := newTestService(t, cs, Config{})
+		clock.Stop()
+		app := createTestApp(t, svc)
+		// The device speaks 3.3 and 3.0 alternately: without the ratchet
+		// the DECIMAL guesses reach the back-off instead of being refused
+		// as a downgrade.
+		allow := true
+		if _, err := svc.UpdateApplicationProtocolSettings(ctx, app.App.Name, ApplicationProtocolUpdate{AllowVersionDowngrade: &allow}); err != nil {
+			t.Fatal(err)
+		}
+		d := newActiveTestActivation(t, svc, app)
+		p := protocol.SignaturePossession
+		base64Versions := []string{protocol.Version31, protocol.Version32, protocol.Version33}
+		lastNote := func() string {
+			t.Helper()
+			recs := audits(t, svc, d.ActivationID)
+			return recs[len(recs)-1].Note
+		}
+		try := func(version, data, sig, wantNote string) VerifySignatureResult {
+			t.Helper()
+			res := mustVerify(t, svc, d.verifyInput(p, version, data, sig))
+			if res.ActivationStatus != domain.ActivationActive || *res.RemainingAttempts != 5 || lastNote() != wantNote {
+				t.Fatalf("%s possession attempt: %+v, note %s, want %s", version, res, lastNote(), wantNote)
+			}
+			return res
+		}
+		garbage := func() string { return base64.StdEncoding.EncodeToString(protocol.RandomBytes(16)) }
+		guessData := func() string { return testRequestData(`{"guess":true}`) }
+		// The attack: three times the budget of DECIMAL guesses, each
+		// followed by BASE64 garbage of every BASE64 version.
+		for i := range 3 * DefaultPossessionFailureBudget {
+			wantNote := auditNoteSignatureMismatch
+			if i >= DefaultPossessionFailureBudget {
+				wantNote = auditNotePossessionBackoff
+			}
+			if try(protocol.Version30, guessData(), fmt.Sprintf("%08d", 10000019*(i+1)%100000000), wantNote).SignatureValid {
+				t.Fatal("DECIMAL guess accepted")
+			}
+			for _, v := range base64Versions {
+				if try(v, guessData(), garbage(), auditNoteSignatureMismatch).SignatureValid {
+					t.Fatal("BASE64 garbage accepted")
+				}
+			}
+		}
+		a := loadActivation(t, svc, d.ActivationID)
+		if a.PossessionFailedAttempts != DefaultPossessionFailureBudget || a.FailedAttempts != 0 {
+			t.Fatalf("streak %d, failed attempts %d; want only the %d evaluated DECIMAL failures in the streak",
+				a.PossessionFailedAttempts, a.FailedAttempts, DefaultPossessionFailureBudget)
+		}
+		// The device's correct BASE64 possession-only signatures are
+		// accepted in the middle of the attack (on the optimistic path),
+		// while its correct DECIMAL one waits for the back-off.
+		for _, v := range base64Versions {
+			data := testRequestData(`{"token":"create"}`)
+			sw0 := cs.swaps.Load()
+			res := mustVerify(t, svc, d.verifyInput(p, v, data, d.sign(t, p, v, data)))
+			if !res.SignatureValid || cs.swaps.Load() == sw0 || lastNote() != auditNoteSignatureOK {
+				t.Fatalf("device's %s possession signature during the attack: %+v, note %s", v, res, lastNote())
+			}
+			if try(v, guessData(), garbage(), auditNoteSignatureMismatch).SignatureValid {
+				t.Fatal("BASE64 garbage accepted")
+			}
+		}
+		data := testRequestData(`{"old":"sdk"}`)
+		if try(protocol.Version30, data, d.sign(t, p, protocol.Version30, data), auditNotePossessionBackoff).SignatureValid {
+			t.Fatal("DECIMAL possession signature accepted during the back-off")
+		}
+		// The BASE64 garbage neither counted nor extended the wait: the
+		// back-off ends one minute after the fifth DECIMAL failure.
+		clock.Advance(time.Minute)
+		data = testRequestData(`{"old":"sdk"}`)
+		if !try(protocol.Version30, data, d.sign(t, p, protocol.Version30, data), auditNoteSignatureOK).SignatureValid {
+			t.Fatal("DECIMAL possession signature refused after the back-off")
+		}
+		if a := loadActivation(t, svc, d.ActivationID); a.PossessionFailedAttempts != DefaultPossessionFailureBudget || a.Status != domain.ActivationActive || a.FailedAttempts != 0 {
+			t.Fatalf("after the attack: streak %d, status %v, failed %d", a.PossessionFailedAttempts, a.Status, a.FailedAttempts)
 		}
 	})
 }
