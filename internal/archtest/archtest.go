@@ -32,6 +32,14 @@ var Verticals = []string{
 	"internal/operation/...",
 }
 
+// BuildingBlocks are the packages the core and every vertical use inside
+// their store transactions (the audit log, the callback outbox and the
+// callback configuration).
+var BuildingBlocks = []string{
+	"internal/audit/...",
+	"internal/callbacks/...",
+}
+
 // Rule constrains the dependencies of a set of packages.
 //
 // Patterns are relative to Module: "a/b" is that package, "a/b/..." the
@@ -110,6 +118,12 @@ var Rules = []Rule{
 		Reason:  "a vertical reaches the core through a port it declares and internal/app adapts; importing the core, an HTTP surface, the wiring or another vertical would tie capabilities together and grow the core",
 		Applies: Verticals,
 		Forbid:  append([]string{"internal/service/...", "internal/api/...", "internal/app/...", "internal/coreclient/..."}, Verticals...),
+	},
+	{
+		Name:    "audit-callbacks-building-blocks",
+		Reason:  "the audit log and the callback outbox are written inside the store transaction of the change they describe, by the core and by every vertical; they must not bring the core, a surface, the wiring or a vertical into them",
+		Applies: BuildingBlocks,
+		Only:    []string{"internal/domain/...", "internal/store", "protocol/...", "internal/secretbox/...", "internal/netguard/...", "internal/audit/..."},
 	},
 	{
 		Name:    "service-no-vertical",

@@ -16,7 +16,6 @@ import (
 
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/netguard"
-	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
 )
 
@@ -125,7 +124,7 @@ func newClient(c Config, policy *netguard.Policy) *http.Client {
 
 // Dispatcher delivers callback events. Run one per mauth node.
 type Dispatcher struct {
-	svc    *service.Service
+	reg    *Registry
 	st     store.Store
 	cfg    Config
 	client *http.Client
@@ -136,14 +135,24 @@ type Dispatcher struct {
 	lastPurge time.Time
 }
 
-// New returns a dispatcher over the core service's store. It reaches
-// only the addresses the service's callback policy allows
-// (service.CallbackPolicy).
-func New(svc *service.Service, cfg Config) *Dispatcher {
+// Source is where a dispatcher finds its events and their callbacks: the
+// store of the outbox and the callback registry (the core service is one).
+type Source interface {
+	// Store returns the store of the outbox.
+	Store() store.Store
+	// Callbacks returns the registry of the callbacks.
+	Callbacks() *Registry
+}
+
+// New returns a dispatcher of the events in src's store, delivered to the
+// callbacks src's registry keeps. It reaches only the addresses the
+// registry's policy allows (Registry.Policy).
+func New(src Source, cfg Config) *Dispatcher {
+	st, reg := src.Store(), src.Callbacks()
 	cfg.fillDefaults()
-	client := newClient(cfg, svc.CallbackPolicy())
+	client := newClient(cfg, reg.Policy())
 	return &Dispatcher{
-		svc: svc, st: svc.Store(), cfg: cfg, client: client,
+		reg: reg, st: st, cfg: cfg, client: client,
 		tokens: newTokenCache(client, cfg.Now),
 		wake:   make(chan struct{}, 1),
 	}
@@ -219,7 +228,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("claim callback events: %w", err)
 	}
-	targets := newTargetCache(d.svc)
+	targets := newTargetCache(d.reg, d.st)
 	sem := make(chan struct{}, d.cfg.Workers)
 	var wg sync.WaitGroup
 	for _, e := range events {
@@ -236,22 +245,23 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 
 // targetCache loads each callback's target once per round.
 type targetCache struct {
-	svc *service.Service
+	reg *Registry
+	st  store.Store
 	mu  sync.Mutex
 	m   map[string]*targetEntry
 }
 
 type targetEntry struct {
 	once sync.Once
-	t    service.CallbackTarget
+	t    Target
 	err  error
 }
 
-func newTargetCache(svc *service.Service) *targetCache {
-	return &targetCache{svc: svc, m: map[string]*targetEntry{}}
+func newTargetCache(reg *Registry, st store.Store) *targetCache {
+	return &targetCache{reg: reg, st: st, m: map[string]*targetEntry{}}
 }
 
-func (c *targetCache) get(ctx context.Context, id string) (service.CallbackTarget, error) {
+func (c *targetCache) get(ctx context.Context, id string) (Target, error) {
 	c.mu.Lock()
 	e, ok := c.m[id]
 	if !ok {
@@ -259,7 +269,7 @@ func (c *targetCache) get(ctx context.Context, id string) (service.CallbackTarge
 		c.m[id] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.t, e.err = c.svc.CallbackTarget(ctx, id) })
+	e.once.Do(func() { e.t, e.err = c.reg.Target(ctx, c.st, id) })
 	return e.t, e.err
 }
 
@@ -273,12 +283,12 @@ func (d *Dispatcher) deliver(ctx context.Context, targets *targetCache, e domain
 		return
 	case errors.Is(err, store.ErrNotFound):
 		log.WarnContext(ctx, "callback event dropped: callback no longer exists")
-		d.finish(ctx, e, lease, domain.CallbackEventFailed, false, service.DefaultCallbackRetentionPeriod, 0, ResultGaveUp, log)
+		d.finish(ctx, e, lease, domain.CallbackEventFailed, false, DefaultRetentionPeriod, 0, ResultGaveUp, log)
 		return
 	case err != nil:
 		log.WarnContext(ctx, "callback target cannot be loaded", "error", err)
-		d.failAttempt(ctx, e, lease, service.CallbackTarget{MaxAttempts: service.DefaultCallbackMaxAttempts,
-			InitialBackoff: service.DefaultCallbackInitialBackoff, RetentionPeriod: service.DefaultCallbackRetentionPeriod}, log)
+		d.failAttempt(ctx, e, lease, Target{MaxAttempts: DefaultMaxAttempts,
+			InitialBackoff: DefaultInitialBackoff, RetentionPeriod: DefaultRetentionPeriod}, log)
 		return
 	case !t.Callback.Enabled:
 		log.InfoContext(ctx, "callback event dropped: callback removed")
@@ -302,7 +312,7 @@ func (d *Dispatcher) deliver(ctx context.Context, targets *targetCache, e domain
 }
 
 // send POSTs the event and returns the receiver's status code.
-func (d *Dispatcher) send(ctx context.Context, t service.CallbackTarget, e domain.CallbackEvent) (int, error) {
+func (d *Dispatcher) send(ctx context.Context, t Target, e domain.CallbackEvent) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.ConnectTimeout+d.cfg.ResponseTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Callback.URL, bytes.NewReader(e.Payload))
@@ -314,7 +324,7 @@ func (d *Dispatcher) send(ctx context.Context, t service.CallbackTarget, e domai
 	req.Header.Set("User-Agent", "mauth-callbacks")
 	req.Header.Set("Idempotency-Key", e.IdempotencyKey)
 	req.Header.Set(SignatureHeader, Sign(t.SigningSecret, d.cfg.Now(), e.Payload))
-	var oauth *service.CallbackOAuth2
+	var oauth *OAuth2
 	if a := t.Auth; a != nil {
 		if a.Certificate != nil && a.Certificate.Enabled {
 			return 0, errors.New("certificate (mTLS) authentication of callbacks is not supported")
@@ -349,7 +359,7 @@ func (d *Dispatcher) send(ctx context.Context, t service.CallbackTarget, e domai
 
 // failAttempt counts a failed attempt: a retry after the back-off, or
 // FAILED when the attempts are used up.
-func (d *Dispatcher) failAttempt(ctx context.Context, e domain.CallbackEvent, lease string, t service.CallbackTarget, log *slog.Logger) {
+func (d *Dispatcher) failAttempt(ctx context.Context, e domain.CallbackEvent, lease string, t Target, log *slog.Logger) {
 	if e.Attempts+1 >= t.MaxAttempts {
 		log.WarnContext(ctx, "callback event failed for good", "attempts", e.Attempts+1)
 		d.finish(ctx, e, lease, domain.CallbackEventFailed, true, t.RetentionPeriod, 0, ResultGaveUp, log)

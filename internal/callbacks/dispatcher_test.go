@@ -1,4 +1,4 @@
-package callbacks
+package callbacks_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
@@ -29,7 +30,7 @@ func TestDeliveryHeadersAndBasicAuth(t *testing.T) {
 		HTTPBasic: &service.CallbackHTTPBasic{Enabled: true, Username: "bank", Password: ptr("pa:ss")},
 	})
 	id := e.activation(t, "alice")
-	d := e.dispatcher(Config{})
+	d := e.dispatcher(callbacks.Config{})
 	n, err := d.RunOnce(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
@@ -51,7 +52,7 @@ func TestDeliveryHeadersAndBasicAuth(t *testing.T) {
 	require.Equal(t, "pa:ss", pass)
 	secret, err := e.svc.CallbackSigningSecret(ctx, cb.ID)
 	require.NoError(t, err)
-	require.NoError(t, VerifySignatureAt(secret, h.Get(SignatureHeader), got[0].body, time.Minute, e.clock.Now()))
+	require.NoError(t, callbacks.VerifySignatureAt(secret, h.Get(callbacks.SignatureHeader), got[0].body, time.Minute, e.clock.Now()))
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(got[0].body, &body))
 	require.Equal(t, map[string]any{"type": "ACTIVATION", "activationId": id, "activationStatus": "CREATED"}, body)
@@ -73,7 +74,7 @@ func TestRetriesWithBackoffThenFailed(t *testing.T) {
 		_, err := e.svc.RemoveActivation(ctx, id, "admin", false)
 		require.NoError(t, err)
 		obs := &observer{}
-		d := e.dispatcher(Config{BackoffMultiplier: 2, MaxBackoff: time.Hour, Observe: obs.observe})
+		d := e.dispatcher(callbacks.Config{BackoffMultiplier: 2, MaxBackoff: time.Hour, Observe: obs.observe})
 
 		// Attempt 1 fails: retry after the initial back-off (2 s default).
 		start := e.clock.Now().UTC().Truncate(time.Millisecond)
@@ -103,7 +104,7 @@ func TestRetriesWithBackoffThenFailed(t *testing.T) {
 		require.Equal(t, domain.CallbackEventFailed, evs[0].Status, "FAILED after maxAttempts")
 		require.EqualValues(t, 3, evs[0].Attempts)
 		require.Equal(t, domain.CallbackEventPending, evs[1].Status)
-		require.Equal(t, map[DeliveryResult]int{ResultFailed: 2, ResultGaveUp: 1}, obs.counts())
+		require.Equal(t, map[callbacks.DeliveryResult]int{callbacks.ResultFailed: 2, callbacks.ResultGaveUp: 1}, obs.counts())
 
 		got := rec.requests()
 		require.Len(t, got, 3)
@@ -119,7 +120,7 @@ func TestRetriesWithBackoffThenFailed(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 		require.Equal(t, domain.CallbackEventCompleted, e.events(t, cb.ID)[1].Status)
-		require.Equal(t, map[DeliveryResult]int{ResultFailed: 2, ResultGaveUp: 1, ResultDelivered: 1}, obs.counts())
+		require.Equal(t, map[callbacks.DeliveryResult]int{callbacks.ResultFailed: 2, callbacks.ResultGaveUp: 1, callbacks.ResultDelivered: 1}, obs.counts())
 
 		// Retention purge.
 		e.clock.Advance(service.DefaultCallbackRetentionPeriod + time.Hour)
@@ -158,7 +159,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	cb := e.callback(t, srv.URL, 5, &service.CallbackAuthentication{OAuth2: &service.CallbackOAuth2{
 		Enabled: true, ClientID: "client", ClientSecret: ptr("s3cret"), TokenURI: tokenSrv.URL, Scope: "callbacks",
 	}})
-	d := e.dispatcher(Config{})
+	d := e.dispatcher(callbacks.Config{})
 	e.activation(t, "a")
 	e.activation(t, "b")
 	_, err := d.RunOnce(ctx)
@@ -210,9 +211,9 @@ func TestRemovedCallbackEventsDropped(t *testing.T) {
 	_, err := e.svc.RemoveCallback(ctx, cb.ID)
 	require.NoError(t, err)
 	obs := &observer{}
-	_, err = e.dispatcher(Config{Observe: obs.observe}).RunOnce(ctx)
+	_, err = e.dispatcher(callbacks.Config{Observe: obs.observe}).RunOnce(ctx)
 	require.NoError(t, err)
 	require.Empty(t, rec.requests())
 	require.Equal(t, domain.CallbackEventFailed, e.events(t, cb.ID)[0].Status)
-	require.Equal(t, map[DeliveryResult]int{ResultGaveUp: 1}, obs.counts(), "a dropped event is given up")
+	require.Equal(t, map[callbacks.DeliveryResult]int{callbacks.ResultGaveUp: 1}, obs.counts(), "a dropped event is given up")
 }

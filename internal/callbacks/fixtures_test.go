@@ -1,4 +1,4 @@
-package callbacks
+package callbacks_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/secretbox"
@@ -55,9 +56,9 @@ func (e *env) callback(t *testing.T, url string, maxAttempts int64, auth *servic
 }
 
 // dispatcher returns a dispatcher on e's clock.
-func (e *env) dispatcher(cfg Config) *Dispatcher {
+func (e *env) dispatcher(cfg callbacks.Config) *callbacks.Dispatcher {
 	cfg.Now = e.clock.Now
-	return New(e.svc, cfg)
+	return callbacks.New(e.svc, cfg)
 }
 
 // activation creates a CREATED activation (one event per callback).
@@ -110,22 +111,22 @@ func (r *recorder) requests() []received {
 // observer counts the results a dispatcher reports.
 type observer struct {
 	mu sync.Mutex
-	n  map[DeliveryResult]int
+	n  map[callbacks.DeliveryResult]int
 }
 
-func (o *observer) observe(r DeliveryResult) {
+func (o *observer) observe(r callbacks.DeliveryResult) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.n == nil {
-		o.n = map[DeliveryResult]int{}
+		o.n = map[callbacks.DeliveryResult]int{}
 	}
 	o.n[r]++
 }
 
-func (o *observer) counts() map[DeliveryResult]int {
+func (o *observer) counts() map[callbacks.DeliveryResult]int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	out := map[DeliveryResult]int{}
+	out := map[callbacks.DeliveryResult]int{}
 	for k, v := range o.n {
 		out[k] = v
 	}

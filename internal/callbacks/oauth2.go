@@ -12,8 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/mauth/mauth/internal/service"
 )
 
 // maxTokenResponse bounds the token endpoint answer read.
@@ -40,7 +38,7 @@ func newTokenCache(client *http.Client, now func() time.Time) *tokenCache {
 }
 
 // cacheKey identifies a token by everything that obtains it.
-func cacheKey(cfg *service.CallbackOAuth2) [32]byte {
+func cacheKey(cfg *OAuth2) [32]byte {
 	secret := ""
 	if cfg.ClientSecret != nil {
 		secret = *cfg.ClientSecret
@@ -49,7 +47,7 @@ func cacheKey(cfg *service.CallbackOAuth2) [32]byte {
 }
 
 // token returns a valid access token, from the cache when possible.
-func (c *tokenCache) token(ctx context.Context, cfg *service.CallbackOAuth2) (string, error) {
+func (c *tokenCache) token(ctx context.Context, cfg *OAuth2) (string, error) {
 	key := cacheKey(cfg)
 	if v, ok := c.cached(key); ok {
 		return v, nil
@@ -85,7 +83,7 @@ func (c *tokenCache) cached(key [32]byte) (string, bool) {
 }
 
 // invalidate drops the cached token (after the receiver refused it).
-func (c *tokenCache) invalidate(cfg *service.CallbackOAuth2) {
+func (c *tokenCache) invalidate(cfg *OAuth2) {
 	c.mu.Lock()
 	delete(c.tokens, cacheKey(cfg))
 	c.mu.Unlock()
@@ -100,7 +98,7 @@ type tokenResponse struct {
 
 // fetch requests a token with the client credentials grant, the client
 // authenticating with HTTP Basic (RFC 6749 §2.3.1).
-func (c *tokenCache) fetch(ctx context.Context, cfg *service.CallbackOAuth2) (string, time.Duration, error) {
+func (c *tokenCache) fetch(ctx context.Context, cfg *OAuth2) (string, time.Duration, error) {
 	if cfg.TokenURI == "" || cfg.ClientID == "" {
 		return "", 0, errors.New("oauth2: tokenUri and clientId are required")
 	}

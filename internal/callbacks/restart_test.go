@@ -1,4 +1,4 @@
-package callbacks
+package callbacks_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/testutil/teststore"
@@ -79,7 +80,7 @@ func TestDeliverySurvivesRestart(t *testing.T) {
 
 		// Node 1 runs until the receiver holds its fifth request, then dies.
 		ctx1, kill := context.WithCancel(ctx)
-		wait := e.dispatcher(Config{Workers: 2, BatchSize: 3, PollInterval: 5 * time.Millisecond, RerunAfter: time.Minute}).Start(ctx1)
+		wait := e.dispatcher(callbacks.Config{Workers: 2, BatchSize: 3, PollInterval: 5 * time.Millisecond, RerunAfter: time.Minute}).Start(ctx1)
 		select {
 		case <-recv.blocked:
 		case <-time.After(5 * time.Minute): // a safety net only
@@ -100,7 +101,7 @@ func TestDeliverySurvivesRestart(t *testing.T) {
 
 		// A restarted node delivers the rest, the crashed node's claims
 		// once they are stale.
-		d := e.dispatcher(Config{Workers: 2, BatchSize: 3, RerunAfter: time.Minute})
+		d := e.dispatcher(callbacks.Config{Workers: 2, BatchSize: 3, RerunAfter: time.Minute})
 		for round := 0; ; round++ {
 			require.Less(t, round, 200, "delivery does not converge")
 			n, err := d.RunOnce(ctx)

@@ -1,4 +1,4 @@
-package callbacks
+package callbacks_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/secretbox"
@@ -130,7 +131,7 @@ func TestDeliveryRefusedAtConnectTime(t *testing.T) {
 
 			// Restarted without the allow-list: refused when connecting.
 			after := p.service(t, strict)
-			n, err := New(after, Config{Now: p.clock.Now}).RunOnce(ctx)
+			n, err := callbacks.New(after, callbacks.Config{Now: p.clock.Now}).RunOnce(ctx)
 			require.NoError(t, err)
 			require.Equal(t, 1, n)
 			require.Empty(t, rec.requests(), "the receiver on loopback was reached")
@@ -140,7 +141,7 @@ func TestDeliveryRefusedAtConnectTime(t *testing.T) {
 
 			// With the allow-list back, the retry is delivered.
 			p.clock.Advance(service.DefaultCallbackInitialBackoff)
-			_, err = New(p.service(t, loopback), Config{Now: p.clock.Now}).RunOnce(ctx)
+			_, err = callbacks.New(p.service(t, loopback), callbacks.Config{Now: p.clock.Now}).RunOnce(ctx)
 			require.NoError(t, err)
 			require.Len(t, rec.requests(), 1)
 			require.Equal(t, domain.CallbackEventCompleted, p.event(t, cb.ID).Status)
@@ -155,14 +156,14 @@ func TestDeliveryRefusedAtConnectTime(t *testing.T) {
 			p.activation(t, svc)
 			dns.set("receiver.example", "127.0.0.1") // rebound to the server itself
 
-			_, err := New(svc, Config{Now: p.clock.Now}).RunOnce(ctx)
+			_, err := callbacks.New(svc, callbacks.Config{Now: p.clock.Now}).RunOnce(ctx)
 			require.NoError(t, err)
 			require.Empty(t, rec.requests(), "a rebound name reached loopback")
 			require.EqualValues(t, 1, p.event(t, cb.ID).Attempts)
 
 			// An operator who allows loopback gets the delivery.
 			p.clock.Advance(service.DefaultCallbackInitialBackoff)
-			_, err = New(p.service(t, loopback), Config{Now: p.clock.Now}).RunOnce(ctx)
+			_, err = callbacks.New(p.service(t, loopback), callbacks.Config{Now: p.clock.Now}).RunOnce(ctx)
 			require.NoError(t, err)
 			require.Len(t, rec.requests(), 1)
 			require.Equal(t, domain.CallbackEventCompleted, p.event(t, cb.ID).Status)
@@ -190,7 +191,7 @@ func TestDeliveryRefusedAtConnectTime(t *testing.T) {
 			p.activation(t, svc)
 			dns.set("token.example", "127.0.0.1")
 
-			_, err := New(svc, Config{Now: p.clock.Now}).RunOnce(ctx)
+			_, err := callbacks.New(svc, callbacks.Config{Now: p.clock.Now}).RunOnce(ctx)
 			require.NoError(t, err)
 			require.Zero(t, tokenCalls.Load(), "the token endpoint on loopback was reached")
 			require.Empty(t, rec.requests())
@@ -198,7 +199,7 @@ func TestDeliveryRefusedAtConnectTime(t *testing.T) {
 
 			p.clock.Advance(service.DefaultCallbackInitialBackoff)
 			both := netguard.MustNew("receiver.example", "token.example").WithResolver(dns)
-			_, err = New(p.service(t, both), Config{Now: p.clock.Now}).RunOnce(ctx)
+			_, err = callbacks.New(p.service(t, both), callbacks.Config{Now: p.clock.Now}).RunOnce(ctx)
 			require.NoError(t, err)
 			require.EqualValues(t, 1, tokenCalls.Load())
 			got := rec.requests()
@@ -219,7 +220,7 @@ func TestDeliveryRefusedAtConnectTime(t *testing.T) {
 			svc := p.service(t, loopback)
 			cb := p.callback(t, svc, redirect.URL, 1, nil)
 			p.activation(t, svc)
-			_, err := New(svc, Config{Now: p.clock.Now}).RunOnce(ctx)
+			_, err := callbacks.New(svc, callbacks.Config{Now: p.clock.Now}).RunOnce(ctx)
 			require.NoError(t, err)
 			require.Zero(t, inner.Load(), "the redirect was followed")
 			require.Equal(t, domain.CallbackEventFailed, p.event(t, cb.ID).Status, "a 3xx answer is a failed attempt")

@@ -63,15 +63,14 @@ func (s *Service) UpdateApplicationProtocolSettings(ctx context.Context, applica
 			return fmt.Errorf("update application protocol settings: %w", err)
 		}
 		out = app
-		return nil
+		return s.writeAdminAudit(ctx, tx, "APPLICATION_PROTOCOL_UPDATED", app.Name, map[string]string{
+			"applicationId":          app.Name,
+			"minimumProtocolVersion": EffectiveMinProtocolVersion(app),
+			"allowVersionDowngrade":  fmt.Sprint(app.AllowVersionDowngrade),
+		})
 	})
 	if err != nil {
 		return domain.Application{}, err
 	}
-	s.auditAdmin(ctx, "APPLICATION_PROTOCOL_UPDATED", out.Name, map[string]string{
-		"applicationId":          out.Name,
-		"minimumProtocolVersion": EffectiveMinProtocolVersion(out),
-		"allowVersionDowngrade":  fmt.Sprint(out.AllowVersionDowngrade),
-	})
 	return out, nil
 }

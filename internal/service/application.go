@@ -44,9 +44,10 @@ func validName(field, name string) error {
 	return nil
 }
 
-// createApplicationUnaudited creates an application with a new master key pair and
+// CreateApplication creates an application with a new master key pair and
 // a first version named "default" with its own application key and secret.
-func (s *Service) createApplicationUnaudited(ctx context.Context, name string, roles []string) (domain.Application, error) {
+// The audit record is written in the same transaction.
+func (s *Service) CreateApplication(ctx context.Context, name string, roles []string) (domain.Application, error) {
 	if err := validName("applicationId", name); err != nil {
 		return domain.Application{}, err
 	}
@@ -75,8 +76,10 @@ func (s *Service) createApplicationUnaudited(ctx context.Context, name string, r
 		if err := tx.CreateMasterKeyPair(ctx, &kp); err != nil {
 			return fmt.Errorf("create master key pair: %w", err)
 		}
-		_, err := s.createVersion(ctx, tx, app, DefaultVersionName)
-		return err
+		if _, err := s.createVersion(ctx, tx, app, DefaultVersionName); err != nil {
+			return err
+		}
+		return s.writeAdminAudit(ctx, tx, "APPLICATION_CREATED", app.Name, map[string]string{"applicationId": app.Name})
 	})
 	if err != nil {
 		return domain.Application{}, err

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/testutil/teststore"
@@ -225,5 +226,19 @@ func TestCallbackAuthenticationBoundToRow(t *testing.T) {
 	}
 	if _, err := svc.ListCallbacks(ctx, app.Name); err == nil {
 		t.Fatal("list hid a corrupt row")
+	}
+}
+
+// TestCallbackErrorCodesMatchTheCore: the codes internal/callbacks refuses
+// settings with are the core's wire codes.
+func TestCallbackErrorCodesMatchTheCore(t *testing.T) {
+	for got, want := range map[string]string{
+		callbacks.CodeInvalidRequest:   CodeInvalidRequest,
+		callbacks.CodeInvalidURLFormat: CodeInvalidURLFormat,
+		callbacks.CodeForbiddenURL:     CodeForbiddenCallbackURL,
+	} {
+		if got != want {
+			t.Errorf("callbacks code %s, core code %s", got, want)
+		}
 	}
 }

@@ -137,9 +137,17 @@ func (s *Service) grantedApplications(ctx context.Context, r store.Reader, names
 	return s.applicationsByName(ctx, r, names)
 }
 
-// createIntegrationUnaudited creates an integration with a generated client
-// token and secret (random UUIDs).
-func (s *Service) createIntegrationUnaudited(ctx context.Context, in IntegrationInput) (Integration, error) {
+// CreateIntegration creates an ADMIN integration with a generated client
+// token and secret (random UUIDs), as the reference server does.
+func (s *Service) CreateIntegration(ctx context.Context, name string) (Integration, error) {
+	return s.CreateIntegrationWith(ctx, IntegrationInput{Name: name, Role: domain.IntegrationAdmin})
+}
+
+// CreateIntegrationWith creates an integration with a role (and, for an
+// APPLICATION integration, its applications) and a generated client token
+// and secret (random UUIDs). The secret is in the result only: the server
+// keeps a keyed hash. The audit record is written in the same transaction.
+func (s *Service) CreateIntegrationWith(ctx context.Context, in IntegrationInput) (Integration, error) {
 	var out Integration
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		role, apps, err := s.resolveIntegrationInput(ctx, tx, in)
@@ -147,7 +155,11 @@ func (s *Service) createIntegrationUnaudited(ctx context.Context, in Integration
 			return err
 		}
 		out, err = s.createIntegration(ctx, tx, in.Name, role, apps)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.writeAdminAudit(ctx, tx, "INTEGRATION_CREATED", "", map[string]string{"integrationId": out.ID, "name": out.Name,
+			"role": string(out.Role), "applications": strings.Join(out.Applications, ",")})
 	})
 	return out, err
 }
@@ -226,10 +238,24 @@ func integrationOf(ctx context.Context, r store.Reader, row domain.Integration, 
 	return i, nil
 }
 
-// changeIntegrationApplicationsUnaudited grants (grant) or revokes the
-// named applications of the APPLICATION integration id and returns the
-// integration as it is afterwards.
-func (s *Service) changeIntegrationApplicationsUnaudited(ctx context.Context, id string, applications []string, grant bool) (Integration, error) {
+// GrantIntegrationApplications lets the APPLICATION integration id act on
+// the named applications too, and returns the integration.
+func (s *Service) GrantIntegrationApplications(ctx context.Context, id string, applications []string) (Integration, error) {
+	return s.changeIntegrationApplications(ctx, id, applications, true)
+}
+
+// RevokeIntegrationApplications withdraws the named applications from the
+// APPLICATION integration id (applications it was not granted are
+// ignored), and returns the integration.
+func (s *Service) RevokeIntegrationApplications(ctx context.Context, id string, applications []string) (Integration, error) {
+	return s.changeIntegrationApplications(ctx, id, applications, false)
+}
+
+// changeIntegrationApplications grants (grant) or revokes the named
+// applications of the APPLICATION integration id and returns the
+// integration as it is afterwards; the audit record is written in the
+// same transaction.
+func (s *Service) changeIntegrationApplications(ctx context.Context, id string, applications []string, grant bool) (Integration, error) {
 	if strings.TrimSpace(id) == "" {
 		return Integration{}, Errorf(CodeInvalidRequest, "id - must not be blank")
 	}
@@ -262,15 +288,23 @@ func (s *Service) changeIntegrationApplicationsUnaudited(ctx context.Context, id
 				return fmt.Errorf("change integration applications: %w", err)
 			}
 		}
-		out, err = integrationOf(ctx, tx, row, nil)
-		return err
+		if out, err = integrationOf(ctx, tx, row, nil); err != nil {
+			return err
+		}
+		action := "INTEGRATION_APPLICATIONS_REVOKED"
+		if grant {
+			action = "INTEGRATION_APPLICATIONS_GRANTED"
+		}
+		return s.writeAdminAudit(ctx, tx, action, "", map[string]string{"integrationId": id,
+			"applications": strings.Join(dedupe(applications), ",")})
 	})
 	return out, err
 }
 
-// removeIntegrationUnaudited deletes an integration; it reports false when no
-// integration has the id.
-func (s *Service) removeIntegrationUnaudited(ctx context.Context, id string) (bool, error) {
+// RemoveIntegration deletes an integration; it reports false when no
+// integration has the id. The audit record is written in the same
+// transaction.
+func (s *Service) RemoveIntegration(ctx context.Context, id string) (bool, error) {
 	removed := false
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		removed = false
@@ -282,8 +316,11 @@ func (s *Service) removeIntegrationUnaudited(ctx context.Context, id string) (bo
 			return fmt.Errorf("delete integration: %w", err)
 		}
 		removed = true
-		return nil
+		return s.writeAdminAudit(ctx, tx, "INTEGRATION_REMOVED", "", map[string]string{"integrationId": id})
 	})
+	if err != nil {
+		removed = false
+	}
 	return removed, err
 }
 
@@ -347,6 +384,28 @@ func (p Principal) MayActOn(owners []int64) bool {
 		}
 	}
 	return false
+}
+
+// AuthenticateIntegration reports whether clientToken/clientSecret are the
+// credentials of an integration (see Authenticate).
+func (s *Service) AuthenticateIntegration(ctx context.Context, clientToken, clientSecret string) bool {
+	_, ok := s.Authenticate(ctx, clientToken, clientSecret)
+	return ok
+}
+
+// Authenticate returns the integration whose credentials
+// clientToken/clientSecret are, with its role and grants. An unknown token
+// costs the same keyed hash and constant-time comparison as a known one,
+// so neither the existence of a token nor the length of its secret shows
+// in the timing. Refused attempts are written to the audit log (with the
+// client token, never the secret).
+func (s *Service) Authenticate(ctx context.Context, clientToken, clientSecret string) (Principal, bool) {
+	p, ok := s.authenticateIntegrationUnaudited(ctx, clientToken, clientSecret)
+	if !ok {
+		s.auditNow(ctx, domain.AuditEntry{Type: domain.AuditIntegrationAuth,
+			Details: map[string]string{"result": "REFUSED", "clientToken": truncate(clientToken, 64)}})
+	}
+	return p, ok
 }
 
 // authenticateIntegrationUnaudited returns the integration whose

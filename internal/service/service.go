@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/secretbox"
@@ -214,6 +215,8 @@ type Service struct {
 	dummySecret string
 	// callbackPolicy decides which addresses callbacks may reach.
 	callbackPolicy *netguard.Policy
+	// callbacks keeps the callback configuration (internal/callbacks).
+	callbacks *callbacks.Registry
 }
 
 // OperationNotifier is told, after commit, about every created operation
@@ -261,6 +264,7 @@ func New(st store.Store, box *secretbox.Box, cfg Config, opts ...Option) (*Servi
 	for _, o := range opts {
 		o(s)
 	}
+	s.callbacks = callbacks.NewRegistry(box, s.callbackPolicy, s.Now)
 	s.keyCache = newKeyCache(cfg.KeyCacheSize)
 	s.rowCache = newRowCache(cfg.ApplicationCacheTTL)
 	s.dummySecret = s.newDummySecret()

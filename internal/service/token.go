@@ -168,6 +168,27 @@ type ValidateTokenResult struct {
 	ActivationFlags  []string
 }
 
+// ValidateToken verifies a MAC token digest (protocol §5): the timestamp
+// must lie in the configured window (CodeTokenTimestampTooOld,
+// CodeTokenTimestampTooInFuture), the activation must be ACTIVE, the digest
+// is compared in constant time and an accepted (nonce, token) pair cannot
+// be used again (CodeInvalidRequest). Every validation of a known token
+// is written to the audit log.
+func (s *Service) ValidateToken(ctx context.Context, in ValidateTokenInput) (ValidateTokenResult, error) {
+	res, err := s.validateTokenUnaudited(ctx, in)
+	var se *Error
+	if res.ActivationID != "" && (err == nil || errors.As(err, &se)) {
+		d := map[string]string{"tokenId": in.TokenID, "valid": strconv.FormatBool(res.TokenValid && err == nil),
+			"activationStatus": res.ActivationStatus.String()}
+		if se != nil {
+			d["error"] = se.Code
+		}
+		s.auditNow(ctx, domain.AuditEntry{Type: domain.AuditTokenValidated, ActivationID: res.ActivationID,
+			UserID: res.UserID, Application: res.ApplicationID, Details: d})
+	}
+	return res, err
+}
+
 // validateTokenUnaudited verifies a MAC token digest (protocol §5): the timestamp
 // must lie in the configured window (CodeTokenTimestampTooOld,
 // CodeTokenTimestampTooInFuture), the activation must be ACTIVE, the digest
