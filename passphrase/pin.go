@@ -43,7 +43,7 @@ var issueNames = []struct {
 	{FrequentlyUsed, "FREQUENTLY_USED", "one of the most frequently used PINs"},
 	{NotUnique, "NOT_UNIQUE", "too few different digits"},
 	{RepeatingChars, "REPEATING_CHARS", "repeating groups of digits"},
-	{HasPattern, "HAS_PATTERN", "a pattern such as 1234 or 1357"},
+	{HasPattern, "HAS_PATTERN", "runs of digits with a constant step"},
 	{PossiblyDate, "POSSIBLY_DATE", "looks like a date"},
 }
 
