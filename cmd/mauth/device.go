@@ -184,6 +184,9 @@ exchange (--otp with an activation initialised with --otp-mode ON_KEY_EXCHANGE).
 			if err != nil {
 				return err
 			}
+			if w := weakPINWarning(pin); w != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), w)
+			}
 			serverURL := df.url
 			if serverURL == "" {
 				serverURL = envOr(envPublicURL, defaultPublicURL)

@@ -23,6 +23,8 @@ SDKs work against it unchanged.`,
 		newActivationCommand(),
 		newIntegrationCommand(),
 		newDeviceCommand(),
+		newPINCommand(),
+		newPasswordCommand(),
 		newBenchCommand(),
 	)
 	return root

@@ -60,8 +60,11 @@ type Rule struct {
 	// Only, when not nil, lists every module package the constrained
 	// packages may depend on besides their own unit (an empty list: none).
 	Only []string
-	// StdOnly forbids dependencies outside the standard library and the module.
-	StdOnly bool
+	// StdOnly forbids dependencies outside the standard library and the
+	// module, except the third-party packages PermitExternal names (full
+	// import path patterns, such as "example.com/lib/...").
+	StdOnly        bool
+	PermitExternal []string
 	// ForbidStd are standard library packages the constrained packages
 	// must not import directly, unless PermitStd names them.
 	ForbidStd, PermitStd []string
@@ -162,6 +165,14 @@ var Rules = []Rule{
 		Applies: []string{"wire/..."},
 		Only:    []string{},
 		StdOnly: true,
+	},
+	{
+		Name:           "passphrase-stdlib-zxcvbn",
+		Reason:         "the passphrase meter is public and usable by any Go program (an app, the device simulator): it needs the standard library and the zxcvbn port (with its regexp2 dependency), nothing of mauth and no other module",
+		Applies:        []string{"passphrase/..."},
+		Only:           []string{},
+		StdOnly:        true,
+		PermitExternal: []string{"github.com/trustelem/zxcvbn/...", "github.com/dlclark/regexp2/..."},
 	},
 	{
 		Name:    "protocol-no-io",
@@ -265,7 +276,7 @@ func Check(pkgs []Package, rules []Rule) []Violation {
 					bad = (matchAny(r.Forbid, d) && !matchAny(r.Permit, d)) ||
 						(r.Only != nil && !matchAny(r.Only, d))
 				default:
-					bad = r.StdOnly && !isStd(dep)
+					bad = r.StdOnly && !isStd(dep) && !matchAny(r.PermitExternal, dep)
 					d = dep
 				}
 				if bad {
