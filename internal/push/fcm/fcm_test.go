@@ -274,3 +274,12 @@ func TestFCMOversizePayload(t *testing.T) {
 	require.Empty(t, r.fake.Received())
 	require.Equal(t, 0, r.fake.TokenRequests())
 }
+
+// TestFCMTransportFailureIsTransient: no answer from FCM is worth a retry.
+func TestFCMTransportFailureIsTransient(t *testing.T) {
+	r := newRig(t, func(c *fcm.Config) { c.BaseURL = "https://127.0.0.1:1" })
+	res := send(t, r.client, provider.Message{Body: "x"})
+	require.Equal(t, provider.Transient, res.Outcome, "%+v", res)
+	require.Equal(t, 0, res.StatusCode)
+	require.Equal(t, 1, r.fake.TokenRequests())
+}

@@ -216,3 +216,17 @@ func TestHMSOversizePayload(t *testing.T) {
 	require.Empty(t, r.fake.Received())
 	require.Equal(t, 0, r.fake.TokenRequests())
 }
+
+// TestHMSTransportFailureIsTransient: no answer from Push Kit (or from its
+// token endpoint) is worth a retry.
+func TestHMSTransportFailureIsTransient(t *testing.T) {
+	r := newRig(t, func(c *hms.Config) { c.BaseURL = "https://127.0.0.1:1" })
+	res := send(t, r.client, provider.Message{Body: "x"})
+	require.Equal(t, provider.Transient, res.Outcome, "%+v", res)
+	require.Equal(t, 1, r.fake.TokenRequests())
+
+	r = newRig(t, func(c *hms.Config) { c.TokenURL = "https://127.0.0.1:1/oauth2/v3/token" })
+	res = send(t, r.client, provider.Message{Body: "x"})
+	require.Equal(t, provider.Transient, res.Outcome, "%+v", res)
+	require.Empty(t, r.fake.Received())
+}
