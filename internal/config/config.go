@@ -182,7 +182,7 @@ type Service struct {
 	// LegacyProtocolVersionInference infers a missing ECIES protocolVersion.
 	LegacyProtocolVersionInference bool `yaml:"legacy_protocol_version_inference" doc:"private API: read an encrypted request without protocolVersion as PowerAuth servers up to 1.4 did (3.1 when it has a nonce, else 3.0), for backends that still send such requests; off, it is answered 400 ERR0018 as PowerAuth 1.5 and later do"`
 	// ApplicationCacheTTL is how long application rows are reused.
-	ApplicationCacheTTL time.Duration `yaml:"application_cache_ttl" doc:"how long signature verification reuses application and application-version rows; a node applies its own changes at once, changes made through other nodes may take this long to apply; 0 disables"`
+	ApplicationCacheTTL time.Duration `yaml:"application_cache_ttl" doc:"how long signature verification reuses unchanged application and application-version rows; a change through any node applies on every node at the next request (the rows carry the application revision, checked with the activation read); 0 disables"`
 }
 
 // Default returns the settings used when nothing is configured.

@@ -91,6 +91,12 @@ var addrLine = regexp.MustCompile(`(public|private) API .*(http://127\.0\.0\.1:\
 // start runs `mauth serve` on loopback ports 0 and waits for its addresses.
 func start(t *testing.T, bin string, args []string) *server {
 	t.Helper()
+	return startEnv(t, bin, args, nil)
+}
+
+// startEnv is start with extra MAUTH_* settings in the environment.
+func startEnv(t *testing.T, bin string, args, env []string) *server {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--public-addr", "127.0.0.1:0", "--private-addr", "127.0.0.1:0", "--insecure-no-private-auth"}, args...)...)
 	// Only the settings given here: no MAUTH_* from the caller's environment.
 	for _, kv := range os.Environ() {
@@ -98,6 +104,7 @@ func start(t *testing.T, bin string, args []string) *server {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

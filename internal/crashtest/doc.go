@@ -1,7 +1,9 @@
 // Package crashtest holds the crash-recovery tests of the real `mauth
 // serve` binary: the server is killed with SIGKILL at random (seeded)
 // moments while devices activate and sign, restarted on the same data,
-// and every acknowledged activation and counter must have survived.
+// and every acknowledged activation and counter must have survived. The
+// multi-node tests run two `mauth serve` processes on one PostgreSQL
+// database with the same server key (docs/scaling.md).
 //
 // The short form runs in the normal test suite. Longer runs:
 //

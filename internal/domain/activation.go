@@ -99,6 +99,12 @@ type Activation struct {
 	// Revision is maintained by the store: it is incremented on every update
 	// and lets callers do compare-and-set updates without holding row locks.
 	Revision int64
+	// ApplicationRevision is the revision of the activation's application
+	// (Application.Revision) read in the same statement as the activation
+	// by GetActivation, GetActivationSigningState and
+	// GetActivationForUpdate (zero from other reads; never written). Nodes
+	// use cached application rows only while it matches their stamp.
+	ApplicationRevision int64
 }
 
 // Well-known values of ActivationHistory.EventReason.

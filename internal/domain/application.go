@@ -21,6 +21,12 @@ type Application struct {
 	// when false (the default), an activation that has spoken protocol
 	// version X is refused requests of versions below X.
 	AllowVersionDowngrade bool
+	// Revision is maintained by the store: it is incremented in the
+	// transaction of every change of the application (name, roles,
+	// protocol settings), of its versions and of its configuration, so a
+	// copy of these rows is current exactly while its Revision matches the
+	// stored one.
+	Revision int64
 }
 
 // ApplicationVersion is one version of an application with its own

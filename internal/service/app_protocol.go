@@ -30,8 +30,8 @@ func (s *Service) GetApplicationProtocolSettings(ctx context.Context, applicatio
 
 // UpdateApplicationProtocolSettings changes the protocol settings of an
 // application and returns it as stored. They apply to requests that start
-// afterwards on this node, and within Config.ApplicationCacheTTL on the
-// other nodes.
+// afterwards on every node (the change increments the application's
+// revision, against which every node checks its cached rows).
 func (s *Service) UpdateApplicationProtocolSettings(ctx context.Context, applicationName string, in ApplicationProtocolUpdate) (domain.Application, error) {
 	if in.MinProtocolVersion != nil && !protocol.ValidVersion(*in.MinProtocolVersion) {
 		return domain.Application{}, Errorf(CodeInvalidRequest, "minimumProtocolVersion - must be one of 3.0, 3.1, 3.2, 3.3")

@@ -65,7 +65,10 @@ type Config struct {
 	LegacyProtocolVersionInference bool
 	// ApplicationCacheTTL is how long signature verification reuses the
 	// application and application-version rows it read before its
-	// transaction (see preDeriveKeys). 0 means the default
+	// transaction (see preDeriveKeys) while they are unchanged: a change
+	// through any node applies at once, as the cached rows are checked
+	// against the application revision read with the activation. 0 means
+	// the default
 	// (DefaultApplicationCacheTTL); negative disables the cache.
 	ApplicationCacheTTL time.Duration
 	// PossessionFailureBudget is how many failed DECIMAL (protocol 3.0)

@@ -143,25 +143,41 @@ type derivedKeys struct {
 	// was found, supported and of the activation's application (nil
 	// otherwise: the transaction reads it itself).
 	version *domain.ApplicationVersion
+	// versionStamp is the application revision version was read at (or
+	// after).
+	versionStamp int64
 }
 
 // applicationFor returns the pre-read application when it is the one of a
-// (an activation never changes application), nil otherwise.
+// (an activation never changes application) at the revision read with a,
+// nil otherwise.
 func (k *derivedKeys) applicationFor(a domain.Activation) *domain.Application {
-	if k == nil || k.app == nil || k.app.ID != a.ApplicationID {
+	if k == nil || k.app == nil || k.app.ID != a.ApplicationID || k.app.Revision != a.ApplicationRevision {
 		return nil
 	}
 	return k.app
 }
 
 // versionFor returns the pre-read application version of applicationKey
-// when it was supported and belongs to a's application, nil otherwise.
+// when it was supported and belongs to a's application at the revision
+// read with a, nil otherwise.
 func (k *derivedKeys) versionFor(a domain.Activation, applicationKey string) *domain.ApplicationVersion {
 	if k == nil || k.version == nil || k.version.ApplicationKey != applicationKey ||
-		!k.version.Supported || k.version.ApplicationID != a.ApplicationID {
+		!k.version.Supported || k.version.ApplicationID != a.ApplicationID || k.versionStamp != a.ApplicationRevision {
 		return nil
 	}
 	return k.version
+}
+
+// outdated reports whether the pre-read application rows are older than
+// the application revision read with a (changed through another node
+// since they were cached).
+func (k *derivedKeys) outdated(a domain.Activation) bool {
+	if k == nil || a.ActivationID == "" {
+		return false
+	}
+	return (k.app != nil && k.app.Revision < a.ApplicationRevision) ||
+		(k.version != nil && k.versionStamp < a.ApplicationRevision)
 }
 
 // keysFor returns the pre-derived keys when a still holds the key material
@@ -194,16 +210,19 @@ func (k *derivedKeys) keysFor(a domain.Activation) *protocol.ActivationKeys {
 //
 // The application and version rows come from the node's row cache
 // (Config.ApplicationCacheTTL) when they were read there less than the TTL
-// ago. This node empties that cache after each of its own writes of an
-// application or version, so its own changes apply to verifications that
-// start afterwards. A change made through another node may go unseen for
-// up to the TTL: a verification that takes a version as supported from
-// the cache (or from the database just before an administrator marked it
-// unsupported) may still be accepted, as if it had completed before the
-// change; role changes likewise show up to the TTL late. Rejections
-// (unknown, unsupported or foreign keys) are always decided on rows read
-// inside the transaction: versionFor takes a pre-read version only when it
-// is supported and belongs to the locked activation's application.
+// ago, each with the application revision it was read at. They are used
+// only when that stamp equals the application revision read with the
+// activation (applicationFor, versionFor): a change of the application, a
+// version, the roles, the protocol settings or the configuration, made
+// through any node, increments the revision in its transaction, so every
+// verification that reads the activation after the change commits decides
+// on rows read after it (the transaction reads them itself when the stamps
+// differ, and the node empties its stale cache). A verification whose
+// activation was read just before the change committed is decided as if it
+// had completed before the change. Rejections (unknown, unsupported or
+// foreign keys) are always decided on rows read inside the transaction:
+// versionFor takes a pre-read version only when it is supported and
+// belongs to the locked activation's application.
 func (s *Service) preDeriveKeys(ctx context.Context, activationID, applicationKey string) *derivedKeys {
 	// Autocommit reads (no BEGIN/COMMIT round trips): the rows need not
 	// come from one snapshot, as each is checked against the locked
@@ -225,17 +244,22 @@ func (s *Service) preDeriveKeys(ctx context.Context, activationID, applicationKe
 		}
 		k = &derivedKeys{serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys, activation: &a}
 		appID = a.ApplicationID
+		if app, _, ok := s.rowCache.application(appID, s.now()); ok && app.Revision < a.ApplicationRevision {
+			s.applicationsChanged() // changed through another node
+		}
 		s.keyCache.put(cachedKeys{
 			activationID: activationID, applicationID: appID,
 			serverKeyEncrypted: a.ServerPrivateKeyEncrypted, devicePublicKey: a.DevicePublicKey, keys: keys,
 		})
 	}
-	if app, ok := s.preReadApplication(ctx, r, appID); ok {
-		k.app = &app
+	app, ok := s.preReadApplication(ctx, r, appID)
+	if !ok {
+		return k
 	}
+	k.app = &app
 	if applicationKey != "" {
-		if v, ok := s.preReadVersion(ctx, r, applicationKey); ok && v.Supported && v.ApplicationID == appID {
-			k.version = &v
+		if v, ok := s.preReadVersion(ctx, r, applicationKey, app); ok && v.v.Supported && v.v.ApplicationID == appID {
+			k.version, k.versionStamp = &v.v, v.stamp
 		}
 	}
 	return k
@@ -354,6 +378,11 @@ func (s *Service) VerifySignature(ctx context.Context, in VerifySignatureInput) 
 	})
 	if err != nil {
 		return VerifySignatureResult{}, err
+	}
+	if pre.outdated(locked) {
+		// The application changed (possibly through another node) since
+		// its rows were cached: the next verifications read them again.
+		s.applicationsChanged()
 	}
 	if pre != nil && (locked.ActivationID == "" || locked.Status == domain.ActivationRemoved || pre.keysFor(locked) == nil) {
 		// The activation is gone or its keys changed (possibly through

@@ -18,6 +18,15 @@ import (
 // cache) and application and application-version rows (a short TTL). Both
 // are per node and only ever save work done before the write transaction:
 // what the transaction decides is checked against the locked activation.
+//
+// Cached application rows are coherent across nodes: each carries the
+// application's revision (domain.Application.Revision), which the store
+// increments in the transaction of every change of the application, its
+// versions, roles, protocol settings or configuration, and which every
+// activation read of verification returns in the same statement
+// (domain.Activation.ApplicationRevision). A cached row is used only when
+// its stamp equals the activation's, so a change committed through any
+// node applies to every verification that reads the activation afterwards.
 
 // cachedKeys is what verification needs to reuse an activation's derived
 // keys: the key material they were derived from (derivedKeys.keysFor
@@ -132,7 +141,15 @@ type rowCache struct {
 	mu       sync.Mutex
 	gen      uint64
 	apps     map[int64]cachedRow[domain.Application]
-	versions map[string]cachedRow[domain.ApplicationVersion]
+	versions map[string]cachedRow[stampedVersion]
+}
+
+// stampedVersion is an application version with the revision of its
+// application read before it (so the version is at least as new as the
+// stamp says; an older stamp only makes it miss).
+type stampedVersion struct {
+	v     domain.ApplicationVersion
+	stamp int64
 }
 
 // newRowCache returns a cache keeping rows for ttl; nil (disabled) for
@@ -144,7 +161,7 @@ func newRowCache(ttl time.Duration) *rowCache {
 	return &rowCache{
 		ttl:      ttl,
 		apps:     make(map[int64]cachedRow[domain.Application]),
-		versions: make(map[string]cachedRow[domain.ApplicationVersion]),
+		versions: make(map[string]cachedRow[stampedVersion]),
 	}
 }
 
@@ -177,9 +194,9 @@ func (c *rowCache) putApplication(gen uint64, app domain.Application, now time.T
 
 // version returns the fresh cached version of applicationKey; on a miss it
 // returns the generation to pass to putVersion.
-func (c *rowCache) version(applicationKey string, now time.Time) (domain.ApplicationVersion, uint64, bool) {
+func (c *rowCache) version(applicationKey string, now time.Time) (stampedVersion, uint64, bool) {
 	if c == nil {
-		return domain.ApplicationVersion{}, 0, false
+		return stampedVersion{}, 0, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -189,14 +206,14 @@ func (c *rowCache) version(applicationKey string, now time.Time) (domain.Applica
 
 // putVersion caches v, read at now, unless the cache was invalidated
 // since generation gen.
-func (c *rowCache) putVersion(gen uint64, v domain.ApplicationVersion, now time.Time) {
+func (c *rowCache) putVersion(gen uint64, v stampedVersion, now time.Time) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen == c.gen {
-		storeRow(c.versions, v.ApplicationKey, v, now.Add(c.ttl))
+		storeRow(c.versions, v.v.ApplicationKey, v, now.Add(c.ttl))
 	}
 }
 
@@ -247,25 +264,33 @@ func (s *Service) preReadApplication(ctx context.Context, r store.Reader, id int
 	return app, true
 }
 
-// preReadVersion returns the version of applicationKey for preDeriveKeys,
-// from the row cache when it is fresh there. Unknown keys are not cached.
-func (s *Service) preReadVersion(ctx context.Context, r store.Reader, applicationKey string) (domain.ApplicationVersion, bool) {
+// preReadVersion returns the version of applicationKey for preDeriveKeys
+// with its stamp, from the row cache when it is fresh there. app is the
+// activation's application, read before: a version read from the database
+// is stamped with app.Revision and cached only when it belongs to app.
+// Unknown keys are not cached.
+func (s *Service) preReadVersion(ctx context.Context, r store.Reader, applicationKey string, app domain.Application) (stampedVersion, bool) {
 	now := s.now()
 	v, gen, ok := s.rowCache.version(applicationKey, now)
 	if ok {
 		return v, true
 	}
-	v, err := r.GetApplicationVersionByKey(ctx, applicationKey)
+	row, err := r.GetApplicationVersionByKey(ctx, applicationKey)
 	if err != nil {
 		return v, false
 	}
-	s.rowCache.putVersion(gen, v, now)
+	v = stampedVersion{v: row, stamp: app.Revision}
+	if row.ApplicationID == app.ID {
+		s.rowCache.putVersion(gen, v, now)
+	}
 	return v, true
 }
 
 // applicationsChanged is called after every write of an application or
 // application-version row by this node (after the transaction, committed
-// or not): verifications that start afterwards read the rows again.
+// or not), and when a verification finds the cached rows older than the
+// database (changed through another node): verifications that start
+// afterwards read the rows again.
 func (s *Service) applicationsChanged() { s.rowCache.invalidate() }
 
 // forgetActivationKeys drops the cached keys of an activation whose key

@@ -99,7 +99,34 @@ func statusArg(s domain.ActivationStatus) any { return int64(s) }
 // GetActivation implements store.Reader.
 func (c *conn) GetActivation(ctx context.Context, activationID string) (domain.Activation, error) {
 	return getOne(ctx, c, "get activation",
-		`SELECT `+activationColumns+` FROM pa_activation WHERE activation_id = $1`, scanActivation, activationID)
+		`SELECT `+activationColumns+`, `+applicationRevisionColumn+` FROM pa_activation WHERE activation_id = $1`,
+		stamped(scanActivation), activationID)
+}
+
+// applicationRevisionColumn reads the revision of the activation's
+// application (domain.Activation.ApplicationRevision) in the statement that
+// reads the activation row: one round trip, one snapshot.
+const applicationRevisionColumn = `COALESCE((SELECT revision FROM pa_application WHERE pa_application.id = pa_activation.application_id), 0)`
+
+// stampScanner scans the columns of a row followed by
+// applicationRevisionColumn into stamp.
+type stampScanner struct {
+	s     scanner
+	stamp *int64
+}
+
+// Scan implements scanner.
+func (x stampScanner) Scan(dest ...any) error { return x.s.Scan(append(dest, x.stamp)...) }
+
+// stamped turns a scanner of activation columns into one of the same
+// columns followed by applicationRevisionColumn.
+func stamped(scan func(scanner) (domain.Activation, error)) func(scanner) (domain.Activation, error) {
+	return func(s scanner) (domain.Activation, error) {
+		var stamp int64
+		a, err := scan(stampScanner{s: s, stamp: &stamp})
+		a.ApplicationRevision = stamp
+		return a, err
+	}
 }
 
 // signingStateColumns are the columns GetActivationSigningState reads.
@@ -134,14 +161,15 @@ func scanSigningState(s scanner) (domain.Activation, error) {
 // GetActivationSigningState implements store.Reader.
 func (c *conn) GetActivationSigningState(ctx context.Context, activationID string) (domain.Activation, error) {
 	return getOne(ctx, c, "get activation signing state",
-		`SELECT `+signingStateColumns+` FROM pa_activation WHERE activation_id = $1`, scanSigningState, activationID)
+		`SELECT `+signingStateColumns+`, `+applicationRevisionColumn+` FROM pa_activation WHERE activation_id = $1`,
+		stamped(scanSigningState), activationID)
 }
 
 // GetActivationForUpdate implements store.Tx.
 func (c *conn) GetActivationForUpdate(ctx context.Context, activationID string) (domain.Activation, error) {
 	return getOne(ctx, c, "get activation for update",
-		`SELECT `+activationColumns+` FROM pa_activation WHERE activation_id = $1`+c.d.ForUpdate,
-		scanActivation, activationID)
+		`SELECT `+activationColumns+`, `+applicationRevisionColumn+` FROM pa_activation WHERE activation_id = $1`+c.d.ForUpdate,
+		stamped(scanActivation), activationID)
 }
 
 // GetActivationByCode implements store.Reader.

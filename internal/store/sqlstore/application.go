@@ -3,17 +3,20 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/store"
 )
 
-const applicationColumns = `id, name, roles, min_protocol_version, allow_version_downgrade`
+const applicationColumns = `id, name, roles, min_protocol_version, allow_version_downgrade, revision`
 
 func scanApplication(s scanner) (domain.Application, error) {
 	var a domain.Application
 	var roles string
 	var minVersion sql.NullString
-	if err := s.Scan(&a.ID, &a.Name, &roles, &minVersion, &a.AllowVersionDowngrade); err != nil {
+	if err := s.Scan(&a.ID, &a.Name, &roles, &minVersion, &a.AllowVersionDowngrade, &a.Revision); err != nil {
 		return a, err
 	}
 	a.MinProtocolVersion = minVersion.String
@@ -59,11 +62,39 @@ func (c *conn) CreateApplication(ctx context.Context, a *domain.Application) err
 	return nil
 }
 
-// UpdateApplication implements store.Tx.
+// UpdateApplication implements store.Tx. It increments the revision and
+// sets a.Revision to the new one.
 func (c *conn) UpdateApplication(ctx context.Context, a *domain.Application) error {
-	return c.execOne(ctx, "update application",
-		`UPDATE pa_application SET name = $2, roles = $3, min_protocol_version = $4, allow_version_downgrade = $5 WHERE id = $1`,
-		a.ID, a.Name, jsonStrings(a.Roles), nullString(a.MinProtocolVersion), a.AllowVersionDowngrade)
+	var rev int64
+	err := c.queryRow(ctx,
+		`UPDATE pa_application SET name = $2, roles = $3, min_protocol_version = $4, allow_version_downgrade = $5,
+		 revision = revision + 1 WHERE id = $1 RETURNING revision`,
+		a.ID, a.Name, jsonStrings(a.Roles), nullString(a.MinProtocolVersion), a.AllowVersionDowngrade).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("update application: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return c.d.wrap("update application", err)
+	}
+	a.Revision = rev
+	return nil
+}
+
+// bumpApplicationRevision increments the revision of an application whose
+// versions or configuration change, in the transaction of the change.
+func (c *conn) bumpApplicationRevision(ctx context.Context, applicationID int64) error {
+	_, err := c.execN(ctx, "bump application revision",
+		`UPDATE pa_application SET revision = revision + 1 WHERE id = $1`, applicationID)
+	return err
+}
+
+// bumpVersionApplicationRevision increments the revision of the
+// application of version id (when the version exists).
+func (c *conn) bumpVersionApplicationRevision(ctx context.Context, versionID int64) error {
+	_, err := c.execN(ctx, "bump application revision",
+		`UPDATE pa_application SET revision = revision + 1
+		 WHERE id = (SELECT application_id FROM pa_application_version WHERE id = $1)`, versionID)
+	return err
 }
 
 // DeleteApplication implements store.Tx.
@@ -110,11 +141,18 @@ func (c *conn) CreateApplicationVersion(ctx context.Context, v *domain.Applicati
 		return err
 	}
 	v.ID = id
-	return nil
+	return c.bumpApplicationRevision(ctx, v.ApplicationID)
 }
 
 // UpdateApplicationVersion implements store.Tx.
 func (c *conn) UpdateApplicationVersion(ctx context.Context, v *domain.ApplicationVersion) error {
+	// The old application (the version may move) and the new one.
+	if err := c.bumpVersionApplicationRevision(ctx, v.ID); err != nil {
+		return err
+	}
+	if err := c.bumpApplicationRevision(ctx, v.ApplicationID); err != nil {
+		return err
+	}
 	return c.execOne(ctx, "update application version",
 		`UPDATE pa_application_version
 		 SET application_id = $2, name = $3, application_key = $4, application_secret = $5, supported = $6
@@ -124,6 +162,9 @@ func (c *conn) UpdateApplicationVersion(ctx context.Context, v *domain.Applicati
 
 // DeleteApplicationVersion implements store.Tx.
 func (c *conn) DeleteApplicationVersion(ctx context.Context, id int64) error {
+	if err := c.bumpVersionApplicationRevision(ctx, id); err != nil {
+		return err
+	}
 	return c.execOne(ctx, "delete application version", `DELETE FROM pa_application_version WHERE id = $1`, id)
 }
 
@@ -216,11 +257,14 @@ func (c *conn) PutApplicationConfig(ctx context.Context, cfg *domain.Application
 		return c.d.wrap("put application config", err)
 	}
 	cfg.ID = id
-	return nil
+	return c.bumpApplicationRevision(ctx, cfg.ApplicationID)
 }
 
 // DeleteApplicationConfig implements store.Tx.
 func (c *conn) DeleteApplicationConfig(ctx context.Context, applicationID int64, key string) error {
+	if err := c.bumpApplicationRevision(ctx, applicationID); err != nil {
+		return err
+	}
 	return c.execOne(ctx, "delete application config",
 		`DELETE FROM pa_application_config WHERE application_id = $1 AND config_key = $2`, applicationID, key)
 }

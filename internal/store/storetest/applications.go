@@ -88,7 +88,7 @@ func testApplications(t *testing.T, s store.Store) {
 		})
 		got, err := s.GetApplication(ctx, b.ID)
 		require.NoError(t, err)
-		require.Equal(t, domain.Application{ID: b.ID, Name: "renamed", Roles: []string{"ROLE_X"}, MinProtocolVersion: "3.3", AllowVersionDowngrade: true}, got)
+		require.Equal(t, domain.Application{ID: b.ID, Name: "renamed", Roles: []string{"ROLE_X"}, MinProtocolVersion: "3.3", AllowVersionDowngrade: true, Revision: 1}, got, "an update increments the revision")
 		// The protocol settings go back to their defaults.
 		inTx(t, s, func(ctx context.Context, tx store.Tx) error {
 			got.MinProtocolVersion, got.AllowVersionDowngrade = "", false

@@ -27,6 +27,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("MasterKeyPairs", func(t *testing.T) { testMasterKeyPairs(t, newStore(t)) })
 	t.Run("ApplicationConfigs", func(t *testing.T) { testApplicationConfigs(t, newStore(t)) })
 	t.Run("ApplicationDelete", func(t *testing.T) { testApplicationDelete(t, newStore(t)) })
+	t.Run("ApplicationRevision", func(t *testing.T) { testApplicationRevision(t, newStore(t)) })
 	t.Run("Activations", func(t *testing.T) { testActivations(t, newStore(t)) })
 	t.Run("ActivationCodes", func(t *testing.T) { testActivationCodes(t, newStore(t)) })
 	t.Run("ActivationCompareAndSwap", func(t *testing.T) { testActivationCompareAndSwap(t, newStore(t)) })
