@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mauth/mauth/internal/coreclient"
+	"github.com/mauth/mauth/internal/restv3"
 )
 
 // newActivationCommand builds `mauth activation`: the bank back end's side
@@ -182,6 +183,13 @@ func newActivationStatusCommand(af *adminFlags) *cobra.Command {
 			f.add("name", strText(st.ActivationName))
 			f.add("platform", strText(st.Platform))
 			f.add("device info", strText(st.DeviceInfo))
+			if d := st.Device; d != nil {
+				f.add("device", strings.TrimSpace(d.Manufacturer+" "+d.Model))
+				f.add("os", strings.TrimSpace(d.OS+" "+d.OSVersion))
+				f.add("app", strings.TrimSpace(d.AppID+" "+d.AppVersion))
+				f.add("sdk", strings.TrimSpace(d.SDKName+" "+d.SDKVersion))
+			}
+			f.add("user agent", strText(st.UserAgent))
 			f.add("activation code", strText(st.ActivationCode))
 			f.add("fingerprint", strText(st.DevicePublicKeyFingerprint))
 			f.add("failed attempts", fmt.Sprintf("%d of %d", st.FailedAttempts, st.MaxFailedAttempts))
@@ -265,7 +273,8 @@ func newActivationRemoveCommand(af *adminFlags) *cobra.Command {
 }
 
 func newActivationListCommand(af *adminFlags) *cobra.Command {
-	var user, app string
+	var user, app, platform, osVersion string
+	var osMajor int
 	cmd := &cobra.Command{
 		Use:   "list --user ID",
 		Short: "List a user's activations",
@@ -278,19 +287,38 @@ func newActivationListCommand(af *adminFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list, err := c.ListActivations(cmd.Context(), user, app)
+			req := restv3.ActivationListRequest{UserID: user, ApplicationID: app, OsVersionPrefix: osVersion}
+			if platform != "" {
+				req.Platforms = strings.Split(platform, ",")
+			}
+			if cmd.Flags().Changed("os-major") {
+				req.OsMajorVersion = &osMajor
+			}
+			list, err := c.ListActivationsWith(cmd.Context(), req)
 			if err != nil {
 				return adminError(err)
 			}
 			rows := make([][]string, 0, len(list))
 			for _, a := range list {
-				rows = append(rows, []string{a.ActivationID, a.ActivationStatus.String(), a.ApplicationID, strText(a.ActivationName), strText(a.Platform), timeText(&a.TimestampCreated)})
+				osText, model := "-", "-"
+				if d := a.Device; d != nil {
+					if d.OS != "" {
+						osText = strings.TrimSpace(d.OS + " " + d.OSVersion)
+					}
+					if d.Model != "" {
+						model = d.Model
+					}
+				}
+				rows = append(rows, []string{a.ActivationID, a.ActivationStatus.String(), a.ApplicationID, strText(a.ActivationName), strText(a.Platform), osText, model, timeText(&a.TimestampCreated)})
 			}
-			return table(cmd.OutOrStdout(), []string{"ACTIVATION ID", "STATUS", "APPLICATION", "NAME", "PLATFORM", "CREATED"}, rows)
+			return table(cmd.OutOrStdout(), []string{"ACTIVATION ID", "STATUS", "APPLICATION", "NAME", "PLATFORM", "OS", "MODEL", "CREATED"}, rows)
 		},
 	}
 	cmd.Flags().StringVar(&user, "user", "", "user ID (required)")
 	cmd.Flags().StringVar(&app, "app", "", "only activations of this application")
+	cmd.Flags().StringVar(&platform, "platform", "", "only activations of these platforms (comma-separated: ios, android, huawei, unknown)")
+	cmd.Flags().IntVar(&osMajor, "os-major", 0, "only activations whose parsed OS major version is this")
+	cmd.Flags().StringVar(&osVersion, "os-version", "", "only activations whose parsed OS version is this or starts with it and a dot (16.6 matches 16.6.1)")
 	return cmd
 }
 

@@ -175,6 +175,17 @@ var Rules = []Rule{
 		PermitExternal: []string{"github.com/trustelem/zxcvbn/...", "github.com/dlclark/regexp2/..."},
 	},
 	{
+		Name:    "deviceinfo-stdlib-no-io",
+		Reason:  "the device-info parser reads untrusted User-Agents at activation: a pure function of its input, standard library only, no network, files, database or logging",
+		Applies: []string{"internal/deviceinfo/..."},
+		Only:    []string{},
+		StdOnly: true,
+		ForbidStd: []string{
+			"net/...", "os/...", "io/fs", "io/ioutil", "path/filepath", "syscall", "database/...",
+			"log/...", "plugin", "crypto/tls", "embed",
+		},
+	},
+	{
 		Name:    "protocol-no-io",
 		Reason:  "the PowerAuth cryptography and wire formats are pure functions importable by anyone: no network, files, database or logging, and nothing of the server",
 		Applies: []string{"protocol/..."},

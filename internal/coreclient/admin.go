@@ -202,8 +202,14 @@ func (c *Client) UnblockActivation(ctx context.Context, activationID, externalUs
 // ListActivations lists a user's activations, optionally of one
 // application (activation/list).
 func (c *Client) ListActivations(ctx context.Context, userID, applicationID string) ([]ActivationItem, error) {
+	return c.ListActivationsWith(ctx, restv3.ActivationListRequest{UserID: userID, ApplicationID: applicationID})
+}
+
+// ListActivationsWith lists a user's activations with every filter of
+// activation/list (the device filters included).
+func (c *Client) ListActivationsWith(ctx context.Context, req restv3.ActivationListRequest) ([]ActivationItem, error) {
 	var out restv3.ActivationList
-	err := c.call(ctx, "activation/list", restv3.ActivationListRequest{UserID: userID, ApplicationID: applicationID}, &out)
+	err := c.call(ctx, "activation/list", req, &out)
 	return out.Activations, err
 }
 

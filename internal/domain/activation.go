@@ -51,6 +51,13 @@ type Activation struct {
 	Platform string
 	// DeviceInfo describes the device (model, OS version).
 	DeviceInfo string
+	// UserAgent is the User-Agent of the key-exchange request as stored
+	// (valid UTF-8, no control characters, at most 1024 bytes); empty when
+	// none.
+	UserAgent string
+	// Device is what mauth parsed from UserAgent, Platform and DeviceInfo
+	// at the key exchange; empty fields are unknown.
+	Device DeviceDetails
 	// Flags are free-form activation flags (a set; order kept as given).
 	Flags []string
 	// ExternalID is an optional identifier from an external system.
@@ -140,4 +147,28 @@ type ActivationHistory struct {
 	ActivationVersion int
 	// Created is when the change happened.
 	Created time.Time
+}
+
+// DeviceDetails are the typed device attributes of an activation, parsed
+// from the SDK's User-Agent and the activation's platform and deviceInfo
+// (internal/deviceinfo). Empty fields (0 for OSMajor) are unknown.
+type DeviceDetails struct {
+	// Manufacturer is the device maker ("Apple", "samsung").
+	Manufacturer string
+	// Model is the device model ("iphone12,3", "SM-A047F").
+	Model string
+	// OS is the operating system ("iOS", "Android").
+	OS string
+	// OSVersion is the operating system version ("16.6.1").
+	OSVersion string
+	// OSMajor is the leading number of OSVersion (16).
+	OSMajor int
+	// AppID is the application identifier (bundle id, package name).
+	AppID string
+	// AppVersion is the application version.
+	AppVersion string
+	// SDKName is the networking library ("PowerAuthNetworking").
+	SDKName string
+	// SDKVersion is the networking library version.
+	SDKVersion string
 }

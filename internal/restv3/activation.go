@@ -68,6 +68,11 @@ type ActivationListRequest struct {
 	Protocols          []string `json:"protocols,omitempty"`
 	PageNumber         *int     `json:"pageNumber,omitempty"`
 	PageSize           *int     `json:"pageSize,omitempty"`
+	// Platforms, OsMajorVersion and OsVersionPrefix filter by the device
+	// attributes parsed at the key exchange (mauth extensions).
+	Platforms       []string `json:"platforms,omitempty"`
+	OsMajorVersion  *int     `json:"osMajorVersion,omitempty"`
+	OsVersionPrefix string   `json:"osVersionPrefix,omitempty"`
 }
 
 // ActivationItem is one activation in the answers of activation/list and
@@ -92,6 +97,35 @@ type ActivationItem struct {
 	FailedAttempts        int64                   `json:"failedAttempts"`
 	MaxFailedAttempts     int64                   `json:"maxFailedAttempts"`
 	DevicePublicKeyBase64 *string                 `json:"devicePublicKeyBase64"`
+	// UserAgent and Device are mauth extensions: the User-Agent of the
+	// key exchange and what was parsed from it.
+	UserAgent *string        `json:"userAgent,omitempty"`
+	Device    *DeviceDetails `json:"device,omitempty"`
+}
+
+// DeviceDetails are the device attributes parsed at the key exchange (a
+// mauth extension); unknown ones are left out.
+type DeviceDetails struct {
+	Manufacturer   string `json:"manufacturer,omitempty"`
+	Model          string `json:"model,omitempty"`
+	OS             string `json:"os,omitempty"`
+	OSVersion      string `json:"osVersion,omitempty"`
+	OSMajorVersion int    `json:"osMajorVersion,omitempty"`
+	AppID          string `json:"appId,omitempty"`
+	AppVersion     string `json:"appVersion,omitempty"`
+	SDKName        string `json:"sdkName,omitempty"`
+	SDKVersion     string `json:"sdkVersion,omitempty"`
+}
+
+// DeviceDetailsOf returns the wire form of d; nil when nothing is known.
+func DeviceDetailsOf(d domain.DeviceDetails) *DeviceDetails {
+	if d == (domain.DeviceDetails{}) {
+		return nil
+	}
+	return &DeviceDetails{
+		Manufacturer: d.Manufacturer, Model: d.Model, OS: d.OS, OSVersion: d.OSVersion, OSMajorVersion: d.OSMajor,
+		AppID: d.AppID, AppVersion: d.AppVersion, SDKName: d.SDKName, SDKVersion: d.SDKVersion,
+	}
 }
 
 // ActivationList is the answer of activation/list.

@@ -93,6 +93,10 @@ type ActivationStatus struct {
 	DevicePublicKeyFingerprint *string                 `json:"devicePublicKeyFingerprint"`
 	Version                    int64                   `json:"version"`
 	ActivationFlags            []string                `json:"activationFlags"`
+	// UserAgent and Device are mauth extensions: the User-Agent of the
+	// key exchange and what was parsed from it.
+	UserAgent *string        `json:"userAgent,omitempty"`
+	Device    *DeviceDetails `json:"device,omitempty"`
 }
 
 // ApplicationVersion is one version in application/detail.

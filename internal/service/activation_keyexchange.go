@@ -187,6 +187,7 @@ func (s *Service) completeKeyExchange(ctx context.Context, tx store.Tx, app doma
 		a.Platform = "unknown"
 	}
 	a.DeviceInfo = l2.DeviceInfo
+	setDeviceDetails(ctx, a)
 	if err := s.persistActivationChange(ctx, tx, a, "", ""); err != nil {
 		return nil, err
 	}

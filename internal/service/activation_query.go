@@ -29,6 +29,8 @@ type ActivationListQuery struct {
 	PageNumber int
 	// PageSize is the page length; 0 means DefaultActivationPageSize.
 	PageSize int
+	// Device restricts by platform and OS version (a mauth extension).
+	Device store.DeviceFilter
 }
 
 // ActivationLookupQuery is the request of activation/lookup.
@@ -45,6 +47,8 @@ type ActivationLookupQuery struct {
 	Status *domain.ActivationStatus
 	// Flags keeps activations carrying all of these flags.
 	Flags []string
+	// Device restricts by platform and OS version (a mauth extension).
+	Device store.DeviceFilter
 }
 
 // ListActivations returns a user's activations, newest first, paged
@@ -66,7 +70,12 @@ func (s *Service) ListActivations(ctx context.Context, q ActivationListQuery) ([
 	if q.PageNumber > 0 && q.PageNumber > (1<<31)/q.PageSize {
 		return nil, nil // far beyond any data, and beyond int arithmetic
 	}
+	device, err := deviceFilter(q.Device)
+	if err != nil {
+		return nil, err
+	}
 	f := store.ActivationListFilter{
+		Device:    device,
 		UserID:    q.UserID,
 		Statuses:  q.Statuses,
 		Protocols: q.Protocols,
@@ -123,7 +132,12 @@ func (s *Service) LookupActivations(ctx context.Context, q ActivationLookupQuery
 	if q.Status != nil && !q.Status.Valid() {
 		return nil, Errorf(CodeInvalidRequest, "activationStatus - must be a valid activation status")
 	}
+	device, err := deviceFilter(q.Device)
+	if err != nil {
+		return nil, err
+	}
 	f := store.ActivationLookup{
+		Device:         device,
 		UserIDs:        q.UserIDs,
 		LastUsedAfter:  q.LastUsedAfter,
 		LastUsedBefore: q.LastUsedBefore,

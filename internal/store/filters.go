@@ -17,6 +17,8 @@ type ActivationListFilter struct {
 	Statuses []domain.ActivationStatus
 	// Protocols restricts to these protocols; empty means any.
 	Protocols []domain.ActivationProtocol
+	// Device restricts by platform and OS version.
+	Device DeviceFilter
 	// Offset skips this many rows (page number × page size).
 	Offset int
 	// Limit caps the number of rows; 0 means no limit.
@@ -41,6 +43,8 @@ type ActivationLookup struct {
 	// Flags keeps activations carrying at least one of these flags; empty
 	// means any.
 	Flags []string
+	// Device restricts by platform and OS version.
+	Device DeviceFilter
 	// Limit caps the number of rows; 0 means no limit.
 	Limit int
 }
@@ -75,4 +79,17 @@ type RecoveryCodeFilter struct {
 	ActivationID string
 	// Statuses restricts to these states; empty means any.
 	Statuses []domain.RecoveryCodeStatus
+}
+
+// DeviceFilter selects activations by the device attributes parsed at the
+// key exchange. Every non-empty field must match.
+type DeviceFilter struct {
+	// Platforms restricts to these platforms (lower case); empty means any.
+	Platforms []string
+	// OSMajor restricts to this major OS version; 0 means any.
+	OSMajor int
+	// OSVersionPrefix restricts to OS versions equal to it or starting
+	// with it followed by a dot ("16.6" matches "16.6" and "16.6.1", not
+	// "16.60"); empty means any.
+	OSVersionPrefix string
 }

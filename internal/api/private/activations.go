@@ -13,6 +13,7 @@ import (
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/store"
 )
 
 // activationEciesIn are the ECIES request fields ("ECIES-in") of the
@@ -122,6 +123,9 @@ type activationLookupRequest struct {
 	TimestampLastUsedAfter  json.RawMessage `json:"timestampLastUsedAfter"`
 	ActivationStatus        *string         `json:"activationStatus"`
 	ActivationFlags         []string        `json:"activationFlags"`
+	Platforms               []string        `json:"platforms"`
+	OsMajorVersion          *int            `json:"osMajorVersion"`
+	OsVersionPrefix         string          `json:"osVersionPrefix"`
 }
 
 type activationLookupResponse struct {
@@ -433,6 +437,8 @@ func (s *Server) activationStatus(ctx context.Context, r *activationStatusReques
 	if a.Flags != nil {
 		out.ActivationFlags = a.Flags
 	}
+	out.UserAgent = activationStrOrNil(a.UserAgent)
+	out.Device = restv3.DeviceDetailsOf(a.Device)
 	return out, nil
 }
 
@@ -479,6 +485,7 @@ func (s *Server) activationList(ctx context.Context, r *activationListRequest) (
 		v.Check(err == nil, "protocols", "must contain only powerauth or fido2")
 		q.Protocols = append(q.Protocols, proto)
 	}
+	q.Device = deviceFilterField(&v, r.Platforms, r.OsMajorVersion, r.OsVersionPrefix)
 	if r.PageNumber != nil {
 		v.Check(*r.PageNumber >= 0, "pageNumber", "must be greater than or equal to 0")
 		q.PageNumber = *r.PageNumber
@@ -507,6 +514,7 @@ func (s *Server) activationLookup(ctx context.Context, r *activationLookupReques
 		LastUsedBefore: activationTimeField(&v, "timestampLastUsedBefore", r.TimestampLastUsedBefore),
 		LastUsedAfter:  activationTimeField(&v, "timestampLastUsedAfter", r.TimestampLastUsedAfter),
 		Flags:          r.ActivationFlags,
+		Device:         deviceFilterField(&v, r.Platforms, r.OsMajorVersion, r.OsVersionPrefix),
 	}
 	if r.ActivationStatus != nil {
 		st, err := domain.ParseActivationStatus(*r.ActivationStatus)
@@ -645,9 +653,23 @@ func activationItems(found []service.ActivationDetail) []activationItem {
 			FailedAttempts:        a.FailedAttempts,
 			MaxFailedAttempts:     a.MaxFailedAttempts,
 			DevicePublicKeyBase64: devKey,
+			UserAgent:             activationStrOrNil(a.UserAgent),
+			Device:                restv3.DeviceDetailsOf(a.Device),
 		})
 	}
 	return out
+}
+
+// deviceFilterField checks the device filter of activation/list and
+// activation/lookup (mauth extensions).
+func deviceFilterField(v *render.Validator, platforms []string, osMajor *int, osVersionPrefix string) store.DeviceFilter {
+	v.NoBlanks("platforms", platforms)
+	f := store.DeviceFilter{Platforms: platforms, OSVersionPrefix: osVersionPrefix}
+	if osMajor != nil {
+		v.Check(*osMajor > 0, "osMajorVersion", "must be greater than 0")
+		f.OSMajor = *osMajor
+	}
+	return f
 }
 
 // requireActivationIDField rejects a blank activationId as ERR0024.

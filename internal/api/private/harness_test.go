@@ -34,6 +34,8 @@ type testServer struct {
 	clock *testClock
 	// Auth, when set, is sent as HTTP Basic credentials.
 	Auth *[2]string
+	// UserAgent, when set, is sent as the User-Agent header.
+	UserAgent string
 }
 
 // newTestServer starts the private API with access control off and the
@@ -92,6 +94,9 @@ func (ts *testServer) post(t *testing.T, method string, reqObj any) (int, map[st
 	req.Header.Set("Content-Type", "application/json")
 	if ts.Auth != nil {
 		req.SetBasicAuth(ts.Auth[0], ts.Auth[1])
+	}
+	if ts.UserAgent != "" {
+		req.Header.Set("User-Agent", ts.UserAgent)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

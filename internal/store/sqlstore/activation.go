@@ -25,6 +25,8 @@ var activationDataColumns = []string{
 	"timestamp_created", "timestamp_activation_expire", "timestamp_last_used",
 	"timestamp_last_change", "version", "max_protocol_version", "signature_digests",
 	"possession_failed_attempts", "timestamp_possession_failure",
+	"user_agent", "device_manufacturer", "device_model", "device_os", "device_os_version", "device_os_major",
+	"app_id", "app_version", "sdk_name", "sdk_version",
 }
 
 var (
@@ -53,6 +55,9 @@ func activationArgs(a *domain.Activation) []any {
 		millis(a.Created), millis(a.ActivationExpire), nullMillis(a.LastUsed),
 		nullMillis(a.LastChange), int64(a.Version), nullString(a.MaxProtocolVersion), blob(a.SignatureDigests),
 		a.PossessionFailedAttempts, nullMillis(a.PossessionLastFailure),
+		nullString(a.UserAgent), nullString(a.Device.Manufacturer), nullString(a.Device.Model), nullString(a.Device.OS),
+		nullString(a.Device.OSVersion), nullInt(int64(a.Device.OSMajor)),
+		nullString(a.Device.AppID), nullString(a.Device.AppVersion), nullString(a.Device.SDKName), nullString(a.Device.SDKVersion),
 	}
 }
 
@@ -65,6 +70,8 @@ func scanActivation(s scanner) (domain.Activation, error) {
 		flags, protocol                                                    string
 		keyPair, lastUsed, lastChange, possFailure                         sql.NullInt64
 		created, expire                                                    int64
+		dev                                                                [9]sql.NullString
+		osMajor                                                            sql.NullInt64
 	)
 	err := s.Scan(&a.ActivationID, &a.ApplicationID, &a.UserID, &name, &code,
 		&sig, &status, &otp, &otpVal,
@@ -73,9 +80,16 @@ func scanActivation(s scanner) (domain.Activation, error) {
 		&a.MaxFailedAttempts, &srvPriv, &srvPub, &keyPair,
 		&created, &expire, &lastUsed,
 		&lastChange, &version, &maxVer, &digests,
-		&a.PossessionFailedAttempts, &possFailure, &a.Revision)
+		&a.PossessionFailedAttempts, &possFailure,
+		&dev[0], &dev[1], &dev[2], &dev[3], &dev[4], &osMajor,
+		&dev[5], &dev[6], &dev[7], &dev[8], &a.Revision)
 	if err != nil {
 		return a, err
+	}
+	a.UserAgent = dev[0].String
+	a.Device = domain.DeviceDetails{
+		Manufacturer: dev[1].String, Model: dev[2].String, OS: dev[3].String, OSVersion: dev[4].String,
+		OSMajor: int(osMajor.Int64), AppID: dev[5].String, AppVersion: dev[6].String, SDKName: dev[7].String, SDKVersion: dev[8].String,
 	}
 	a.MaxProtocolVersion, a.SignatureDigests = maxVer.String, fromBlob(digests)
 	a.PossessionLastFailure = fromNullMillis(possFailure)
@@ -193,6 +207,9 @@ func (c *conn) ListActivations(ctx context.Context, f store.ActivationListFilter
 	if len(f.Protocols) > 0 {
 		q += ` AND protocol IN ` + in(&a, f.Protocols, func(p domain.ActivationProtocol) any { return string(p) })
 	}
+	for _, w := range deviceWhere(&a, f.Device) {
+		q += ` AND ` + w
+	}
 	q += ` ORDER BY timestamp_created DESC, activation_id DESC` + limitOffset(&a, f.Limit, f.Offset)
 	return listDynamic(ctx, c, "list activations", q, scanActivation, a...)
 }
@@ -218,6 +235,7 @@ func (c *conn) LookupActivations(ctx context.Context, f store.ActivationLookup) 
 	if len(f.Statuses) > 0 {
 		where = append(where, `activation_status IN `+in(&a, f.Statuses, statusArg))
 	}
+	where = append(where, deviceWhere(&a, f.Device)...)
 	q := `SELECT ` + activationColumns + ` FROM pa_activation`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
@@ -314,4 +332,21 @@ func (c *conn) updateActivation(ctx context.Context, op, query string, args []an
 // DeleteActivation implements store.Tx.
 func (c *conn) DeleteActivation(ctx context.Context, activationID string) error {
 	return c.execOne(ctx, "delete activation", `DELETE FROM pa_activation WHERE activation_id = $1`, activationID)
+}
+
+// deviceWhere returns the conditions of a device filter.
+func deviceWhere(a *args, f store.DeviceFilter) []string {
+	var where []string
+	if len(f.Platforms) > 0 {
+		where = append(where, `platform IN `+in(a, f.Platforms, func(s string) any { return s }))
+	}
+	if f.OSMajor != 0 {
+		where = append(where, `device_os_major = `+a.add(int64(f.OSMajor)))
+	}
+	if f.OSVersionPrefix != "" {
+		escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.OSVersionPrefix)
+		where = append(where, `(device_os_version = `+a.add(f.OSVersionPrefix)+
+			` OR device_os_version LIKE `+a.add(escaped+".%")+` ESCAPE '\')`)
+	}
+	return where
 }

@@ -38,6 +38,12 @@ func testActivations(t *testing.T, s store.Store) {
 	full.SignatureDigests = append(make16(1), make16(2)...)
 	full.PossessionFailedAttempts = 6
 	full.PossessionLastFailure = at(3 * time.Minute)
+	full.Platform, full.DeviceInfo = "android", "samsung SM-A047F"
+	full.UserAgent = "PowerAuthNetworking/1.2.1 (uk; wifi) com.bank.app/1.0.0 (samsung; Android/13; SM-A047F)"
+	full.Device = domain.DeviceDetails{
+		Manufacturer: "samsung", Model: "SM-A047F", OS: "Android", OSVersion: "13", OSMajor: 13,
+		AppID: "com.bank.app", AppVersion: "1.0.0", SDKName: "PowerAuthNetworking", SDKVersion: "1.2.1",
+	}
 
 	minimal := domain.Activation{
 		ActivationID: uid(), ApplicationID: app.ID, UserID: "user-min", Status: domain.ActivationCreated,
@@ -398,4 +404,51 @@ func testActivationDelete(t *testing.T, s store.Store) {
 	got, err := s.GetRecoveryCode(ctx, rc.ID)
 	require.NoError(t, err)
 	require.Empty(t, got.ActivationID, "recovery codes stay, detached")
+}
+
+// testDeviceFilters: ListActivations and LookupActivations filter by
+// platform, major OS version and OS version prefix (00007_device_info).
+func testDeviceFilters(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app, other := newApp(t, s), newApp(t, s)
+	mk := func(appID int64, user string, created time.Duration, platform, os, version string, major int) domain.Activation {
+		return newActivation(t, s, appID, user, func(a *domain.Activation) {
+			a.Created, a.Platform = at(created), platform
+			a.Device = domain.DeviceDetails{OS: os, OSVersion: version, OSMajor: major}
+		})
+	}
+	i166 := mk(app.ID, "u1", 0, "ios", "iOS", "16.6.1", 16)
+	i1660 := mk(app.ID, "u1", time.Second, "ios", "iOS", "16.60", 16)
+	i17 := mk(app.ID, "u2", 2*time.Second, "ios", "iOS", "17.1", 17)
+	a13 := mk(app.ID, "u1", 3*time.Second, "android", "Android", "13", 13)
+	raw := mk(app.ID, "u1", 4*time.Second, "unknown", "", "", 0)
+	o166 := mk(other.ID, "u1", 5*time.Second, "ios", "iOS", "16.6", 16)
+	odd := mk(other.ID, "u3", 6*time.Second, "ios", "iOS", "16_6", 16)
+
+	for _, tc := range []struct {
+		name string
+		f    store.DeviceFilter
+		want []domain.Activation
+	}{
+		{"platform", store.DeviceFilter{Platforms: []string{"android", "unknown"}}, []domain.Activation{raw, a13}},
+		{"major", store.DeviceFilter{OSMajor: 16}, []domain.Activation{odd, o166, i1660, i166}},
+		{"prefix matches whole components", store.DeviceFilter{OSVersionPrefix: "16.6"}, []domain.Activation{o166, i166}},
+		{"prefix is not a pattern", store.DeviceFilter{OSVersionPrefix: "16_6"}, []domain.Activation{odd}},
+		{"prefix percent", store.DeviceFilter{OSVersionPrefix: "%"}, nil},
+		{"exact version", store.DeviceFilter{OSVersionPrefix: "17.1"}, []domain.Activation{i17}},
+		{"platform and major", store.DeviceFilter{Platforms: []string{"ios"}, OSMajor: 17}, []domain.Activation{i17}},
+		{"no match", store.DeviceFilter{Platforms: []string{"android"}, OSMajor: 16}, nil},
+	} {
+		t.Run("lookup "+tc.name, func(t *testing.T) {
+			got, err := s.LookupActivations(ctx, store.ActivationLookup{Device: tc.f})
+			require.NoError(t, err)
+			require.Equal(t, ids(tc.want), ids(got))
+		})
+	}
+	got, err := s.LookupActivations(ctx, store.ActivationLookup{ApplicationIDs: []int64{app.ID}, Device: store.DeviceFilter{Platforms: []string{"ios"}, OSVersionPrefix: "16"}})
+	require.NoError(t, err)
+	require.Equal(t, ids([]domain.Activation{i1660, i166}), ids(got), "within one application")
+	list, err := s.ListActivations(ctx, store.ActivationListFilter{UserID: "u1", Device: store.DeviceFilter{Platforms: []string{"ios"}, OSMajor: 16}})
+	require.NoError(t, err)
+	require.Equal(t, ids([]domain.Activation{o166, i1660, i166}), ids(list), "a user's list")
 }

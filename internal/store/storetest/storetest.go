@@ -33,6 +33,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("ActivationCompareAndSwap", func(t *testing.T) { testActivationCompareAndSwap(t, newStore(t)) })
 	t.Run("ListActivations", func(t *testing.T) { testListActivations(t, newStore(t)) })
 	t.Run("LookupActivations", func(t *testing.T) { testLookupActivations(t, newStore(t)) })
+	t.Run("DeviceFilters", func(t *testing.T) { testDeviceFilters(t, newStore(t)) })
 	t.Run("ExpiredActivations", func(t *testing.T) { testExpiredActivations(t, newStore(t)) })
 	t.Run("ActivationDelete", func(t *testing.T) { testActivationDelete(t, newStore(t)) })
 	t.Run("ActivationHistory", func(t *testing.T) { testActivationHistory(t, newStore(t)) })
