@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mauth/mauth/internal/domain"
 )
 
 // MaxRawUserAgent is the number of bytes of a User-Agent that Clean keeps.
@@ -15,30 +17,17 @@ const MaxRawUserAgent = 1024
 // User-Agent unrecognised.
 const maxField = 128
 
-// Info is the parsed device information. Empty fields are unknown.
+// Info is the parsed device information. Empty fields are unknown. The
+// typed device attributes an activation stores are domain.DeviceDetails;
+// Info adds what the parser learns beside them.
 type Info struct {
 	// Platform is the device platform, lower case: the activation's
 	// platform attribute when the SDK sent one, otherwise derived from the
 	// operating system of the User-Agent (ios, android, huawei).
 	Platform string
-	// Manufacturer is the device maker ("Apple", "samsung").
-	Manufacturer string
-	// Model is the device model ("iphone12,3", "SM-A047F").
-	Model string
-	// OS is the operating system name ("iOS", "Android").
-	OS string
-	// OSVersion is the operating system version ("16.6.1", "13").
-	OSVersion string
-	// OSMajor is the leading number of OSVersion; 0 when unknown.
-	OSMajor int
-	// AppID is the application identifier (bundle id, package name).
-	AppID string
-	// AppVersion is the application version.
-	AppVersion string
-	// SDKName is the networking library ("PowerAuthNetworking").
-	SDKName string
-	// SDKVersion is the networking library version.
-	SDKVersion string
+	// DeviceDetails are the attributes stored with the activation:
+	// manufacturer, model, OS and its version, app and SDK.
+	domain.DeviceDetails
 	// Language is the device language the SDK reported.
 	Language string
 	// Network is the connection type the SDK reported (wifi, cellular).

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/mauth/mauth/internal/domain"
 )
 
 // The User-Agents below are the ones Wultra's own server-side parser is
@@ -19,38 +21,27 @@ func TestParseUserAgent(t *testing.T) {
 	}{
 		{
 			"PowerAuthNetworking/1.1.7 (en; cellular) com.wultra.app.Mobile-Token.wultra_test/2.0.0 (Apple; iOS/16.6.1; iphone12,3)",
-			Info{Platform: "ios", Manufacturer: "Apple", Model: "iphone12,3", OS: "iOS", OSVersion: "16.6.1", OSMajor: 16,
-				AppID: "com.wultra.app.Mobile-Token.wultra_test", AppVersion: "2.0.0", SDKName: "PowerAuthNetworking", SDKVersion: "1.1.7",
-				Language: "en", Network: "cellular", FromUserAgent: true},
+			Info{Platform: "ios", DeviceDetails: domain.DeviceDetails{Manufacturer: "Apple", Model: "iphone12,3", OS: "iOS", OSVersion: "16.6.1", OSMajor: 16, AppID: "com.wultra.app.Mobile-Token.wultra_test", AppVersion: "2.0.0", SDKName: "PowerAuthNetworking", SDKVersion: "1.1.7"}, Language: "en", Network: "cellular", FromUserAgent: true},
 		},
 		{
 			"PowerAuthNetworking/1.2.1 (uk; wifi) com.wultra.android.mtoken.gdnexttest/1.0.0-gdnexttest (samsung; Android/13; SM-A047F)",
-			Info{Platform: "android", Manufacturer: "samsung", Model: "SM-A047F", OS: "Android", OSVersion: "13", OSMajor: 13,
-				AppID: "com.wultra.android.mtoken.gdnexttest", AppVersion: "1.0.0-gdnexttest", SDKName: "PowerAuthNetworking", SDKVersion: "1.2.1",
-				Language: "uk", Network: "wifi", FromUserAgent: true},
+			Info{Platform: "android", DeviceDetails: domain.DeviceDetails{Manufacturer: "samsung", Model: "SM-A047F", OS: "Android", OSVersion: "13", OSMajor: 13, AppID: "com.wultra.android.mtoken.gdnexttest", AppVersion: "1.0.0-gdnexttest", SDKName: "PowerAuthNetworking", SDKVersion: "1.2.1"}, Language: "uk", Network: "wifi", FromUserAgent: true},
 		},
 		{
 			"PowerAuthNetworking/1.1.7 (en; unknown) com.wultra.app.MobileToken.wtest/2.0.0 (Apple; iOS/16.6.1; iphone10,6)",
-			Info{Platform: "ios", Manufacturer: "Apple", Model: "iphone10,6", OS: "iOS", OSVersion: "16.6.1", OSMajor: 16,
-				AppID: "com.wultra.app.MobileToken.wtest", AppVersion: "2.0.0", SDKName: "PowerAuthNetworking", SDKVersion: "1.1.7",
-				Language: "en", Network: "unknown", FromUserAgent: true},
+			Info{Platform: "ios", DeviceDetails: domain.DeviceDetails{Manufacturer: "Apple", Model: "iphone10,6", OS: "iOS", OSVersion: "16.6.1", OSMajor: 16, AppID: "com.wultra.app.MobileToken.wtest", AppVersion: "2.0.0", SDKName: "PowerAuthNetworking", SDKVersion: "1.1.7"}, Language: "en", Network: "unknown", FromUserAgent: true},
 		},
 		{
 			"PowerAuthNetworking/1.1.7 (en; wifi) com.wultra.app.MobileToken.wtest/2.0.0 (Apple; iOS/16.7.1; iphone10,6)",
-			Info{Platform: "ios", Manufacturer: "Apple", Model: "iphone10,6", OS: "iOS", OSVersion: "16.7.1", OSMajor: 16,
-				AppID: "com.wultra.app.MobileToken.wtest", AppVersion: "2.0.0", SDKName: "PowerAuthNetworking", SDKVersion: "1.1.7",
-				Language: "en", Network: "wifi", FromUserAgent: true},
+			Info{Platform: "ios", DeviceDetails: domain.DeviceDetails{Manufacturer: "Apple", Model: "iphone10,6", OS: "iOS", OSVersion: "16.7.1", OSMajor: 16, AppID: "com.wultra.app.MobileToken.wtest", AppVersion: "2.0.0", SDKName: "PowerAuthNetworking", SDKVersion: "1.1.7"}, Language: "en", Network: "wifi", FromUserAgent: true},
 		},
 		{
 			"PowerAuthNetworking/1.8.0 (en; wifi) com.bank.app/1.2.3 (Google; Android/14; Pixel 7)",
-			Info{Platform: "android", Manufacturer: "Google", Model: "Pixel 7", OS: "Android", OSVersion: "14", OSMajor: 14,
-				AppID: "com.bank.app", AppVersion: "1.2.3", SDKName: "PowerAuthNetworking", SDKVersion: "1.8.0",
-				Language: "en", Network: "wifi", FromUserAgent: true},
+			Info{Platform: "android", DeviceDetails: domain.DeviceDetails{Manufacturer: "Google", Model: "Pixel 7", OS: "Android", OSVersion: "14", OSMajor: 14, AppID: "com.bank.app", AppVersion: "1.2.3", SDKName: "PowerAuthNetworking", SDKVersion: "1.8.0"}, Language: "en", Network: "wifi", FromUserAgent: true},
 		},
 		{
 			"PowerAuthNetworking/1.0.3 (samsung; cs-CZ) com.bank.app/4.1",
-			Info{Manufacturer: "samsung", AppID: "com.bank.app", AppVersion: "4.1", SDKName: "PowerAuthNetworking", SDKVersion: "1.0.3",
-				Language: "cs-CZ", FromUserAgent: true},
+			Info{DeviceDetails: domain.DeviceDetails{Manufacturer: "samsung", AppID: "com.bank.app", AppVersion: "4.1", SDKName: "PowerAuthNetworking", SDKVersion: "1.0.3"}, Language: "cs-CZ", FromUserAgent: true},
 		},
 	}
 	for _, tt := range tests {

@@ -15,11 +15,7 @@ import (
 // fields empty; nothing is rejected.
 func setDeviceDetails(ctx context.Context, a *domain.Activation) {
 	a.UserAgent = deviceinfo.Clean(domain.RequestInfoOf(ctx).UserAgent)
-	d := deviceinfo.Parse(a.UserAgent, a.Platform, a.DeviceInfo)
-	a.Device = domain.DeviceDetails{
-		Manufacturer: d.Manufacturer, Model: d.Model, OS: d.OS, OSVersion: d.OSVersion, OSMajor: d.OSMajor,
-		AppID: d.AppID, AppVersion: d.AppVersion, SDKName: d.SDKName, SDKVersion: d.SDKVersion,
-	}
+	a.Device = deviceinfo.Parse(a.UserAgent, a.Platform, a.DeviceInfo).DeviceDetails
 }
 
 // deviceFilter checks and normalises the device filter of activation/list
