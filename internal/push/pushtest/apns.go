@@ -44,16 +44,16 @@ type APNs struct {
 	Server *httptest.Server
 	cfg    APNsConfig
 
+	script[APNsResponse]
+
 	mu       sync.Mutex
-	queue    []APNsResponse
-	byToken  map[string]APNsResponse
 	verified map[string]int64 // provider token → iat
 	tokens   []string         // provider tokens in order of first use
 }
 
 // NewAPNs starts a fake APNs; it stops when the test ends.
 func NewAPNs(t testing.TB, cfg APNsConfig) *APNs {
-	f := &APNs{cfg: cfg, byToken: map[string]APNsResponse{}, verified: map[string]int64{}}
+	f := &APNs{cfg: cfg, verified: map[string]int64{}}
 	f.record = true
 	f.Server = startTLS2(t, http.HandlerFunc(f.serve))
 	return f
@@ -64,20 +64,6 @@ func (f *APNs) URL() string { return f.Server.URL }
 
 // Client is an HTTP/2 client trusting the fake's certificate.
 func (f *APNs) Client() *http.Client { return f.Server.Client() }
-
-// Queue makes the next requests (one each, in order) get these answers.
-func (f *APNs) Queue(r ...APNsResponse) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.queue = append(f.queue, r...)
-}
-
-// RespondTo makes every request to device token get r.
-func (f *APNs) RespondTo(token string, r APNsResponse) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.byToken[token] = r
-}
 
 // ProviderTokens lists the distinct provider JWTs the fake accepted, in
 // order of first use.
@@ -217,13 +203,7 @@ func (f *APNs) serve(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, http.StatusBadRequest, "BadDeviceToken", false, "")
 		return
 	}
-	f.mu.Lock()
-	resp, scripted := f.byToken[token]
-	if !scripted && len(f.queue) > 0 {
-		resp, scripted = f.queue[0], true
-		f.queue = f.queue[1:]
-	}
-	f.mu.Unlock()
+	resp, scripted := f.next(token)
 	f.add(Received{Path: r.URL.Path, Token: token, Header: h.Clone(), Body: body})
 	if scripted && resp.Status != 0 && resp.Status != http.StatusOK {
 		if resp.RetryAfter != "" {

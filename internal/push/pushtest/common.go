@@ -246,3 +246,87 @@ func strictDecode(body []byte, v any) error {
 	}
 	return nil
 }
+
+// script holds the answers a fake was told to give: one per device token
+// (RespondTo), else the next queued one (Queue), else the default.
+type script[R any] struct {
+	scriptMu sync.Mutex
+	queue    []R
+	byToken  map[string]R
+}
+
+// Queue makes the next requests (one each, in order) get these answers.
+func (s *script[R]) Queue(r ...R) {
+	s.scriptMu.Lock()
+	defer s.scriptMu.Unlock()
+	s.queue = append(s.queue, r...)
+}
+
+// RespondTo makes every request to device token get r.
+func (s *script[R]) RespondTo(token string, r R) {
+	s.scriptMu.Lock()
+	defer s.scriptMu.Unlock()
+	if s.byToken == nil {
+		s.byToken = map[string]R{}
+	}
+	s.byToken[token] = r
+}
+
+// next returns the scripted answer for a request to token, if any.
+func (s *script[R]) next(token string) (R, bool) {
+	s.scriptMu.Lock()
+	defer s.scriptMu.Unlock()
+	if r, ok := s.byToken[token]; ok {
+		return r, true
+	}
+	if len(s.queue) > 0 {
+		r := s.queue[0]
+		s.queue = s.queue[1:]
+		return r, true
+	}
+	var zero R
+	return zero, false
+}
+
+// accessTokens are the OAuth 2.0 access tokens a fake's token endpoint
+// issued, with their expiry.
+type accessTokens struct {
+	tokensMu sync.Mutex
+	issued   map[string]time.Time
+	requests int
+}
+
+// TokenRequests counts the access tokens the fake issued.
+func (a *accessTokens) TokenRequests() int {
+	a.tokensMu.Lock()
+	defer a.tokensMu.Unlock()
+	return a.requests
+}
+
+// RevokeTokens invalidates every issued access token.
+func (a *accessTokens) RevokeTokens() {
+	a.tokensMu.Lock()
+	defer a.tokensMu.Unlock()
+	a.issued = nil
+}
+
+// issue records a new access token valid until exp.
+func (a *accessTokens) issue(exp time.Time) string {
+	tok := newOpaqueToken()
+	a.tokensMu.Lock()
+	defer a.tokensMu.Unlock()
+	if a.issued == nil {
+		a.issued = map[string]time.Time{}
+	}
+	a.issued[tok] = exp
+	a.requests++
+	return tok
+}
+
+// valid reports whether tok was issued and has not expired at now.
+func (a *accessTokens) valid(tok string, now time.Time) bool {
+	a.tokensMu.Lock()
+	exp, ok := a.issued[tok]
+	a.tokensMu.Unlock()
+	return ok && now.Before(exp)
+}

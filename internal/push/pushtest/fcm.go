@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -70,11 +69,8 @@ type FCM struct {
 	keyID    string
 	email    string
 
-	mu            sync.Mutex
-	queue         []FCMResponse
-	byToken       map[string]FCMResponse
-	issued        map[string]time.Time
-	tokenRequests int
+	script[FCMResponse]
+	accessTokens
 }
 
 // NewFCM starts a fake FCM for projectID; it stops when the test ends.
@@ -85,8 +81,7 @@ func NewFCM(t testing.TB, projectID string) *FCM {
 		t.Fatal(err)
 	}
 	f := &FCM{ProjectID: projectID, TokenTTL: time.Hour, key: key, keyID: "0123456789abcdef",
-		email:   "mauth-push@" + projectID + ".iam.gserviceaccount.com",
-		byToken: map[string]FCMResponse{}, issued: map[string]time.Time{}}
+		email: "mauth-push@" + projectID + ".iam.gserviceaccount.com"}
 	f.record = true
 	mux := http.NewServeMux()
 	mux.HandleFunc("/token", f.serveToken)
@@ -118,34 +113,6 @@ func (f *FCM) ServiceAccountJSON() []byte {
 		"token_uri":      f.TokenURL(),
 	})
 	return b
-}
-
-// TokenRequests counts the access tokens the fake issued.
-func (f *FCM) TokenRequests() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.tokenRequests
-}
-
-// RevokeTokens invalidates every issued access token.
-func (f *FCM) RevokeTokens() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.issued = map[string]time.Time{}
-}
-
-// Queue makes the next messages (one each, in order) get these answers.
-func (f *FCM) Queue(r ...FCMResponse) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.queue = append(f.queue, r...)
-}
-
-// RespondTo makes every message to device token get r.
-func (f *FCM) RespondTo(token string, r FCMResponse) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.byToken[token] = r
 }
 
 func (f *FCM) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -192,11 +159,7 @@ func (f *FCM) serveToken(w http.ResponseWriter, r *http.Request) {
 	case !ok1 || !ok2 || exp <= iat || exp-iat > 3600 || iat > now+60 || exp < now:
 		bad("iat/exp " + strconv.FormatInt(iat, 10) + "/" + strconv.FormatInt(exp, 10))
 	default:
-		tok := newOpaqueToken()
-		f.mu.Lock()
-		f.issued[tok] = f.Now().Add(f.TokenTTL)
-		f.tokenRequests++
-		f.mu.Unlock()
+		tok := f.issue(f.Now().Add(f.TokenTTL))
 		writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": int64(f.TokenTTL / time.Second), "token_type": "Bearer"})
 	}
 }
@@ -222,10 +185,7 @@ func (f *FCM) serveSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := bearer(r)
-	f.mu.Lock()
-	exp, ok := f.issued[tok]
-	f.mu.Unlock()
-	if !ok || !f.Now().Before(exp) {
+	if !f.valid(tok, f.Now()) {
 		f.error(w, FCMResponse{Status: http.StatusUnauthorized, ErrorStatus: "UNAUTHENTICATED"})
 		return
 	}
@@ -244,13 +204,7 @@ func (f *FCM) serveSend(w http.ResponseWriter, r *http.Request) {
 		f.error(w, FCMResponse{Status: http.StatusBadRequest, ErrorStatus: "INVALID_ARGUMENT"})
 		return
 	}
-	f.mu.Lock()
-	resp, scripted := f.byToken[m.Message.Token]
-	if !scripted && len(f.queue) > 0 {
-		resp, scripted = f.queue[0], true
-		f.queue = f.queue[1:]
-	}
-	f.mu.Unlock()
+	resp, scripted := f.next(m.Message.Token)
 	f.add(Received{Path: r.URL.Path, Token: m.Message.Token, Header: r.Header.Clone(), Body: body})
 	if scripted && resp.Status != 0 && resp.Status != http.StatusOK {
 		f.error(w, resp)

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -68,17 +67,13 @@ type HMS struct {
 	// TokenTTL is the lifetime of issued access tokens (default 1 h).
 	TokenTTL time.Duration
 
-	mu            sync.Mutex
-	queue         []HMSResponse
-	byToken       map[string]HMSResponse
-	issued        map[string]time.Time
-	tokenRequests int
+	script[HMSResponse]
+	accessTokens
 }
 
 // NewHMS starts a fake HMS; it stops when the test ends.
 func NewHMS(t testing.TB, clientID, clientSecret, projectID string) *HMS {
-	f := &HMS{ClientID: clientID, ClientSecret: clientSecret, ProjectID: projectID, TokenTTL: time.Hour,
-		byToken: map[string]HMSResponse{}, issued: map[string]time.Time{}}
+	f := &HMS{ClientID: clientID, ClientSecret: clientSecret, ProjectID: projectID, TokenTTL: time.Hour}
 	f.record = true
 	mux := http.NewServeMux()
 	mux.HandleFunc("/oauth2/v3/token", f.serveToken)
@@ -96,34 +91,6 @@ func (f *HMS) TokenURL() string { return f.Server.URL + "/oauth2/v3/token" }
 // Client is an HTTP/2 client trusting the fake's certificate.
 func (f *HMS) Client() *http.Client { return f.Server.Client() }
 
-// TokenRequests counts the access tokens the fake issued.
-func (f *HMS) TokenRequests() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.tokenRequests
-}
-
-// RevokeTokens invalidates every issued access token.
-func (f *HMS) RevokeTokens() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.issued = map[string]time.Time{}
-}
-
-// Queue makes the next messages (one each, in order) get these answers.
-func (f *HMS) Queue(r ...HMSResponse) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.queue = append(f.queue, r...)
-}
-
-// RespondTo makes every message to device token get r.
-func (f *HMS) RespondTo(token string, r HMSResponse) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.byToken[token] = r
-}
-
 func (f *HMS) serveToken(w http.ResponseWriter, r *http.Request) {
 	if !requireHTTP2(&f.recorder, w, r) {
 		return
@@ -137,11 +104,7 @@ func (f *HMS) serveToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": 1101, "sub_error": 20003, "error_description": "invalid client"})
 		return
 	}
-	tok := newOpaqueToken()
-	f.mu.Lock()
-	f.issued[tok] = f.Now().Add(f.TokenTTL)
-	f.tokenRequests++
-	f.mu.Unlock()
+	tok := f.issue(f.Now().Add(f.TokenTTL))
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": int64(f.TokenTTL / time.Second), "token_type": "Bearer"})
 }
 
@@ -167,10 +130,7 @@ func (f *HMS) serveSend(w http.ResponseWriter, r *http.Request) {
 		f.answer(w, HMSResponse{Status: http.StatusNotFound, Code: "80100001", Msg: "not found"})
 		return
 	}
-	f.mu.Lock()
-	exp, ok := f.issued[bearer(r)]
-	f.mu.Unlock()
-	if !ok || !f.Now().Before(exp) {
+	if !f.valid(bearer(r), f.Now()) {
 		f.answer(w, HMSResponse{Status: http.StatusUnauthorized, Code: "80200003", Msg: "Oauth token expired"})
 		return
 	}
@@ -203,13 +163,7 @@ func (f *HMS) serveSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := m.Message.Token[0]
-	f.mu.Lock()
-	resp, scripted := f.byToken[token]
-	if !scripted && len(f.queue) > 0 {
-		resp, scripted = f.queue[0], true
-		f.queue = f.queue[1:]
-	}
-	f.mu.Unlock()
+	resp, scripted := f.next(token)
 	f.add(Received{Path: r.URL.Path, Token: token, Header: r.Header.Clone(), Body: body})
 	if scripted && resp.Code != "" && resp.Code != "80000000" {
 		f.answer(w, resp)
