@@ -148,9 +148,7 @@ func New(cfg Config) (*Client, error) {
 	if c.hc == nil {
 		c.hc = NewHTTPClient(nil)
 	}
-	if c.now == nil {
-		c.now = time.Now
-	}
+	c.now = provider.Clock(c.now)
 	return c, nil
 }
 
@@ -158,7 +156,7 @@ func New(cfg Config) (*Client, error) {
 // APNs requires), trusting roots (nil: the system roots).
 func NewHTTPClient(roots *x509.CertPool) *http.Client {
 	return &http.Client{
-		Timeout: 30 * time.Second,
+		Timeout: provider.RequestTimeout,
 		Transport: &http.Transport{
 			TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 			ForceAttemptHTTP2:   true,

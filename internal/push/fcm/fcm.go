@@ -127,24 +127,10 @@ func New(cfg Config) (*Client, error) {
 	if c.project == "" {
 		return nil, &provider.CredentialError{Provider: "fcm", Problem: "no project id (neither configured nor project_id in the JSON)"}
 	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
+	base := provider.FirstNonEmpty(cfg.BaseURL, DefaultBaseURL)
 	c.sendURL = strings.TrimRight(base, "/") + "/v1/projects/" + url.PathEscape(c.project) + "/messages:send"
-	c.tokenURL = cfg.TokenURL
-	if c.tokenURL == "" {
-		c.tokenURL = sa.TokenURI
-	}
-	if c.tokenURL == "" {
-		c.tokenURL = DefaultTokenURL
-	}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: 30 * time.Second}
-	}
-	if c.now == nil {
-		c.now = time.Now
-	}
+	c.tokenURL = provider.FirstNonEmpty(cfg.TokenURL, sa.TokenURI, DefaultTokenURL)
+	c.hc, c.now = provider.HTTPClient(c.hc), provider.Clock(c.now)
 	c.tokens = provider.NewTokenCache(c.fetchToken, c.now, tokenMargin)
 	return c, nil
 }

@@ -84,26 +84,14 @@ func New(cfg Config) (*Client, error) {
 		return nil, bad("the client secret is empty")
 	}
 	c := &Client{clientID: cfg.ClientID, secret: cfg.ClientSecret, hc: cfg.HTTPClient, now: cfg.Now}
-	base := cfg.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	base = strings.TrimRight(base, "/")
+	base := strings.TrimRight(provider.FirstNonEmpty(cfg.BaseURL, DefaultBaseURL), "/")
 	if cfg.ProjectID != "" {
 		c.sendURL = base + "/v2/" + url.PathEscape(cfg.ProjectID) + "/messages:send"
 	} else {
 		c.sendURL = base + "/v1/" + url.PathEscape(cfg.ClientID) + "/messages:send"
 	}
-	c.tokenURL = cfg.TokenURL
-	if c.tokenURL == "" {
-		c.tokenURL = DefaultTokenURL
-	}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: 30 * time.Second}
-	}
-	if c.now == nil {
-		c.now = time.Now
-	}
+	c.tokenURL = provider.FirstNonEmpty(cfg.TokenURL, DefaultTokenURL)
+	c.hc, c.now = provider.HTTPClient(c.hc), provider.Clock(c.now)
 	c.tokens = provider.NewTokenCache(c.fetchToken, c.now, tokenMargin)
 	return c, nil
 }

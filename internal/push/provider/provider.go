@@ -204,3 +204,34 @@ func TTL(validUntil, now time.Time) string {
 	}
 	return strconv.FormatInt(s, 10) + "s"
 }
+
+// RequestTimeout bounds one call to a provider (token or send).
+const RequestTimeout = 30 * time.Second
+
+// HTTPClient returns hc, or a client bounded by RequestTimeout when hc is
+// nil.
+func HTTPClient(hc *http.Client) *http.Client {
+	if hc != nil {
+		return hc
+	}
+	return &http.Client{Timeout: RequestTimeout}
+}
+
+// Clock returns now, or time.Now when now is nil.
+func Clock(now func() time.Time) func() time.Time {
+	if now != nil {
+		return now
+	}
+	return time.Now
+}
+
+// FirstNonEmpty returns the first value that is not empty: a configured
+// setting before the defaults.
+func FirstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
