@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	apiinbox "github.com/mauth/mauth/internal/api/inbox"
 	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
@@ -34,6 +35,7 @@ import (
 	"github.com/mauth/mauth/internal/metrics"
 	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/push"
+	pushinbox "github.com/mauth/mauth/internal/push/inbox"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
@@ -149,6 +151,7 @@ type App struct {
 	announced bool                   // Listen ran for the bound listeners
 	tls       map[string]*tls.Config // per surface name; nil entry: plain HTTP
 	metrics   *metrics.Metrics       // see Metrics (health.go)
+	inboxSvc  *pushinbox.Service     // the push server's inbox (inbox.go)
 }
 
 // surface is one HTTP surface bound to its listener.
@@ -187,6 +190,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 			return nil, err
 		}
 		a.Private = private.New(a.Service, private.Options{RestrictAccess: c.RestrictAccess, Logger: c.Logger, ServerVersion: buildinfo.Version}).Handler()
+		a.Private = a.withInbox(a.Private) // the push server's /inbox/… (inbox.go)
 		a.Core = a.Service
 	}
 	if c.role() == RoleEnrollment {
@@ -215,6 +219,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 			mux.Handle("/", pub.Handler())
 			mtoken.New(mtoken.Options{Middleware: pub.Middleware(), Operations: mtoken.ServiceOperations{Service: a.Service}, Activations: a.Service, Logger: c.Logger}).Register(mux)
 			apipush.New(apipush.Options{Middleware: pub.Middleware(), Registrar: push.NewRegistry(a.Store, nil), Logger: c.Logger}).Register(mux)
+			apiinbox.NewPublic(apiinbox.PublicOptions{Middleware: pub.Middleware(), Inbox: a.inbox(), Logger: c.Logger}).Register(mux)
 			// The whole public surface records the caller's IP and user agent for the audit log.
 			a.Public = render.WithRequestInfo("public-api", mux)
 		}
