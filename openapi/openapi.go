@@ -1,7 +1,8 @@
 // Package openapi holds the OpenAPI 3 descriptions of mauth's HTTP APIs:
 // private.yaml (the private API under /rest/v3, for the bank's backend) and
 // public.yaml (the public API for mobile apps: /pa/v3, the Mobile Token
-// operations API and push registration).
+// operations API, push registration and the inbox) and push.yaml (the push
+// server API on the private listener: the inbox).
 //
 // The files are the contract: the end-to-end tests validate every request
 // and response they exchange with a running server against them
@@ -25,20 +26,28 @@ var Private []byte
 //go:embed public.yaml
 var Public []byte
 
+// Push is the OpenAPI 3 document of the push server API (/inbox/…) on
+// the private listener.
+//
+//go:embed push.yaml
+var Push []byte
+
 // Paths under which Handler serves the documents.
 const (
 	PrivatePath = "/openapi/private.yaml"
 	PublicPath  = "/openapi/public.yaml"
+	PushPath    = "/openapi/push.yaml"
 )
 
 // Handler serves GET PublicPath and, when withPrivate is set, GET
-// PrivatePath, as application/yaml. Mount the private document only on the
+// PrivatePath and PushPath, as application/yaml. Mount the private document only on the
 // private listener.
 func Handler(withPrivate bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+PublicPath, document(Public))
 	if withPrivate {
 		mux.Handle("GET "+PrivatePath, document(Private))
+		mux.Handle("GET "+PushPath, document(Push))
 	}
 	return mux
 }
