@@ -48,6 +48,7 @@ func TestPublicAPIContract(t *testing.T) {
 		t.Run("wrong-pin-until-failed", o.wrongPIN)
 		t.Run("claim", o.claim)
 		t.Run("push-registration", func(t *testing.T) { o.push(t, st) })
+		t.Run("inbox", func(t *testing.T) { o.inbox(t, st) })
 		t.Run("spawn", o.spawn)
 		t.Run("bad-input", o.badInput)
 		t.Run("spawn-plaintexts", func(t *testing.T) { spawnPlaintexts(t, o) })

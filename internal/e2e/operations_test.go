@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/client"
+	apiinbox "github.com/mauth/mauth/internal/api/inbox"
 	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/public"
 	apipush "github.com/mauth/mauth/internal/api/push"
 	"github.com/mauth/mauth/internal/push"
+	pushinbox "github.com/mauth/mauth/internal/push/inbox"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/testutil/teststore"
 	"github.com/mauth/mauth/protocol"
@@ -35,6 +37,7 @@ func mountMobile(t *testing.T, e *env, st store.Store) {
 		Now:         e.clock.Now,
 	}).Register(mux)
 	apipush.New(apipush.Options{Middleware: mw, Registrar: push.NewRegistry(st, e.clock.Now)}).Register(mux)
+	apiinbox.NewPublic(apiinbox.PublicOptions{Middleware: mw, Inbox: pushinbox.New(pushinbox.Options{Store: st, Now: e.clock.Now})}).Register(mux)
 	srv := httptest.NewServer(e.publicAPI.Wrap(mux))
 	t.Cleanup(srv.Close)
 	e.publicURL = srv.URL

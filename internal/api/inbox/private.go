@@ -85,7 +85,9 @@ func NewPrivate(opts PrivateOptions) *Private {
 
 // Owns reports whether a path belongs to this API (the private listener
 // routes /inbox/… here).
-func Owns(path string) bool { return path == MessagesPath || strings.HasPrefix(path, privatePathsPrefix) }
+func Owns(path string) bool {
+	return path == MessagesPath || strings.HasPrefix(path, privatePathsPrefix)
+}
 
 // Handler returns the API behind integration authentication.
 func (p *Private) Handler() http.Handler {
