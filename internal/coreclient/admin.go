@@ -275,3 +275,12 @@ func (c *Client) ChangeIntegrationApplications(ctx context.Context, id string, a
 	}{id, applications}, &out)
 	return out, err
 }
+
+// Call calls any private API method with req as the request object and
+// decodes the responseObject of an OK answer into resp (nil: ignored).
+// Errors are those of the typed methods: a *service.Error with the
+// server's code and message for a refusal, ErrUnauthorized, an
+// *UnavailableError.
+func (c *Client) Call(ctx context.Context, method string, req, resp any) error {
+	return c.call(ctx, method, req, resp)
+}
