@@ -38,7 +38,7 @@ func (s *callbackSettings) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&s.app, "app", "", "application name (required)")
 	fl.StringVar(&s.name, "name", "", "name of the callback")
-	fl.StringVar(&s.url, "url", "", "http or https URL the events are posted to")
+	fl.StringVar(&s.url, "callback-url", "", "http or https URL the events are posted to")
 	fl.StringVar(&s.typ, "type", "", "ACTIVATION_STATUS_CHANGE or OPERATION_STATUS_CHANGE")
 	fl.StringArrayVar(&s.attributes, "attribute", nil, "event attribute to send (repeatable; e.g. userId, activationStatus)")
 	fl.StringVar(&s.retention, "retention", "", "how long undelivered events are kept (ISO-8601 duration, e.g. P30D)")
@@ -54,7 +54,7 @@ func (s *callbackSettings) apply(cmd *cobra.Command, req map[string]any) {
 		}
 	}
 	set("name", "name", s.name)
-	set("url", "callbackUrl", s.url)
+	set("callback-url", "callbackUrl", s.url)
 	set("type", "type", strings.ToUpper(s.typ))
 	set("attribute", "attributes", s.attributes)
 	set("retention", "retentionPeriod", s.retention)
@@ -66,7 +66,7 @@ func newCallbackCreateCommand() *cobra.Command {
 	var o output
 	var s callbackSettings
 	cmd := &cobra.Command{
-		Use:   "create --app APP --name NAME --url URL --type TYPE",
+		Use:   "create --app APP --name NAME --callback-url URL --type TYPE",
 		Short: "Create a callback and print its signing secret once",
 		Long: `Create a callback: the server posts the status changes of the application's
 activations (ACTIVATION_STATUS_CHANGE) or operations (OPERATION_STATUS_CHANGE)
@@ -74,7 +74,7 @@ to the URL, signed with the signing secret printed once here.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if s.app == "" || s.name == "" || s.url == "" || s.typ == "" {
-				return errors.New("--app, --name, --url and --type are required")
+				return errors.New("--app, --name, --callback-url and --type are required")
 			}
 			req := map[string]any{"applicationId": s.app}
 			s.apply(cmd, req)
@@ -117,7 +117,7 @@ func newCallbackUpdateCommand() *cobra.Command {
 	var o output
 	var s callbackSettings
 	cmd := &cobra.Command{
-		Use:   "update ID --app APP [--name …] [--url …] [--type …] [--attribute …]",
+		Use:   "update ID --app APP [--name …] [--callback-url …] [--type …] [--attribute …]",
 		Short: "Change a callback; the settings not given stay as they are",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

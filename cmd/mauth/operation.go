@@ -75,17 +75,14 @@ func newOperationListCommand() *cobra.Command {
 	var apps []string
 	var page, size int
 	cmd := &cobra.Command{
-		Use:   "list --user ID",
+		Use:   "list --user ID --app APP",
 		Short: "List a user's operations, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if user == "" {
-				return errors.New("--user is required")
+			if user == "" || len(apps) == 0 {
+				return errors.New("--user and --app are required")
 			}
-			req := map[string]any{"userId": user}
-			if len(apps) > 0 {
-				req["applications"] = apps
-			}
+			req := map[string]any{"userId": user, "applications": apps}
 			if activation != "" {
 				req["activationId"] = activation
 			}
@@ -107,7 +104,7 @@ func newOperationListCommand() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&user, "user", "", "user (required)")
-	fl.StringArrayVar(&apps, "app", nil, "only operations of this application (repeatable)")
+	fl.StringArrayVar(&apps, "app", nil, "operations of this application (repeatable, required)")
 	fl.StringVar(&activation, "activation", "", "only operations this activation may approve")
 	fl.IntVar(&page, "page", 0, "page number (0-based)")
 	fl.IntVar(&size, "size", 0, "page size")
