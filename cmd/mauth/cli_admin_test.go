@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -225,4 +228,55 @@ func TestCLIPrivateAPICommands(t *testing.T) {
 		}
 		fail(t, "ERR0024", "audit", "list", "--limit", "-1")
 	})
+}
+
+// TestCLIDeviceInbox reads a message posted through the push server API
+// with `mauth device inbox`.
+func TestCLIDeviceInbox(t *testing.T) {
+	testServer(t)
+	state := filepath.Join(t.TempDir(), "phone.json")
+	sdk := run(t, "app", "create", "bank")["mobile SDK config"]
+	act := run(t, "activation", "init", "--app", "bank", "--user", "dora")
+	run(t, "device", "activate", "--state", state, "--sdk-config", sdk, "--code", act["QR code string"], "--pin", "1234")
+	run(t, "activation", "commit", act["activation id"])
+	run(t, "device", "token", "create", "--state", state, "--pin", "1234")
+
+	body := `{"requestObject":{"userId":"dora","type":"text","subject":"Card blocked","summary":"Your card was blocked","body":"Call us to unblock it.","applications":["bank"]}}`
+	req, err := http.NewRequest(http.MethodPost, os.Getenv(envPrivateURL)+"/inbox/messages", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(os.Getenv(envClientToken), os.Getenv(envClientSecret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posted struct {
+		ResponseObject struct {
+			ID string `json:"id"`
+		} `json:"responseObject"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&posted)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || posted.ResponseObject.ID == "" {
+		t.Fatalf("post: HTTP %d %v", resp.StatusCode, err)
+	}
+	id := posted.ResponseObject.ID
+
+	out := runTable(t, []string{"unread:", "1", id, "Card blocked", "false"}, "device", "inbox", "list", "--state", state)
+	if !strings.Contains(out, "SUBJECT") {
+		t.Fatalf("inbox list:\n%s", out)
+	}
+	if m := run(t, "device", "inbox", "show", "--state", state, id); m["body"] != "Call us to unblock it." || m["read"] != "false" {
+		t.Fatalf("inbox show: %v", m)
+	}
+	run(t, "device", "inbox", "read", "--state", state, id)
+	if m := run(t, "device", "inbox", "show", "--state", state, id); m["read"] != "true" {
+		t.Fatalf("inbox show after read: %v", m)
+	}
+	run(t, "device", "inbox", "read", "--state", state, "--all")
+	runTable(t, []string{"unread:", "0"}, "device", "inbox", "list", "--state", state, "--unread")
+	fail(t, "INBOX_FAILED", "device", "inbox", "show", "--state", state, "00000000-0000-4000-8000-000000000000")
+	fail(t, "--all", "device", "inbox", "read", "--state", state)
 }
