@@ -205,11 +205,15 @@ func newActivationStatusCommand(af *adminFlags) *cobra.Command {
 
 func newActivationBlockCommand(af *adminFlags) *cobra.Command {
 	var reason, externalUser string
+	var o output
 	cmd := &cobra.Command{
 		Use:   "block ACTIVATION_ID",
 		Short: "Block an ACTIVE activation",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.json {
+				return rawJSON(cmd, af, "activation/block", map[string]any{"activationId": args[0], "reason": reason, "externalUserId": externalUser})
+			}
 			c, err := af.client()
 			if err != nil {
 				return err
@@ -223,16 +227,20 @@ func newActivationBlockCommand(af *adminFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the activation is blocked (default BLOCKED_REASON_NOT_SPECIFIED)")
 	cmd.Flags().StringVar(&externalUser, "external-user", "", "administrator or system recorded in the activation history")
-	return cmd
+	return o.bind(cmd)
 }
 
 func newActivationUnblockCommand(af *adminFlags) *cobra.Command {
 	var externalUser string
+	var o output
 	cmd := &cobra.Command{
 		Use:   "unblock ACTIVATION_ID",
 		Short: "Unblock a BLOCKED activation (also resets its failed attempts)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.json {
+				return rawJSON(cmd, af, "activation/unblock", map[string]any{"activationId": args[0], "externalUserId": externalUser})
+			}
 			c, err := af.client()
 			if err != nil {
 				return err
@@ -245,17 +253,21 @@ func newActivationUnblockCommand(af *adminFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&externalUser, "external-user", "", "administrator or system recorded in the activation history")
-	return cmd
+	return o.bind(cmd)
 }
 
 func newActivationRemoveCommand(af *adminFlags) *cobra.Command {
 	var externalUser string
 	var revoke bool
+	var o output
 	cmd := &cobra.Command{
 		Use:   "remove ACTIVATION_ID",
 		Short: "Remove an activation (REMOVED is final)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.json {
+				return rawJSON(cmd, af, "activation/remove", map[string]any{"activationId": args[0], "externalUserId": externalUser, "revokeRecoveryCodes": revoke})
+			}
 			c, err := af.client()
 			if err != nil {
 				return err
@@ -269,12 +281,13 @@ func newActivationRemoveCommand(af *adminFlags) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&revoke, "revoke-recovery-codes", false, "also revoke the activation's recovery codes")
 	cmd.Flags().StringVar(&externalUser, "external-user", "", "administrator or system recorded in the activation history")
-	return cmd
+	return o.bind(cmd)
 }
 
 func newActivationListCommand(af *adminFlags) *cobra.Command {
 	var user, app, platform, osVersion string
 	var osMajor int
+	var o output
 	cmd := &cobra.Command{
 		Use:   "list --user ID",
 		Short: "List a user's activations",
@@ -293,6 +306,9 @@ func newActivationListCommand(af *adminFlags) *cobra.Command {
 			}
 			if cmd.Flags().Changed("os-major") {
 				req.OsMajorVersion = &osMajor
+			}
+			if o.json {
+				return rawJSON(cmd, af, "activation/list", req)
 			}
 			list, err := c.ListActivationsWith(cmd.Context(), req)
 			if err != nil {
@@ -319,7 +335,7 @@ func newActivationListCommand(af *adminFlags) *cobra.Command {
 	cmd.Flags().StringVar(&platform, "platform", "", "only activations of these platforms (comma-separated: ios, android, huawei, unknown)")
 	cmd.Flags().IntVar(&osMajor, "os-major", 0, "only activations whose parsed OS major version is this")
 	cmd.Flags().StringVar(&osVersion, "os-version", "", "only activations whose parsed OS version is this or starts with it and a dot (16.6 matches 16.6.1)")
-	return cmd
+	return o.bind(cmd)
 }
 
 // printActivationChange prints the result of a state change.

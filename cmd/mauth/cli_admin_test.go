@@ -194,7 +194,12 @@ func TestCLIPrivateAPICommands(t *testing.T) {
 			t.Fatalf("flags: %v", f)
 		}
 		fail(t, "one of", "activation", "flags", id, "--add", "A", "--remove", "B")
-		run(t, "activation", "remove", id)
+		if l, _ := runJSON(t, "activation", "list", "--user", "carol").(map[string]any)["activations"].([]any); len(l) != 1 {
+			t.Fatalf("activation list --json: %v", l)
+		}
+		if r := runJSON(t, "activation", "remove", id).(map[string]any); r["removed"] != true || r["activationId"] != id {
+			t.Fatalf("activation remove --json: %v", r)
+		}
 		runTable(t, []string{"STATUS", "CREATED", "REMOVED"}, "activation", "history", id)
 		j := runJSON(t, "activation", "history", id).(map[string]any)
 		if items, _ := j["items"].([]any); len(items) != 2 {

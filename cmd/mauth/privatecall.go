@@ -212,3 +212,13 @@ func jsonMarshal(v any) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// rawJSON calls a method and prints its answer as JSON (the --json path
+// of commands that otherwise print typed answers).
+func rawJSON(cmd *cobra.Command, af *adminFlags, method string, req any) error {
+	raw, err := callMethod(cmd, af, method, req)
+	if err != nil {
+		return err
+	}
+	return printJSON(cmd.OutOrStdout(), raw)
+}
