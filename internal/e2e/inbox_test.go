@@ -213,6 +213,21 @@ func TestInboxEndToEnd(t *testing.T) {
 			if got := bank.notifier.arrivals(); !slices.Equal(got, []arrival{{"inbox-a", "alice", id(m1)}}) {
 				t.Fatalf("notifications %v: only the message posted with notify", got)
 			}
+			// Each post is in the audit log with the integration as the actor.
+			items, _ := e.private(t, "audit/list", map[string]any{"userId": "alice"})["items"].([]any)
+			posts := 0
+			for _, it := range items {
+				m, _ := it.(map[string]any)
+				if d, _ := m["details"].(map[string]any); d["action"] == "inbox message created" {
+					posts++
+					if m["actor"] != "push-api:"+e.basicUser || m["type"] != "ADMIN_CHANGE" {
+						t.Fatalf("audit entry %v", m)
+					}
+				}
+			}
+			if posts != 3 {
+				t.Fatalf("%d audit entries of alice's posts, want 3: %v", posts, items)
+			}
 		})
 
 		t.Run("phone", func(t *testing.T) {

@@ -89,8 +89,13 @@ func Owns(path string) bool {
 	return path == MessagesPath || strings.HasPrefix(path, privatePathsPrefix)
 }
 
-// Handler returns the API behind integration authentication.
+// Handler returns the API behind integration authentication; the audit
+// log names the caller "push-api:<client token>".
 func (p *Private) Handler() http.Handler {
+	return render.WithRequestInfo("push-api", p.handler())
+}
+
+func (p *Private) handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scope := pushinbox.Scope{All: true}
 		if p.opts.Authenticate != nil {

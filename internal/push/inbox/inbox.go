@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/mauth/mauth/internal/audit"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/store"
 )
@@ -262,7 +263,14 @@ func (s *Service) Create(ctx context.Context, scope Scope, in NewMessage) (Messa
 		ID: uuid.NewString(), UserID: in.UserID, Type: typ, Subject: in.Subject, Summary: in.Summary, Body: in.Body,
 		ApplicationIDs: appIDs, Created: s.now().UTC().Truncate(time.Millisecond),
 	}
-	if err := s.st.InTx(ctx, func(tx store.Tx) error { return tx.CreateInboxMessage(ctx, &m) }); err != nil {
+	entry := audit.Admin("inbox message created", "", map[string]string{"inboxId": m.ID, "applications": strings.Join(in.Applications, ",")})
+	entry.UserID = m.UserID
+	if err := s.st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.CreateInboxMessage(ctx, &m); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, m.Created, entry)
+	}); err != nil {
 		return Message{}, fmt.Errorf("create inbox message: %w", err)
 	}
 	out, err := s.withNames(ctx, m)
