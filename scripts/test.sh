@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every mauth check and test: gofmt, go vet, a cgo-free build, and
 # `go test -race` against a throwaway PostgreSQL cluster that this script
-# installs (Debian, when missing), starts and always removes again.
+# installs (Debian, when missing), starts and always removes again, and
+# Debian's chromium for the browser tests (installed when missing).
 #
 # Usage:
 #   scripts/test.sh                       # everything (./...)
@@ -64,6 +65,13 @@ fi
 if ! command -v "$(go env CC)" >/dev/null 2>&1; then
 	apt_install gcc libc6-dev
 fi
+
+# Browser tests (internal/testutil/browsertest) drive Debian's headless
+# Chromium; a missing browser fails them here instead of skipping.
+if ! command -v chromium >/dev/null 2>&1 && [[ -z "${MAUTH_TEST_CHROMIUM:-}" ]]; then
+	apt_install chromium
+fi
+export MAUTH_TEST_REQUIRE_BROWSER=1
 
 # --- throwaway PostgreSQL cluster -------------------------------------------
 PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mauth-pg.XXXXXX")
