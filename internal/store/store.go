@@ -75,6 +75,8 @@ type Reader interface {
 	EventReader
 	// PushReader holds the lookups of push registrations (push.go).
 	PushReader
+	// CloudReader holds the lookups of the Cloud API (cloud.go).
+	CloudReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -181,6 +183,8 @@ type Tx interface {
 	EventWriter
 	// PushWriter holds the writes of push registrations (push.go).
 	PushWriter
+	// CloudWriter holds the writes of the Cloud API (cloud.go).
+	CloudWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error
