@@ -64,7 +64,9 @@ func testCloud(t *testing.T, s store.Store) {
 	apps, err := s.ListCloudUserApplications(ctx, bob.Username)
 	require.NoError(t, err)
 	require.Equal(t, []int64{app1.ID, app2.ID}, apps)
-	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.RevokeCloudUserApplication(ctx, bob.Username, app1.ID) })
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.RevokeCloudUserApplication(ctx, bob.Username, app1.ID)
+	})
 	require.ErrorIs(t, txErr(s, func(ctx context.Context, tx store.Tx) error {
 		return tx.RevokeCloudUserApplication(ctx, bob.Username, app1.ID)
 	}), store.ErrNotFound)
