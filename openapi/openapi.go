@@ -1,5 +1,6 @@
 // Package openapi holds the OpenAPI 3 descriptions of mauth's HTTP APIs:
-// private.yaml (the private API under /rest/v3, for the bank's backend) and
+// private.yaml (the private API under /rest/v3, for the bank's backend),
+// cloud.yaml (the PowerAuth Cloud API under /powerauth-cloud) and
 // public.yaml (the public API for mobile apps: /pa/v3, the Mobile Token
 // operations API and push registration).
 //
@@ -25,20 +26,28 @@ var Private []byte
 //go:embed public.yaml
 var Public []byte
 
+// Cloud is the OpenAPI 3 document of the PowerAuth Cloud API
+// (/powerauth-cloud/…, on the private listener).
+//
+//go:embed cloud.yaml
+var Cloud []byte
+
 // Paths under which Handler serves the documents.
 const (
 	PrivatePath = "/openapi/private.yaml"
 	PublicPath  = "/openapi/public.yaml"
+	CloudPath   = "/openapi/cloud.yaml"
 )
 
 // Handler serves GET PublicPath and, when withPrivate is set, GET
-// PrivatePath, as application/yaml. Mount the private document only on the
+// PrivatePath and CloudPath, as application/yaml. Mount the private document only on the
 // private listener.
 func Handler(withPrivate bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+PublicPath, document(Public))
 	if withPrivate {
 		mux.Handle("GET "+PrivatePath, document(Private))
+		mux.Handle("GET "+CloudPath, document(Cloud))
 	}
 	return mux
 }
