@@ -346,3 +346,25 @@ func (a *App) mountCloud() error {
 	a.Private = withCloud(a.Private, apicloud.New(svc, apicloud.Options{Logger: a.log}).Handler())
 	return nil
 }
+
+// CloudCLIActor names the command line in the audit log of Cloud user changes.
+const CloudCLIActor = "cli:cloud"
+
+// OpenCloudOffline opens the Cloud API's service directly on the database
+// and server key of c, for `mauth cloud user …`: the first ROLE_ADMIN user
+// can only be created this way (the admin API needs one). Like
+// RecoverAdmin it never creates a server key or a database and refuses
+// pending migrations or a wrong key. Call the returned function to close
+// the database.
+func OpenCloudOffline(ctx context.Context, c Config) (context.Context, *cloud.Service, func(), error) {
+	svc, box, closeStore, err := openOffline(ctx, c)
+	if err != nil {
+		return ctx, nil, nil, err
+	}
+	cs, err := cloud.New(svc.Store(), box, cloudCore{svc: svc}, cloud.Options{PasswordHashMemoryKiB: c.Cloud.PasswordHashMemoryKiB})
+	if err != nil {
+		closeStore()
+		return ctx, nil, nil, err
+	}
+	return domain.WithRequestInfo(ctx, domain.RequestInfo{Actor: CloudCLIActor}), cs, closeStore, nil
+}
