@@ -235,7 +235,7 @@ func (s *Service) verify(ctx context.Context, token string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if h.Alg != "ES256" || h.Typ != "JWT" || h.Kid == "" || len(sig) != 64 {
+	if h.Alg != "ES256" || h.Typ != "JWT" || h.Kid == "" || len(h.Kid) > 64 || len(sig) != 64 {
 		return "", errBadToken
 	}
 	k, err := s.keyByID(ctx, h.Kid)
