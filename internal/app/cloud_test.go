@@ -265,9 +265,9 @@ func TestCloudAPI(t *testing.T) {
 			t.Run("Authorization", func(t *testing.T) { e.authorization(t, f) })
 			t.Run("BearerTokens", func(t *testing.T) { e.bearerTokens(t, f) })
 			t.Run("BadInput", func(t *testing.T) { e.badInput(t, f) })
+			t.Run("LoadTestFlow", func(t *testing.T) { e.loadTestFlow(t, f) })
 			// Last: it exhausts the client IP's login failures.
 			t.Run("RateLimit", func(t *testing.T) { e.rateLimit(t, f) })
-			e.contract.Report(t)
 			if missing := e.contract.Unexercised(); len(missing) != 0 {
 				t.Errorf("operations of openapi/cloud.yaml no test exercised: %v", missing)
 			}
@@ -647,6 +647,25 @@ func (e *cloudEnv) bearerTokens(t *testing.T, f *cloudFixture) {
 	e.ok(t, "GET", "/v2/registrations?userId=alice", bearer(tok2), nil)
 	e.ok(t, "PUT", "/admin/users/token-user", e.admin(), map[string]any{"enabled": false})
 	e.wantError(t, 401, cloud.CodeUnauthorized, "GET", "/v2/registrations?userId=alice", bearer(tok2), nil)
+}
+
+// loadTestFlow is the calls of the reference's load tests: an
+// administrator granted an application creates a callback (on the
+// alternative path), a registration (with appId), commits it with a null
+// externalUserId, and creates operations without naming the application,
+// which is derived from its grant.
+func (e *cloudEnv) loadTestFlow(t *testing.T, f *cloudFixture) {
+	e.ok(t, "POST", "/admin/users/admin/applications/bank-app-b", e.admin(), nil)
+	cb := e.ok(t, "POST", "/v2/admin/operations/bank-app-b/callbacks", e.admin(), map[string]any{"name": "lt", "type": "OPERATION_STATUS_CHANGE", "callbackUrl": f.recvURL + "/lt"})
+	reg := e.ok(t, "POST", "/v2/registrations", e.admin(), map[string]any{"userId": "lt-user", "appId": "bank-app-b"})
+	_, d := e.device(t, f.appB["mobileSdkConfig"].(string), reg["activationCode"].(string))
+	e.ok(t, "POST", "/v2/registrations/"+d.ActivationID+"/commit", e.admin(), `{"externalUserId": null}`)
+	op := e.ok(t, "POST", "/v2/operations", e.admin(), map[string]any{"userId": "lt-user", "template": "payment", "language": "en", "parameters": payment})
+	id := op["operationId"].(string)
+	e.ok(t, "GET", "/v2/operations/"+id, f.userB, nil) // an operation of application B
+	e.wantError(t, 400, cloud.CodeOperationNotFound, "GET", "/v2/operations/"+id, f.userA, nil)
+	e.ok(t, "DELETE", "/v2/admin/applications/bank-app-b/callbacks/"+cb["id"].(string), e.admin(), nil)
+	e.ok(t, "DELETE", "/admin/users/admin/applications/bank-app-b", e.admin(), nil)
 }
 
 // passwordOf reads the password of Basic credentials.

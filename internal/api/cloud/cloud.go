@@ -257,6 +257,8 @@ func (s *Server) routes() {
 	// integration user's credentials, so a ROLE_USER granted the
 	// application may manage them too.
 	s.handle("POST /v2/admin/applications/{appId}/callbacks", anyUser, s.createCallback)
+	// The path some versions of the reference's load tests call.
+	s.handle("POST /v2/admin/operations/{appId}/callbacks", anyUser, s.createCallback)
 	s.handle("GET /v2/admin/applications/{appId}/callbacks", anyUser, s.listCallbacks)
 	s.handle("DELETE /v2/admin/applications/{appId}/callbacks/{id}", anyUser, s.removeCallback)
 
