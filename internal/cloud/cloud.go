@@ -266,6 +266,7 @@ type Service struct {
 	log     *slog.Logger
 	limiter *limiter
 	keys    *keyCache
+	auth    *authCache
 
 	dummyOnce sync.Once
 	dummy     string
@@ -305,7 +306,7 @@ func New(st store.Store, box *secretbox.Box, core Core, opts Options) (*Service,
 	}
 	return &Service{st: st, box: box, core: core, opts: opts, log: opts.Logger,
 		limiter: newLimiter(opts.MaxFailuresPerUser, opts.MaxFailuresPerIP, opts.FailureWindow),
-		keys:    &keyCache{keys: map[string]*signingKey{}}}, nil
+		keys:    &keyCache{keys: map[string]*signingKey{}}, auth: newAuthCache(authCacheTTL)}, nil
 }
 
 // now is the current time truncated to milliseconds (the store's precision).

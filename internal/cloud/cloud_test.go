@@ -187,3 +187,66 @@ func FuzzParseToken(f *testing.F) {
 		_, _, _ = h, c, sig
 	})
 }
+
+// TestAuthCache: a remembered password serves only the same password
+// against the same stored hash of an enabled user, until it expires.
+func TestAuthCache(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	c := newAuthCache(time.Minute)
+	c.remember("u", "pw", "hash1", now)
+	for _, tc := range []struct {
+		user, pw, hash string
+		at             time.Time
+		want           bool
+	}{
+		{"u", "pw", "hash1", now.Add(59 * time.Second), true},
+		{"u", "pw ", "hash1", now, false},
+		{"u", "pw", "hash2", now, false},
+		{"v", "pw", "hash1", now, false},
+		{"u", "pw", "hash1", now.Add(time.Minute), false},
+	} {
+		if got := c.hit(tc.user, tc.pw, tc.hash, tc.at); got != tc.want {
+			t.Errorf("hit(%q, %q, %q, +%v) = %v", tc.user, tc.pw, tc.hash, tc.at.Sub(now), got)
+		}
+	}
+
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		box, _ := secretbox.New(secretbox.GenerateKey())
+		s, err := New(st, box, nopCore{}, Options{PasswordHashMemoryKiB: 64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.CreateUser(ctx, "cached", domain.CloudRoleUser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := s.AuthenticatePassword(ctx, "cached", u.Password, "ip"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.AuthenticatePassword(ctx, "cached", u.Password+"x", "ip"); err == nil {
+			t.Fatal("a wrong password passed after a cached login")
+		}
+		if _, err := s.SetUserEnabled(ctx, "cached", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuthenticatePassword(ctx, "cached", u.Password, "ip"); err == nil {
+			t.Fatal("a disabled user passed on a cached login")
+		}
+		if err := s.DeleteUser(ctx, "cached"); err != nil {
+			t.Fatal(err)
+		}
+		u2, err := s.CreateUser(ctx, "cached", domain.CloudRoleUser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuthenticatePassword(ctx, "cached", u.Password, "ip"); err == nil {
+			t.Fatal("the old password of a recreated user passed")
+		}
+		if _, err := s.AuthenticatePassword(ctx, "cached", u2.Password, "ip"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

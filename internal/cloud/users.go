@@ -134,7 +134,8 @@ func (s *Service) AuthenticatePassword(ctx context.Context, username, password, 
 	if err != nil {
 		hash = s.dummyHash()
 	}
-	if !checkPassword(hash, password) || err != nil {
+	cached := err == nil && s.auth.hit(username, password, hash, now)
+	if !cached && (!checkPassword(hash, password) || err != nil) {
 		s.limiter.fail(username, ip, now)
 		s.log.InfoContext(ctx, "cloud login refused", "user", username, "ip", ip)
 		return Principal{}, Unauthorized()
@@ -144,6 +145,9 @@ func (s *Service) AuthenticatePassword(ctx context.Context, username, password, 
 		return Principal{}, Unauthorized()
 	}
 	s.limiter.succeed(username)
+	if !cached {
+		s.auth.remember(username, password, hash, now)
+	}
 	return s.principal(ctx, u)
 }
 
