@@ -750,3 +750,22 @@ func (e *cloudEnv) rateLimit(t *testing.T, f *cloudFixture) {
 	e.ok(t, "GET", "/v2/registrations?userId=x", f.userA, nil)
 	e.ok(t, "GET", "/v2/registrations?userId=x", victim, nil)
 }
+
+// TestCloudAPIDisabled: with cloud.enabled false the private listener has
+// no /powerauth-cloud (404), and /rest/v3 works as before.
+func TestCloudAPIDisabled(t *testing.T) {
+	c := testConfig(t, RoleCore)
+	c.Cloud.Disabled = true
+	r := start(t, c)
+	if r.Cloud != nil {
+		t.Fatal("a disabled Cloud API was built")
+	}
+	priv := "http://" + r.PrivateAddr().String()
+	code, _, _ := get(t, priv+"/powerauth-cloud/v2/registrations?userId=x", nil)
+	if code != http.StatusNotFound {
+		t.Fatalf("disabled Cloud API: HTTP %d", code)
+	}
+	if _, err := r.admin(t).SystemStatus(context.Background()); err != nil {
+		t.Fatalf("/rest/v3 without the Cloud API: %v", err)
+	}
+}
