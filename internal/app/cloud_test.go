@@ -456,6 +456,22 @@ func (e *cloudEnv) endToEnd(t *testing.T, f *cloudFixture) {
 	e.wantError(t, 400, cloud.CodeRegistrationChange, "PUT", "/v2/registrations/"+id, f.userA, map[string]any{"change": "BLOCK"})
 	e.wantError(t, 400, cloud.CodeRegistrationChange, "POST", "/v2/registrations/"+id+"/commit", f.userA, nil)
 
+	// A registration with an activation OTP checked on commit: a wrong
+	// OTP is refused, the right one commits.
+	otpReg := e.ok(t, "POST", "/v2/registrations", f.userA, map[string]any{"userId": "erin", "otp": "55555", "commitPhase": "ON_COMMIT"})
+	_, od := e.device(t, f.appA["mobileSdkConfig"].(string), otpReg["activationQrCodeData"].(string))
+	e.wantError(t, 400, cloud.CodeOTPInvalid, "POST", "/v2/registrations/"+od.ActivationID+"/commit", f.userA, map[string]any{"otp": "11111"})
+	e.ok(t, "POST", "/v2/registrations/"+od.ActivationID+"/commit", f.userA, map[string]any{"otp": "55555"})
+	if got := e.ok(t, "GET", "/v2/registrations/"+od.ActivationID, f.userA, nil); got["registrationStatus"] != "ACTIVE" {
+		t.Fatalf("after the OTP commit %v", got)
+	}
+	// With commitPhase ON_KEY_EXCHANGE the key exchange activates at once.
+	kxReg := e.ok(t, "POST", "/v2/registrations", f.userA, map[string]any{"userId": "frank", "commitPhase": "ON_KEY_EXCHANGE", "flags": []string{}})
+	_, kd := e.device(t, f.appA["mobileSdkConfig"].(string), kxReg["activationQrCodeData"].(string))
+	if got := e.ok(t, "GET", "/v2/registrations/"+kd.ActivationID, f.userA, nil); got["registrationStatus"] != "ACTIVE" {
+		t.Fatalf("after an ON_KEY_EXCHANGE key exchange %v", got)
+	}
+
 	// A second registration while one is unfinished, with the check on.
 	e.ok(t, "POST", "/v2/registrations", f.userA, map[string]any{"userId": "bob", "otp": "55555", "commitPhase": "ON_COMMIT"})
 	e.wantError(t, 400, cloud.CodeRegistrationNotAllowed, "POST", "/v2/registrations?incompleteStatusCheck=true", f.userA, map[string]any{"userId": "bob"})
