@@ -98,10 +98,13 @@ func (s *Service) currentKey(ctx context.Context) (*signingKey, error) {
 // keyByID returns a signing key by its kid; nil when there is none.
 func (s *Service) keyByID(ctx context.Context, id string) (*signingKey, error) {
 	s.keys.mu.Lock()
-	defer s.keys.mu.Unlock()
-	if k, ok := s.keys.keys[id]; ok {
+	k, ok := s.keys.keys[id]
+	s.keys.mu.Unlock()
+	if ok {
 		return k, nil
 	}
+	// Unknown kids (forged tokens) read the database without holding the
+	// lock, so they cannot hold up the checks of valid tokens.
 	row, err := s.st.GetCloudSigningKey(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -109,11 +112,13 @@ func (s *Service) keyByID(ctx context.Context, id string) (*signingKey, error) {
 	if err != nil {
 		return nil, wrap("read signing key", err)
 	}
-	k, err := s.openKey(row)
+	k, err = s.openKey(row)
 	if err != nil {
 		return nil, wrap("signing key", err)
 	}
+	s.keys.mu.Lock()
 	s.keys.keys[k.id] = k
+	s.keys.mu.Unlock()
 	return k, nil
 }
 
