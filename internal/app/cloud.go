@@ -256,6 +256,31 @@ func (c cloudCore) RemoveTemplate(ctx context.Context, name string) error {
 	return &cloud.CoreError{Kind: cloud.CoreNotFound, Message: fmt.Sprintf("operation template %s not found", name)}
 }
 
+func (c cloudCore) VerifySignature(ctx context.Context, in cloud.SignatureCheck) (cloud.Verdict, error) {
+	res, err := c.svc.VerifySignature(ctx, service.VerifySignatureInput{ActivationID: in.Header.ActivationID,
+		ApplicationKey: in.Header.ApplicationKey, Data: in.Data, Signature: in.Header.Signature,
+		SignatureType: in.Header.SignatureType, SignatureVersion: in.Header.Version})
+	if err != nil {
+		return cloud.Verdict{}, coreError(err)
+	}
+	v := cloud.Verdict{Valid: res.SignatureValid, RegistrationID: res.ActivationID, UserID: res.UserID,
+		Status: res.ActivationStatus, SignatureType: strings.ToUpper(string(res.SignatureType)), RemainingAttempts: -1}
+	if res.RemainingAttempts != nil {
+		v.RemainingAttempts = *res.RemainingAttempts
+	}
+	return v, nil
+}
+
+func (c cloudCore) ValidateToken(ctx context.Context, in cloud.TokenCheck) (cloud.Verdict, error) {
+	res, err := c.svc.ValidateToken(ctx, service.ValidateTokenInput{TokenID: in.Header.TokenID, TokenDigest: in.Header.Digest,
+		Nonce: in.Header.Nonce, Timestamp: in.Header.TimestampMillis(), ProtocolVersion: in.Header.Version})
+	if err != nil {
+		return cloud.Verdict{}, coreError(err)
+	}
+	return cloud.Verdict{Valid: res.TokenValid, RegistrationID: res.ActivationID, UserID: res.UserID, Status: res.ActivationStatus,
+		SignatureType: strings.ToUpper(string(res.SignatureType))}, nil
+}
+
 func (c cloudCore) callback(ctx context.Context, cb service.Callback) (cloud.Callback, error) {
 	secret, err := c.svc.CallbackSigningSecret(ctx, cb.ID)
 	if err != nil {

@@ -390,6 +390,41 @@ func (e *cloudEnv) endToEnd(t *testing.T, f *cloudFixture) {
 	if en := e.ok(t, "GET", "/v2/operations/"+opID+"?language=de", f.userA, nil); en["title"] != "Payment" {
 		t.Fatalf("fallback to English %v", en)
 	}
+	// The backend verifies a signed request and a token of the device.
+	body := []byte(`{"amount":"100.50"}`)
+	hdr, err := c.SignatureHeader(d, client.PossessionKnowledge(cloudPIN), "POST", "/payment/submit", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := e.ok(t, "POST", "/v2/signature/verify", f.userA, map[string]any{"method": "POST", "uriId": "/payment/submit",
+		"authHeader": hdr, "requestBody": base64.StdEncoding.EncodeToString(body)})
+	if sv["signatureValid"] != true || sv["userId"] != "alice" || sv["registrationId"] != id || sv["registrationStatus"] != "ACTIVE" || sv["signatureType"] != "POSSESSION_KNOWLEDGE" {
+		t.Fatalf("signature verify %v", sv)
+	}
+	wrongHdr, _ := c.SignatureHeader(d, client.PossessionKnowledge("9999"), "POST", "/payment/submit", body)
+	if sv = e.ok(t, "POST", "/v2/signature/verify", f.userA, map[string]any{"method": "POST", "uriId": "/payment/submit",
+		"authHeader": wrongHdr, "requestBody": base64.StdEncoding.EncodeToString(body)}); sv["signatureValid"] != false || sv["remainingAttempts"] == nil {
+		t.Fatalf("wrong PIN verify %v", sv)
+	}
+	e.wantError(t, 400, cloud.CodeSignatureInvalid, "POST", "/v2/signature/verify", f.userA, map[string]any{"method": "POST", "uriId": "/x", "authHeader": "PowerAuth nonsense"})
+	e.wantError(t, 400, cloud.CodeRegistrationNotFound, "POST", "/v2/signature/verify", f.userB, map[string]any{"method": "POST", "uriId": "/payment/submit",
+		"authHeader": hdr, "requestBody": base64.StdEncoding.EncodeToString(body)})
+	tk, err := c.CreateToken(ctx, d, client.PossessionKnowledge(cloudPIN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokHdr := c.TokenHeader(tk)
+	if tv := e.ok(t, "POST", "/v2/token/verify", f.userB, map[string]any{"authHeader": tokHdr}); tv["tokenValid"] != false {
+		t.Fatalf("token of A verified for B: %v", tv)
+	}
+	if tv := e.ok(t, "POST", "/v2/token/verify", f.userA, map[string]any{"authHeader": tokHdr}); tv["tokenValid"] != true || tv["userId"] != "alice" || tv["registrationId"] != id {
+		t.Fatalf("token verify %v", tv)
+	}
+	if tv := e.ok(t, "POST", "/v2/token/verify", f.userA, map[string]any{"authHeader": tokHdr}); tv["tokenValid"] != false {
+		t.Fatalf("a replayed token digest verified: %v", tv)
+	}
+	e.wantError(t, 400, cloud.CodeTokenInvalid, "POST", "/v2/token/verify", f.userA, map[string]any{"authHeader": "PowerAuth token_id=\"x\""})
+
 	if err := c.AuthorizeOperation(ctx, d, client.PossessionKnowledge(cloudPIN), client.Approval{ID: opID, Data: op["data"].(string)}); err != nil {
 		t.Fatalf("approve: %v", err)
 	}

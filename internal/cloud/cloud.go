@@ -155,6 +155,9 @@ type Core interface {
 	ListTemplates(ctx context.Context) ([]domain.OperationTemplate, error)
 	RemoveTemplate(ctx context.Context, name string) error
 
+	VerifySignature(ctx context.Context, in SignatureCheck) (Verdict, error)
+	ValidateToken(ctx context.Context, in TokenCheck) (Verdict, error)
+
 	CreateCallback(ctx context.Context, application, name string, typ domain.CallbackType, url string) (Callback, error)
 	ListCallbacks(ctx context.Context, application string) ([]Callback, error)
 	RemoveCallback(ctx context.Context, application, id string) error

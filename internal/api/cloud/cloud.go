@@ -64,6 +64,9 @@ type Cloud interface {
 	ListOperations(ctx context.Context, p cloudsvc.Principal, userID, appID, lang string, pendingOnly bool) ([]cloudsvc.LocalizedOperation, error)
 	OperationOfflineQR(ctx context.Context, p cloudsvc.Principal, id, registrationID, lang string) (cloudsvc.OfflineQR, error)
 	VerifyOfflineOTP(ctx context.Context, p cloudsvc.Principal, id, registrationID, nonce, otp string) (cloudsvc.OfflineResult, error)
+
+	VerifySignature(ctx context.Context, p cloudsvc.Principal, req cloudsvc.VerifySignatureRequest) (cloudsvc.Verdict, error)
+	VerifyToken(ctx context.Context, p cloudsvc.Principal, authHeader string) (cloudsvc.Verdict, error)
 }
 
 // Options configure the surface.
@@ -269,6 +272,9 @@ func (s *Server) routes() {
 	s.handle("DELETE /v2/operations/{id}", anyUser, s.cancelOperation)
 	s.handle("GET /v2/operations/{id}/offline/qr", anyUser, s.offlineQR)
 	s.handle("POST /v2/operations/{id}/offline/otp", anyUser, s.offlineOTP)
+
+	s.handle("POST /v2/signature/verify", anyUser, s.verifySignature)
+	s.handle("POST /v2/token/verify", anyUser, s.verifyToken)
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		render.ErrorResponse(w, http.StatusNotFound, render.ErrorObject{Code: cloudsvc.CodeNotFound, Message: "Resource not found."})
