@@ -1,5 +1,6 @@
 // Package openapi holds the OpenAPI 3 descriptions of mauth's HTTP APIs:
-// private.yaml (the private API under /rest/v3, for the bank's backend) and
+// private.yaml (the private API under /rest/v3, for the bank's backend),
+// cloud.yaml (the PowerAuth Cloud API under /powerauth-cloud) and
 // public.yaml (the public API for mobile apps: /pa/v3, the Mobile Token
 // operations API, push registration and the inbox) and push.yaml (the push
 // server API on the private listener: the inbox).
@@ -32,15 +33,22 @@ var Public []byte
 //go:embed push.yaml
 var Push []byte
 
+// Cloud is the OpenAPI 3 document of the PowerAuth Cloud API
+// (/powerauth-cloud/…, on the private listener).
+//
+//go:embed cloud.yaml
+var Cloud []byte
+
 // Paths under which Handler serves the documents.
 const (
 	PrivatePath = "/openapi/private.yaml"
 	PublicPath  = "/openapi/public.yaml"
 	PushPath    = "/openapi/push.yaml"
+	CloudPath   = "/openapi/cloud.yaml"
 )
 
 // Handler serves GET PublicPath and, when withPrivate is set, GET
-// PrivatePath and PushPath, as application/yaml. Mount the private document only on the
+// PrivatePath, PushPath and CloudPath, as application/yaml. Mount the private document only on the
 // private listener.
 func Handler(withPrivate bool) http.Handler {
 	mux := http.NewServeMux()
@@ -48,6 +56,7 @@ func Handler(withPrivate bool) http.Handler {
 	if withPrivate {
 		mux.Handle("GET "+PrivatePath, document(Private))
 		mux.Handle("GET "+PushPath, document(Push))
+		mux.Handle("GET "+CloudPath, document(Cloud))
 	}
 	return mux
 }

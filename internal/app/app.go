@@ -31,6 +31,7 @@ import (
 	apipush "github.com/mauth/mauth/internal/api/push"
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/buildinfo"
+	"github.com/mauth/mauth/internal/cloud"
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/metrics"
 	"github.com/mauth/mauth/internal/netguard"
@@ -152,6 +153,10 @@ type App struct {
 	tls       map[string]*tls.Config // per surface name; nil entry: plain HTTP
 	metrics   *metrics.Metrics       // see Metrics (health.go)
 	inboxSvc  *pushinbox.Service     // the push server's inbox (inbox.go)
+	box       *secretbox.Box         // the server key (core roles)
+	// Cloud is the PowerAuth Cloud API's service (nil when it is off or
+	// outside the core roles).
+	Cloud *cloud.Service
 }
 
 // surface is one HTTP surface bound to its listener.
@@ -192,6 +197,10 @@ func New(ctx context.Context, c Config) (*App, error) {
 		a.Private = private.New(a.Service, private.Options{RestrictAccess: c.RestrictAccess, Logger: c.Logger, ServerVersion: buildinfo.Version}).Handler()
 		a.Private = a.withInbox(a.Private) // the push server's /inbox/… (inbox.go)
 		a.Core = a.Service
+		if err := a.mountCloud(); err != nil { // cloud.go
+			_ = a.Close()
+			return nil, err
+		}
 	}
 	if c.role() == RoleEnrollment {
 		coreTLS, err := c.CoreTLS.Config()
@@ -331,7 +340,7 @@ func (a *App) openCore(ctx context.Context) error {
 		fmt.Fprintf(c.Out, "generated a new server key in %s (back it up: it decrypts the server's private keys)\n", filepath.Join(c.DataDir, "server.key"))
 	}
 	upgradeIntegrationSecrets(ctx, svc, c.Logger) // integration.go
-	a.Store, a.Service = st, svc
+	a.Store, a.Service, a.box = st, svc, box
 	return nil
 }
 

@@ -102,6 +102,10 @@ type Config struct {
 	// (netguard); empty: public addresses only.
 	CallbackAllowedDestinations []string
 
+	// Cloud configures the PowerAuth Cloud API (/powerauth-cloud on the
+	// private listener of the core roles).
+	Cloud CloudConfig
+
 	// Logger receives the server's logs (JSON or text, set by the caller).
 	Logger *slog.Logger
 	// Out receives messages for the operator (listen addresses, first credentials).
@@ -114,6 +118,25 @@ type Config struct {
 	// callbacks tunes the callback dispatcher (tests shorten the poll
 	// interval); the logger and the metrics observer are set by Serve.
 	callbacks callbacks.Config
+	// cloudNow is the Cloud API's clock (tests move it; nil: the core service's clock).
+	cloudNow func() time.Time
+}
+
+// CloudConfig configures the PowerAuth Cloud API.
+type CloudConfig struct {
+	// Disabled turns the Cloud API off (it is on in the core roles).
+	Disabled bool
+	// ServiceBaseURL is the public API's URL given to the mobile apps of
+	// new applications (serviceBaseUrl); empty: derived from the public
+	// listener's address.
+	ServiceBaseURL string
+	// TokenAudience is the audience of the bearer tokens (default "powerauth-cloud").
+	TokenAudience string
+	// TokenLifetime is how long a bearer token is valid (default 1 hour).
+	TokenLifetime time.Duration
+	// PasswordHashMemoryKiB is the Argon2id memory cost of new Cloud
+	// passwords (default 19 MiB).
+	PasswordHashMemoryKiB uint32
 }
 
 // DefaultConfig returns the settings `mauth serve` uses without flags.

@@ -96,6 +96,9 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 		check(call[0], priv+call[1], nil)   // 401 without credentials
 		check(call[0], priv+call[1], basic) // 200 or 400 with them
 	}
+	for _, call := range documentedCalls(t, openapi.Cloud) {
+		check(call[0], priv+call[1], nil) // 401 without Cloud credentials
+	}
 	for _, base := range []string{pub, priv} {
 		check(http.MethodGet, base+LivePath, nil)
 		check(http.MethodGet, base+ReadyPath, nil)

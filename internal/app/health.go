@@ -79,6 +79,7 @@ func (a *App) instrument() {
 		if withMetrics {
 			mux.Handle("GET "+openapi.PrivatePath, openapi.Handler(true))
 			mux.Handle("GET "+openapi.PushPath, openapi.Handler(true))
+			mux.Handle("GET "+openapi.CloudPath, openapi.Handler(true))
 		}
 		mux.Handle("/", h)
 		return render.AccessLog(a.log, api, m.Middleware(api, mux))

@@ -26,6 +26,8 @@ func TestOpenAPIDocumentsServed(t *testing.T) {
 		{"no private document on the public listener", pubURL + openapi.PrivatePath, http.StatusNotFound, nil},
 		{"push server document on the private listener", privURL + openapi.PushPath, http.StatusOK, openapi.Push},
 		{"no push server document on the public listener", pubURL + openapi.PushPath, http.StatusNotFound, nil},
+		{"Cloud document on the private listener", privURL + openapi.CloudPath, http.StatusOK, openapi.Cloud},
+		{"no Cloud document on the public listener", pubURL + openapi.CloudPath, http.StatusNotFound, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -77,6 +77,12 @@ func (c Config) App() (app.Config, error) {
 			PerActivationBurst: c.Public.RateLimitPerActivationBurst,
 		},
 		CallbackAllowedDestinations: netguard.ParseList(c.Callbacks.AllowedDestinations),
+		Cloud: app.CloudConfig{
+			Disabled:       !c.Cloud.Enabled,
+			ServiceBaseURL: c.Cloud.ServiceBaseURL,
+			TokenAudience:  c.Cloud.TokenAudience,
+			TokenLifetime:  c.Cloud.TokenLifetime,
+		},
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,
 			Timeout:    c.IdP.Timeout,

@@ -33,6 +33,8 @@ type Config struct {
 	IdP IdP `yaml:"idp"`
 	// Callbacks configures the delivery of callback events.
 	Callbacks Callbacks `yaml:"callbacks"`
+	// Cloud configures the PowerAuth Cloud API.
+	Cloud Cloud `yaml:"cloud"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -143,6 +145,19 @@ type Callbacks struct {
 	AllowedDestinations string `yaml:"allowed_destinations" doc:"comma-separated CIDR prefixes, IP addresses and host names (a name starting with *. covers every name below it) that callback URLs and their OAuth 2.0 token URLs may reach although they are loopback, link-local (169.254.0.0/16, fe80::/10, cloud metadata), private (RFC 1918, fc00::/7, 100.64.0.0/10), unspecified, multicast or reserved; checked when a callback is created or updated and on every connection. Empty: public addresses only"`
 }
 
+// Cloud configures the PowerAuth Cloud API (/powerauth-cloud on the
+// private listener of the core roles).
+type Cloud struct {
+	// Enabled serves the Cloud API.
+	Enabled bool `yaml:"enabled" doc:"serve the PowerAuth Cloud API under /powerauth-cloud on the private listener (core roles); its users are created with mauth cloud user create"`
+	// ServiceBaseURL is given to new applications.
+	ServiceBaseURL string `yaml:"service_base_url" doc:"public API URL the mobile apps of new Cloud applications use (serviceBaseUrl); empty: http(s)://PUBLIC_ADDR of this process"`
+	// TokenAudience is the audience of the bearer tokens.
+	TokenAudience string `yaml:"token_audience" doc:"aud claim of the bearer tokens /powerauth-cloud/oauth2/token issues, required on use (empty: powerauth-cloud)"`
+	// TokenLifetime is the validity of the bearer tokens.
+	TokenLifetime time.Duration `yaml:"token_lifetime" doc:"validity of the bearer tokens, 1m to 24h (0: 1h)"`
+}
+
 // Log configures logging.
 type Log struct {
 	// Format is auto, json or text.
@@ -199,6 +214,7 @@ func Default() Config {
 			ClientIPHeader:              app.HeaderXForwardedFor,
 		},
 		Private:  Private{Addr: "127.0.0.1:8081", RestrictAccess: true},
+		Cloud:    Cloud{Enabled: true},
 		Database: Database{Migrate: true, SQLiteSynchronous: app.DefaultSQLiteSynchronous, SQLiteGroupCommit: true},
 		Log:      Log{Format: "auto", Level: "info"},
 		Service: Service{

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/mauth/mauth/internal/app"
 	"github.com/mauth/mauth/internal/netguard"
@@ -25,6 +26,12 @@ func (c Config) Validate() error {
 	}
 	core := c.Server.Role != "enrollment"
 	public := c.Server.Role != "core"
+	if lt := c.Cloud.TokenLifetime; lt != 0 && (lt < time.Minute || lt > 24*time.Hour) {
+		return bad("cloud.token_lifetime", "must be 1m to 24h (0: 1h)")
+	}
+	if u := c.Cloud.ServiceBaseURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return bad("cloud.service_base_url", "must be an http(s) URL")
+	}
 	if core && strings.TrimSpace(c.Server.DataDir) == "" && c.Database.URL == "" {
 		return bad("server.data_dir", "the embedded database needs a data folder")
 	}

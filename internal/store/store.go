@@ -77,6 +77,8 @@ type Reader interface {
 	PushReader
 	// InboxReader holds the lookups of inbox messages (inbox.go).
 	InboxReader
+	// CloudReader holds the lookups of the Cloud API (cloud.go).
+	CloudReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -185,6 +187,8 @@ type Tx interface {
 	PushWriter
 	// InboxWriter holds the writes of inbox messages (inbox.go).
 	InboxWriter
+	// CloudWriter holds the writes of the Cloud API (cloud.go).
+	CloudWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

@@ -38,6 +38,7 @@ func Documents() []Document {
 		{Source: "openapi/private.yaml", Spec: openapi.Private, Output: "docs/api/private.md"},
 		{Source: "openapi/public.yaml", Spec: openapi.Public, Output: "docs/api/public.md"},
 		{Source: "openapi/push.yaml", Spec: openapi.Push, Output: "docs/api/push.md"},
+		{Source: "openapi/cloud.yaml", Spec: openapi.Cloud, Output: "docs/api/cloud.md"},
 	}
 }
 
