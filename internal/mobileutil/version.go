@@ -14,11 +14,15 @@ var (
 
 // ValidAppVersion reports whether v is MAJOR.MINOR.PATCH with an optional
 // -qualifier.
-func ValidAppVersion(v string) bool { return len(v) <= maxVersionLength && appVersionPattern.MatchString(v) }
+func ValidAppVersion(v string) bool {
+	return len(v) <= maxVersionLength && appVersionPattern.MatchString(v)
+}
 
 // ValidOSVersion reports whether v is MAJOR.MINOR.PATCH (optional
 // -qualifier) or a single number.
-func ValidOSVersion(v string) bool { return len(v) <= maxVersionLength && osVersionPattern.MatchString(v) }
+func ValidOSVersion(v string) bool {
+	return len(v) <= maxVersionLength && osVersionPattern.MatchString(v)
+}
 
 // maxVersionLength bounds the versions read from requests.
 const maxVersionLength = 64
