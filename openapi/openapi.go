@@ -1,7 +1,9 @@
 // Package openapi holds the OpenAPI 3 descriptions of mauth's HTTP APIs:
 // private.yaml (the private API under /rest/v3, for the bank's backend) and
 // public.yaml (the public API for mobile apps: /pa/v3, the Mobile Token
-// operations API and push registration).
+// operations API, push registration and the mobile utility /app/init)
+// and mobileutil-admin.yaml (the mobile utility administration under
+// /admin/ on the private listener).
 //
 // The files are the contract: the end-to-end tests validate every request
 // and response they exchange with a running server against them
@@ -25,20 +27,28 @@ var Private []byte
 //go:embed public.yaml
 var Public []byte
 
+// MobileUtilAdmin is the OpenAPI 3 document of the mobile utility
+// administration (/admin/… on the private listener).
+//
+//go:embed mobileutil-admin.yaml
+var MobileUtilAdmin []byte
+
 // Paths under which Handler serves the documents.
 const (
-	PrivatePath = "/openapi/private.yaml"
-	PublicPath  = "/openapi/public.yaml"
+	PrivatePath         = "/openapi/private.yaml"
+	PublicPath          = "/openapi/public.yaml"
+	MobileUtilAdminPath = "/openapi/mobileutil-admin.yaml"
 )
 
 // Handler serves GET PublicPath and, when withPrivate is set, GET
-// PrivatePath, as application/yaml. Mount the private document only on the
+// PrivatePath and MobileUtilAdminPath, as application/yaml. Mount the private document only on the
 // private listener.
 func Handler(withPrivate bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+PublicPath, document(Public))
 	if withPrivate {
 		mux.Handle("GET "+PrivatePath, document(Private))
+		mux.Handle("GET "+MobileUtilAdminPath, document(MobileUtilAdmin))
 	}
 	return mux
 }

@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
 	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
@@ -144,11 +145,13 @@ type App struct {
 	// Public serves the mobile-facing API; nil in the core role.
 	Public http.Handler
 
-	mu        sync.Mutex
-	listeners []surface
-	announced bool                   // Listen ran for the bound listeners
-	tls       map[string]*tls.Config // per surface name; nil entry: plain HTTP
-	metrics   *metrics.Metrics       // see Metrics (health.go)
+	mu         sync.Mutex
+	listeners  []surface
+	announced  bool                   // Listen ran for the bound listeners
+	tls        map[string]*tls.Config // per surface name; nil entry: plain HTTP
+	metrics    *metrics.Metrics       // see Metrics (health.go)
+	box        *secretbox.Box         // the server key (core roles)
+	mobileUtil *apimobileutil.Server  // the mobile utility surface (mobileutil.go)
 }
 
 // surface is one HTTP surface bound to its listener.
@@ -188,6 +191,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 		}
 		a.Private = private.New(a.Service, private.Options{RestrictAccess: c.RestrictAccess, Logger: c.Logger, ServerVersion: buildinfo.Version}).Handler()
 		a.Core = a.Service
+		a.mountMobileUtilityAdmin() // mobileutil.go
 	}
 	if c.role() == RoleEnrollment {
 		coreTLS, err := c.CoreTLS.Config()
@@ -215,6 +219,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 			mux.Handle("/", pub.Handler())
 			mtoken.New(mtoken.Options{Middleware: pub.Middleware(), Operations: mtoken.ServiceOperations{Service: a.Service}, Activations: a.Service, Logger: c.Logger}).Register(mux)
 			apipush.New(apipush.Options{Middleware: pub.Middleware(), Registrar: push.NewRegistry(a.Store, nil), Logger: c.Logger}).Register(mux)
+			a.mobileUtilitySurface().RegisterPublic(mux) // /app/init (mobileutil.go)
 			// The whole public surface records the caller's IP and user agent for the audit log.
 			a.Public = render.WithRequestInfo("public-api", mux)
 		}
@@ -326,7 +331,7 @@ func (a *App) openCore(ctx context.Context) error {
 		fmt.Fprintf(c.Out, "generated a new server key in %s (back it up: it decrypts the server's private keys)\n", filepath.Join(c.DataDir, "server.key"))
 	}
 	upgradeIntegrationSecrets(ctx, svc, c.Logger) // integration.go
-	a.Store, a.Service = st, svc
+	a.Store, a.Service, a.box = st, svc, box
 	return nil
 }
 

@@ -76,7 +76,8 @@ func (c Config) App() (app.Config, error) {
 			PerActivation:      offWhenZero(c.Public.RateLimitPerActivation),
 			PerActivationBurst: c.Public.RateLimitPerActivationBurst,
 		},
-		CallbackAllowedDestinations: netguard.ParseList(c.Callbacks.AllowedDestinations),
+		CallbackAllowedDestinations:       netguard.ParseList(c.Callbacks.AllowedDestinations),
+		MobileUtilityVersionCheckDisabled: c.MobileUtility.VersionCheckDisabled,
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,
 			Timeout:    c.IdP.Timeout,

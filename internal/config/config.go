@@ -33,6 +33,8 @@ type Config struct {
 	IdP IdP `yaml:"idp"`
 	// Callbacks configures the delivery of callback events.
 	Callbacks Callbacks `yaml:"callbacks"`
+	// MobileUtility configures the mobile utility services (/app/init).
+	MobileUtility MobileUtility `yaml:"mobile_utility"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -141,6 +143,12 @@ type IdP struct {
 type Callbacks struct {
 	// AllowedDestinations lists what callbacks may reach besides public addresses.
 	AllowedDestinations string `yaml:"allowed_destinations" doc:"comma-separated CIDR prefixes, IP addresses and host names (a name starting with *. covers every name below it) that callback URLs and their OAuth 2.0 token URLs may reach although they are loopback, link-local (169.254.0.0/16, fe80::/10, cloud metadata), private (RFC 1918, fc00::/7, 100.64.0.0/10), unspecified, multicast or reserved; checked when a callback is created or updated and on every connection. Empty: public addresses only"`
+}
+
+// MobileUtility configures the mobile utility services.
+type MobileUtility struct {
+	// VersionCheckDisabled leaves the version check out of /app/init.
+	VersionCheckDisabled bool `yaml:"version_check_disabled" doc:"leave the app version check (verifyVersionResult) out of every GET /app/init answer"`
 }
 
 // Log configures logging.
