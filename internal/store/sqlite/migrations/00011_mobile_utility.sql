@@ -3,7 +3,7 @@
 -- Times are Unix milliseconds.
 
 -- +goose Up
-CREATE TABLE mu_app (
+CREATE TABLE pa_mu_app (
     id               INTEGER PRIMARY KEY,
     name             TEXT    NOT NULL UNIQUE,
     display_name     TEXT    NOT NULL,
@@ -12,27 +12,27 @@ CREATE TABLE mu_app (
     timestamp_created INTEGER NOT NULL
 ) STRICT;
 
-CREATE TABLE mu_domain (
+CREATE TABLE pa_mu_domain (
     id     INTEGER PRIMARY KEY,
-    app_id INTEGER NOT NULL REFERENCES mu_app (id) ON DELETE CASCADE,
+    app_id INTEGER NOT NULL REFERENCES pa_mu_app (id) ON DELETE CASCADE,
     domain TEXT    NOT NULL,
     UNIQUE (app_id, domain)
 ) STRICT;
 
-CREATE TABLE mu_certificate (
+CREATE TABLE pa_mu_certificate (
     id                INTEGER PRIMARY KEY,
-    domain_id         INTEGER NOT NULL REFERENCES mu_domain (id) ON DELETE CASCADE,
+    domain_id         INTEGER NOT NULL REFERENCES pa_mu_domain (id) ON DELETE CASCADE,
     pem               TEXT    NOT NULL,
     fingerprint       TEXT    NOT NULL,
     expires           INTEGER NOT NULL,
     timestamp_created INTEGER NOT NULL,
     UNIQUE (domain_id, fingerprint)
 ) STRICT;
-CREATE INDEX mu_certificate_expires_idx ON mu_certificate (expires);
+CREATE INDEX pa_mu_certificate_expires_idx ON pa_mu_certificate (expires);
 
-CREATE TABLE mu_version_rule (
+CREATE TABLE pa_mu_version_rule (
     id                INTEGER PRIMARY KEY,
-    app_id            INTEGER NOT NULL REFERENCES mu_app (id) ON DELETE CASCADE,
+    app_id            INTEGER NOT NULL REFERENCES pa_mu_app (id) ON DELETE CASCADE,
     platform          TEXT    NOT NULL,
     major_os_version  INTEGER,
     suggested_version TEXT    NOT NULL,
@@ -40,9 +40,9 @@ CREATE TABLE mu_version_rule (
     message_key       TEXT    NOT NULL
 ) STRICT;
 -- One rule per app, platform and major OS version; -1 stands for the generic rule.
-CREATE UNIQUE INDEX mu_version_rule_scope_idx ON mu_version_rule (app_id, platform, COALESCE(major_os_version, -1));
+CREATE UNIQUE INDEX pa_mu_version_rule_scope_idx ON pa_mu_version_rule (app_id, platform, COALESCE(major_os_version, -1));
 
-CREATE TABLE mu_localized_text (
+CREATE TABLE pa_mu_localized_text (
     message_key TEXT NOT NULL,
     language    TEXT NOT NULL,
     text        TEXT NOT NULL,
@@ -50,8 +50,8 @@ CREATE TABLE mu_localized_text (
 ) STRICT;
 
 -- +goose Down
-DROP TABLE mu_localized_text;
-DROP TABLE mu_version_rule;
-DROP TABLE mu_certificate;
-DROP TABLE mu_domain;
-DROP TABLE mu_app;
+DROP TABLE pa_mu_localized_text;
+DROP TABLE pa_mu_version_rule;
+DROP TABLE pa_mu_certificate;
+DROP TABLE pa_mu_domain;
+DROP TABLE pa_mu_app;
