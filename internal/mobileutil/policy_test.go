@@ -86,7 +86,7 @@ func TestCompareVersions(t *testing.T) {
 
 func TestVersionPatterns(t *testing.T) {
 	for _, tt := range []struct {
-		v      string
+		v       string
 		app, os bool
 	}{
 		{"1.2.3", true, true},

@@ -309,4 +309,3 @@ func (s *Server) deleteText(r *http.Request) (any, error) {
 	}
 	return statusOK, nil
 }
-

@@ -89,7 +89,9 @@ func testMobileUtil(t *testing.T, s store.Store) {
 	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
 		return tx.DeleteMobileCertificate(ctx, app.ID, "api.example.com", "fp-new")
 	})
-	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteMobileDomain(ctx, app.ID, "a.example.com") })
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteMobileDomain(ctx, app.ID, "a.example.com")
+	})
 	err = s.InTx(ctx, func(tx store.Tx) error { return tx.DeleteMobileDomain(ctx, app.ID, "a.example.com") })
 	require.ErrorIs(t, err, store.ErrNotFound)
 	list, err = s.ListMobileCertificates(ctx, app.ID)
@@ -122,7 +124,9 @@ func testMobileUtil(t *testing.T, s store.Store) {
 	require.Equal(t, rules[1], r)
 	_, err = s.GetMobileVersionRule(ctx, other.ID, rules[1].ID)
 	require.ErrorIs(t, err, store.ErrNotFound)
-	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteMobileVersionRule(ctx, app.ID, rules[1].ID) })
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteMobileVersionRule(ctx, app.ID, rules[1].ID)
+	})
 	err = s.InTx(ctx, func(tx store.Tx) error { return tx.DeleteMobileVersionRule(ctx, app.ID, rules[1].ID) })
 	require.ErrorIs(t, err, store.ErrNotFound)
 
