@@ -27,6 +27,7 @@ import (
 	"github.com/mauth/mauth/internal/testutil/testclock"
 	"github.com/mauth/mauth/internal/testutil/teststore"
 	"github.com/mauth/mauth/openapi"
+	"github.com/mauth/mauth/internal/mobileutil"
 	"github.com/mauth/mauth/protocol"
 )
 
@@ -95,6 +96,8 @@ type env struct {
 	// OpenAPI documents (see internal/testutil/apicontract).
 	privateAPI *apicontract.Checker
 	publicAPI  *apicontract.Checker
+	// mobileUtil is the mobile utility services mountMobile serves.
+	mobileUtil *mobileutil.Service
 	// idpCalls counts the identity provider's calls.
 	idpMu    sync.Mutex
 	idpCalls int
