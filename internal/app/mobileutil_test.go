@@ -210,6 +210,20 @@ func testMobileUtility(t *testing.T, c Config) {
 		}
 	}
 
+	// An APPLICATION integration may not: the administration is global.
+	core := r.admin(t)
+	if _, err := core.CreateApplication(context.Background(), "core-app"); err != nil {
+		t.Fatal(err)
+	}
+	scoped, err := core.CreateIntegrationWith(context.Background(), "scoped", "APPLICATION", []string{"core-app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scopedClient := &muClient{t: t, pub: mc.pub, priv: mc.priv, token: scoped.ClientToken, secret: scoped.ClientSecret}
+	if code, ec := scopedClient.adminCode(http.MethodPost, "/admin/apps", map[string]string{"name": "scoped-app"}); code != http.StatusForbidden || ec != "ERR_ACCESS_DENIED" {
+		t.Fatalf("APPLICATION integration: HTTP %d %s", code, ec)
+	}
+
 	var app struct {
 		Name      string `json:"name"`
 		PublicKey []byte `json:"publicKey"`

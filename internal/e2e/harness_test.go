@@ -19,6 +19,7 @@ import (
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/idp"
+	"github.com/mauth/mauth/internal/mobileutil"
 	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/service/servicetest"
@@ -27,7 +28,6 @@ import (
 	"github.com/mauth/mauth/internal/testutil/testclock"
 	"github.com/mauth/mauth/internal/testutil/teststore"
 	"github.com/mauth/mauth/openapi"
-	"github.com/mauth/mauth/internal/mobileutil"
 	"github.com/mauth/mauth/protocol"
 )
 
