@@ -33,16 +33,18 @@ func backends(t *testing.T, fn func(t *testing.T, st store.Store)) {
 
 func newBox(t *testing.T) *secretbox.Box {
 	t.Helper()
-	b, err := secretbox.New(secretbox.GenerateKey())
+	b, err := newBoxErr()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
+func newBoxErr() (*secretbox.Box, error) { return secretbox.New(secretbox.GenerateKey()) }
+
 // certPEM returns a self-signed certificate for hosts valid until notAfter,
 // as PEM.
-func certPEM(t *testing.T, notAfter time.Time, hosts ...string) string {
+func certPEM(t testing.TB, notAfter time.Time, hosts ...string) string {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
