@@ -3,6 +3,8 @@ package mobileutil
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -48,10 +50,10 @@ func DecodeAdminBody(r io.Reader, dst any) error {
 		return failRequest.Withf("read body: %w", err)
 	}
 	if len(body) > maxAdminBody {
-		return failRequest.Withf("body exceeds %d bytes", maxAdminBody)
+		return invalidRequest(fmt.Errorf("the body exceeds %d bytes", maxAdminBody))
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
-		return failRequest.Withf("body is not the expected JSON: %w", err)
+		return invalidRequest(fmt.Errorf("the body is not the expected JSON: %w", err))
 	}
 	return nil
 }
@@ -162,7 +164,7 @@ func (s *Server) addAuto(r *http.Request) (any, error) {
 func (s *Server) removeCertificate(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	if q.Get("domain") == "" || q.Get("fingerprint") == "" {
-		return nil, failRequest.Withf("domain and fingerprint are required")
+		return nil, invalidRequest(errors.New("domain and fingerprint are required"))
 	}
 	if err := s.u.RemoveCertificate(r.Context(), r.PathValue("name"), q.Get("domain"), q.Get("fingerprint")); err != nil {
 		return nil, mapError(err, failAppNotFound)
@@ -173,7 +175,7 @@ func (s *Server) removeCertificate(r *http.Request) (any, error) {
 func (s *Server) removeDomain(r *http.Request) (any, error) {
 	d := r.URL.Query().Get("domain")
 	if d == "" {
-		return nil, failRequest.Withf("domain is required")
+		return nil, invalidRequest(errors.New("domain is required"))
 	}
 	if err := s.u.RemoveDomain(r.Context(), r.PathValue("name"), d); err != nil {
 		return nil, mapError(err, failAppNotFound)
@@ -232,7 +234,7 @@ func (s *Server) createVersion(r *http.Request) (any, error) {
 func versionID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, failRequest.Withf("id must be a positive number")
+		return 0, invalidRequest(errors.New("id must be a positive number"))
 	}
 	return id, nil
 }

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/domain"
@@ -113,7 +114,7 @@ func mapError(err error, notFound render.APIError) error {
 	case errors.Is(err, mu.ErrAppNotFound):
 		return notFound.With(err)
 	case errors.Is(err, mu.ErrInvalid):
-		return failRequest.Withf("%s", err.Error())
+		return invalidRequest(err)
 	case errors.Is(err, mu.ErrNotFound):
 		return failNotFound.With(err)
 	case errors.Is(err, mu.ErrAlreadyExists):
@@ -122,6 +123,14 @@ func mapError(err error, notFound render.APIError) error {
 		return failFetch.With(err)
 	}
 	return err
+}
+
+// invalidRequest is the ERROR_REQUEST answer naming what is wrong (the
+// service's validation messages carry no secrets).
+func invalidRequest(cause error) *render.APIError {
+	e := failRequest
+	e.Message = strings.TrimPrefix(cause.Error(), mu.ErrInvalid.Error()+": ")
+	return e.With(cause)
 }
 
 // ValidChallenge reports whether a challenge header is the Base64 of 16
@@ -139,10 +148,10 @@ func InitQuery(r *http.Request) (mu.InitRequest, error) {
 	q := r.URL.Query()
 	req := mu.InitRequest{AppName: q.Get("appName"), AppVersion: q.Get("appVersion"), OSVersion: q.Get("osVersion"), Platform: q.Get("platform")}
 	if req.AppName == "" {
-		return req, failRequest.Withf("appName is missing")
+		return req, invalidRequest(errors.New("appName is missing"))
 	}
 	if err := mu.CheckInitRequest(req); err != nil {
-		return req, failRequest.Withf("%s", err.Error())
+		return req, invalidRequest(err)
 	}
 	req.Languages = mu.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
 	return req, nil
@@ -191,7 +200,7 @@ func (s *Server) init(r *http.Request) (any, error) {
 func (s *Server) publicKey(r *http.Request) (any, error) {
 	name := r.URL.Query().Get("appName")
 	if name == "" {
-		return nil, failRequest.Withf("appName is missing")
+		return nil, invalidRequest(errors.New("appName is missing"))
 	}
 	key, err := s.u.PublicKey(r.Context(), name)
 	if err != nil {
