@@ -49,8 +49,9 @@ const (
 	UpdateForced      = "FORCED"
 )
 
-// secretContext binds sealed signing keys to their use.
-const secretContext = "mobileutil/app-signing-key"
+// secretContext binds a sealed signing key to its application's row (the
+// name is unique and never changes).
+func secretContext(appName string) string { return "pa_mu_app.sign_private_key:" + appName }
 
 // DefaultFetchTimeout bounds fetching a certificate from a live endpoint.
 const DefaultFetchTimeout = 30 * time.Second
@@ -132,7 +133,7 @@ func (s *Service) CreateApp(ctx context.Context, name, displayName string) (App,
 	if err != nil {
 		return App{}, fmt.Errorf("encode public key: %w", err)
 	}
-	a := domain.MobileApp{Name: name, DisplayName: displayName, SignPrivateKeyEncrypted: s.box.Seal(raw, secretContext), SignPublicKey: pub, Created: s.now()}
+	a := domain.MobileApp{Name: name, DisplayName: displayName, SignPrivateKeyEncrypted: s.box.Seal(raw, secretContext(name)), SignPublicKey: pub, Created: s.now()}
 	err = s.st.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.CreateMobileApp(ctx, &a); err != nil {
 			return err

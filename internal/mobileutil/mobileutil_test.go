@@ -101,6 +101,14 @@ func TestSigningKeys(t *testing.T) {
 		if _, err := New(st, newBox(t), Options{}).Sign(ctx, "bank-app", "c", body); err == nil {
 			t.Fatal("another server key opened the signing key")
 		}
+		// A sealed key is bound to its application's row: under another
+		// application's name it does not open.
+		if _, err := box.Open(stored.SignPrivateKeyEncrypted, secretContext("other-app")); err == nil {
+			t.Fatal("the signing key opens as another application's")
+		}
+		if _, err := box.Open(stored.SignPrivateKeyEncrypted, secretContext("bank-app")); err != nil {
+			t.Fatal(err)
+		}
 		// Each application has its own key.
 		other, err := s.CreateApp(ctx, "other-app", "")
 		if err != nil {

@@ -340,7 +340,7 @@ func (s *Service) Sign(ctx context.Context, appName, challenge string, body []by
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.box.Open(a.SignPrivateKeyEncrypted, secretContext)
+	raw, err := s.box.Open(a.SignPrivateKeyEncrypted, secretContext(a.Name))
 	if err != nil {
 		return nil, fmt.Errorf("open signing key of %s: %w", appName, err)
 	}
