@@ -15,6 +15,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mauth/mauth/internal/audit"
@@ -220,7 +221,7 @@ func (s *Service) ListApps(ctx context.Context) ([]App, error) {
 // hostPattern is a DNS name or an IP address literal.
 var hostPattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.:_-]{0,252}[A-Za-z0-9])?$`)
 
-// validDomain checks a domain name.
+// validDomain checks a domain name (stored and matched in lower case).
 func validDomain(d string) error {
 	if !hostPattern.MatchString(d) {
 		return invalid("domain %q is not a host name", d)
@@ -262,6 +263,7 @@ func certificateOf(c *x509.Certificate) Certificate {
 // AddCertificatePEM pins a certificate given as PEM for an application's
 // domain. The certificate must be valid for the domain and not expired.
 func (s *Service) AddCertificatePEM(ctx context.Context, appName, domainName, pemText string) (Certificate, error) {
+	domainName = strings.ToLower(domainName)
 	if err := validDomain(domainName); err != nil {
 		return Certificate{}, err
 	}
@@ -317,6 +319,7 @@ func (s *Service) FetchCertificate(ctx context.Context, appName, endpoint string
 	if err != nil {
 		host, port = endpoint, "443"
 	}
+	host = strings.ToLower(host)
 	if err := validDomain(host); err != nil {
 		return Certificate{}, err
 	}
@@ -344,6 +347,7 @@ func (s *Service) FetchCertificate(ctx context.Context, appName, endpoint string
 
 // RemoveCertificate unpins a certificate of an application's domain.
 func (s *Service) RemoveCertificate(ctx context.Context, appName, domainName, fingerprint string) error {
+	domainName = strings.ToLower(domainName)
 	return s.change(ctx, appName, "MOBILE_CERTIFICATE_REMOVED", map[string]string{"domain": domainName, "fingerprint": fingerprint},
 		func(tx store.Tx, a domain.MobileApp) error {
 			return tx.DeleteMobileCertificate(ctx, a.ID, domainName, fingerprint)
@@ -352,6 +356,7 @@ func (s *Service) RemoveCertificate(ctx context.Context, appName, domainName, fi
 
 // RemoveDomain unpins a domain of an application with its certificates.
 func (s *Service) RemoveDomain(ctx context.Context, appName, domainName string) error {
+	domainName = strings.ToLower(domainName)
 	return s.change(ctx, appName, "MOBILE_DOMAIN_REMOVED", map[string]string{"domain": domainName},
 		func(tx store.Tx, a domain.MobileApp) error { return tx.DeleteMobileDomain(ctx, a.ID, domainName) })
 }

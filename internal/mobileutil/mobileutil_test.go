@@ -140,7 +140,7 @@ func TestCertificates(t *testing.T) {
 		good := certPEM(t, now.Add(time.Hour), "api.example.com")
 		// A PEM bundle: the key before the certificate is skipped.
 		bundle := "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" + good
-		c, err := s.AddCertificatePEM(ctx, "bank-app", "api.example.com", bundle)
+		c, err := s.AddCertificatePEM(ctx, "bank-app", "API.Example.com", bundle)
 		if err != nil {
 			t.Fatal(err)
 		}
