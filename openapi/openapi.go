@@ -1,9 +1,12 @@
 // Package openapi holds the OpenAPI 3 descriptions of mauth's HTTP APIs:
-// private.yaml (the private API under /rest/v3, for the bank's backend),
-// cloud.yaml (the PowerAuth Cloud API under /powerauth-cloud) and
-// public.yaml (the public API for mobile apps: /pa/v3, the Mobile Token
-// operations API, push registration and the inbox) and push.yaml (the push
-// server API on the private listener: the inbox).
+//   - private.yaml: the private API under /rest/v3, for the bank's backend;
+//   - public.yaml: the public API for mobile apps (/pa/v3, the Mobile Token
+//     operations API, push registration, the inbox and the mobile utility
+//     /app/init);
+//   - push.yaml: the push server API on the private listener;
+//   - cloud.yaml: the PowerAuth Cloud API under /powerauth-cloud;
+//   - mobileutil-admin.yaml: the mobile utility administration under
+//     /admin/ on the private listener.
 //
 // The files are the contract: the end-to-end tests validate every request
 // and response they exchange with a running server against them
@@ -39,16 +42,23 @@ var Push []byte
 //go:embed cloud.yaml
 var Cloud []byte
 
+// MobileUtilAdmin is the OpenAPI 3 document of the mobile utility
+// administration (/admin/… on the private listener).
+//
+//go:embed mobileutil-admin.yaml
+var MobileUtilAdmin []byte
+
 // Paths under which Handler serves the documents.
 const (
-	PrivatePath = "/openapi/private.yaml"
-	PublicPath  = "/openapi/public.yaml"
-	PushPath    = "/openapi/push.yaml"
-	CloudPath   = "/openapi/cloud.yaml"
+	PrivatePath         = "/openapi/private.yaml"
+	PublicPath          = "/openapi/public.yaml"
+	PushPath            = "/openapi/push.yaml"
+	CloudPath           = "/openapi/cloud.yaml"
+	MobileUtilAdminPath = "/openapi/mobileutil-admin.yaml"
 )
 
 // Handler serves GET PublicPath and, when withPrivate is set, GET
-// PrivatePath, PushPath and CloudPath, as application/yaml. Mount the private document only on the
+// PrivatePath, PushPath, CloudPath and MobileUtilAdminPath, as application/yaml. Mount the private document only on the
 // private listener.
 func Handler(withPrivate bool) http.Handler {
 	mux := http.NewServeMux()
@@ -57,6 +67,7 @@ func Handler(withPrivate bool) http.Handler {
 		mux.Handle("GET "+PrivatePath, document(Private))
 		mux.Handle("GET "+PushPath, document(Push))
 		mux.Handle("GET "+CloudPath, document(Cloud))
+		mux.Handle("GET "+MobileUtilAdminPath, document(MobileUtilAdmin))
 	}
 	return mux
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	apiinbox "github.com/mauth/mauth/internal/api/inbox"
+	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
 	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
@@ -157,6 +158,7 @@ type App struct {
 	// Cloud is the PowerAuth Cloud API's service (nil when it is off or
 	// outside the core roles).
 	Cloud *cloud.Service
+	mobileUtil *apimobileutil.Server // the mobile utility surface (mobileutil.go)
 }
 
 // surface is one HTTP surface bound to its listener.
@@ -201,6 +203,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 			_ = a.Close()
 			return nil, err
 		}
+		a.mountMobileUtilityAdmin() // mobileutil.go
 	}
 	if c.role() == RoleEnrollment {
 		coreTLS, err := c.CoreTLS.Config()
@@ -229,6 +232,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 			mtoken.New(mtoken.Options{Middleware: pub.Middleware(), Operations: mtoken.ServiceOperations{Service: a.Service}, Activations: a.Service, Logger: c.Logger}).Register(mux)
 			apipush.New(apipush.Options{Middleware: pub.Middleware(), Registrar: push.NewRegistry(a.Store, nil), Logger: c.Logger}).Register(mux)
 			apiinbox.NewPublic(apiinbox.PublicOptions{Middleware: pub.Middleware(), Inbox: a.inbox(), Logger: c.Logger}).Register(mux)
+			a.mobileUtilitySurface().RegisterPublic(mux) // /app/init (mobileutil.go)
 			// The whole public surface records the caller's IP and user agent for the audit log.
 			a.Public = render.WithRequestInfo("public-api", mux)
 		}

@@ -101,6 +101,9 @@ type Config struct {
 	// names callbacks may reach although they are internal addresses
 	// (netguard); empty: public addresses only.
 	CallbackAllowedDestinations []string
+	// MobileUtilityVersionCheckDisabled leaves the version check out of
+	// the answers of GET /app/init.
+	MobileUtilityVersionCheckDisabled bool
 
 	// Cloud configures the PowerAuth Cloud API (/powerauth-cloud on the
 	// private listener of the core roles).
@@ -113,6 +116,8 @@ type Config struct {
 
 	// serviceOptions customise the core service (tests set a clock).
 	serviceOptions []service.Option
+	// mobileUtilityNow is the mobile utility services' clock (tests move it; nil: time.Now).
+	mobileUtilityNow func() time.Time
 	// rateLimitNow is the rate limiter's clock (tests freeze it; nil: time.Now).
 	rateLimitNow func() time.Time
 	// callbacks tunes the callback dispatcher (tests shorten the poll

@@ -44,7 +44,7 @@ func documentedCalls(t *testing.T, doc []byte) [][2]string {
 }
 
 // TestSecurityHeadersOnEveryAnswer calls every documented operation of
-// both APIs (unauthenticated and, on the private API, authenticated), the
+// both APIs (and of the mobile utility administration) (unauthenticated and, on the private API, authenticated), the
 // operational endpoints, unknown paths, wrong methods and a rate-limited
 // request, and finds Cache-Control: no-store and
 // X-Content-Type-Options: nosniff on every answer.
@@ -99,6 +99,11 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 	for _, call := range documentedCalls(t, openapi.Cloud) {
 		check(call[0], priv+call[1], nil) // 401 without Cloud credentials
 	}
+	for _, call := range documentedCalls(t, openapi.MobileUtilAdmin) {
+		check(call[0], priv+call[1], nil)   // 401 without credentials
+		check(call[0], priv+call[1], basic) // 200, 400 or 404 with them
+	}
+	check(http.MethodGet, priv+openapi.MobileUtilAdminPath, nil)
 	for _, base := range []string{pub, priv} {
 		check(http.MethodGet, base+LivePath, nil)
 		check(http.MethodGet, base+ReadyPath, nil)

@@ -80,6 +80,7 @@ func (a *App) instrument() {
 			mux.Handle("GET "+openapi.PrivatePath, openapi.Handler(true))
 			mux.Handle("GET "+openapi.PushPath, openapi.Handler(true))
 			mux.Handle("GET "+openapi.CloudPath, openapi.Handler(true))
+			mux.Handle("GET "+openapi.MobileUtilAdminPath, openapi.Handler(true))
 		}
 		mux.Handle("/", h)
 		return render.AccessLog(a.log, api, m.Middleware(api, mux))

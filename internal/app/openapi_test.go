@@ -28,6 +28,8 @@ func TestOpenAPIDocumentsServed(t *testing.T) {
 		{"no push server document on the public listener", pubURL + openapi.PushPath, http.StatusNotFound, nil},
 		{"Cloud document on the private listener", privURL + openapi.CloudPath, http.StatusOK, openapi.Cloud},
 		{"no Cloud document on the public listener", pubURL + openapi.CloudPath, http.StatusNotFound, nil},
+		{"mobile utility administration document on the private listener", privURL + openapi.MobileUtilAdminPath, http.StatusOK, openapi.MobileUtilAdmin},
+		{"no mobile utility administration document on the public listener", pubURL + openapi.MobileUtilAdminPath, http.StatusNotFound, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,6 +83,7 @@ func (c Config) App() (app.Config, error) {
 			TokenAudience:  c.Cloud.TokenAudience,
 			TokenLifetime:  c.Cloud.TokenLifetime,
 		},
+		MobileUtilityVersionCheckDisabled: c.MobileUtility.VersionCheckDisabled,
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,
 			Timeout:    c.IdP.Timeout,

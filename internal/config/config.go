@@ -35,6 +35,8 @@ type Config struct {
 	Callbacks Callbacks `yaml:"callbacks"`
 	// Cloud configures the PowerAuth Cloud API.
 	Cloud Cloud `yaml:"cloud"`
+	// MobileUtility configures the mobile utility services (/app/init).
+	MobileUtility MobileUtility `yaml:"mobile_utility"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -156,6 +158,12 @@ type Cloud struct {
 	TokenAudience string `yaml:"token_audience" doc:"aud claim of the bearer tokens /powerauth-cloud/oauth2/token issues, required on use (empty: powerauth-cloud)"`
 	// TokenLifetime is the validity of the bearer tokens.
 	TokenLifetime time.Duration `yaml:"token_lifetime" doc:"validity of the bearer tokens, 1m to 24h (0: 1h)"`
+}
+
+// MobileUtility configures the mobile utility services.
+type MobileUtility struct {
+	// VersionCheckDisabled leaves the version check out of /app/init.
+	VersionCheckDisabled bool `yaml:"version_check_disabled" doc:"leave the app version check (verifyVersionResult) out of every GET /app/init answer"`
 }
 
 // Log configures logging.

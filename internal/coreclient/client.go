@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/buildinfo"
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
 
@@ -207,6 +209,11 @@ func (c *Client) call(ctx context.Context, method string, req, resp any) error {
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Accept", "application/json")
 	hr.Header.Set("User-Agent", "mauth-coreclient/"+buildinfo.Version)
+	// The device's own User-Agent, for the device information the core
+	// parses from it (the core trusts it from an authenticated integration).
+	if ua := domain.RequestInfoOf(ctx).UserAgent; ua != "" && validHeaderValue(ua) {
+		hr.Header.Set(restv3.HeaderDeviceUserAgent, ua)
+	}
 	if c.token != "" {
 		hr.SetBasicAuth(c.token, c.secret)
 	}
@@ -262,4 +269,15 @@ func decodeAnswer(method string, status int, raw []byte, resp any) error {
 		return &service.Error{Code: eo.Code, Message: eo.Message, CurrentRecoveryPukIndex: eo.CurrentRecoveryPukIndex}
 	}
 	return fmt.Errorf("coreclient: %s: unexpected answer HTTP %d status %q", method, status, env.Status)
+}
+
+// validHeaderValue reports whether v may be sent as a header value (no
+// control characters but tab).
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -52,6 +52,7 @@ func TestPublicAPIContract(t *testing.T) {
 		t.Run("spawn", o.spawn)
 		t.Run("bad-input", o.badInput)
 		t.Run("spawn-plaintexts", func(t *testing.T) { spawnPlaintexts(t, o) })
+		t.Run("mobile-utility", func(t *testing.T) { mobileUtilityContract(t, e) })
 	})
 	if t.Failed() {
 		return

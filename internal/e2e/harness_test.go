@@ -19,6 +19,7 @@ import (
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
 	"github.com/mauth/mauth/internal/idp"
+	"github.com/mauth/mauth/internal/mobileutil"
 	"github.com/mauth/mauth/internal/netguard"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/service/servicetest"
@@ -95,6 +96,8 @@ type env struct {
 	// OpenAPI documents (see internal/testutil/apicontract).
 	privateAPI *apicontract.Checker
 	publicAPI  *apicontract.Checker
+	// mobileUtil is the mobile utility services mountMobile serves.
+	mobileUtil *mobileutil.Service
 	// idpCalls counts the identity provider's calls.
 	idpMu    sync.Mutex
 	idpCalls int

@@ -12,18 +12,22 @@ import (
 
 	"github.com/mauth/mauth/client"
 	apiinbox "github.com/mauth/mauth/internal/api/inbox"
+	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
 	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/public"
 	apipush "github.com/mauth/mauth/internal/api/push"
+	"github.com/mauth/mauth/internal/mobileutil"
 	"github.com/mauth/mauth/internal/push"
 	pushinbox "github.com/mauth/mauth/internal/push/inbox"
+	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/testutil/teststore"
 	"github.com/mauth/mauth/protocol"
 )
 
 // mountMobile serves the Standard RESTful API, the Mobile Token API,
-// activation spawn and push registration on one listener (as the
+// activation spawn, push registration and the mobile utility services'
+// /app/init on one listener (as the
 // all-in-one deployment does) and points the environment's devices at it.
 func mountMobile(t *testing.T, e *env, st store.Store) {
 	t.Helper()
@@ -38,6 +42,12 @@ func mountMobile(t *testing.T, e *env, st store.Store) {
 	}).Register(mux)
 	apipush.New(apipush.Options{Middleware: mw, Registrar: push.NewRegistry(st, e.clock.Now)}).Register(mux)
 	apiinbox.NewPublic(apiinbox.PublicOptions{Middleware: mw, Inbox: pushinbox.New(pushinbox.Options{Store: st, Now: e.clock.Now})}).Register(mux)
+	box, err := secretbox.New(secretbox.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mobileUtil = mobileutil.New(st, box, mobileutil.Options{Now: e.clock.Now})
+	apimobileutil.New(e.mobileUtil, nil).RegisterPublic(mux)
 	srv := httptest.NewServer(e.publicAPI.Wrap(mux))
 	t.Cleanup(srv.Close)
 	e.publicURL = srv.URL

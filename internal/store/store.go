@@ -79,6 +79,8 @@ type Reader interface {
 	InboxReader
 	// CloudReader holds the lookups of the Cloud API (cloud.go).
 	CloudReader
+	// MobileUtilReader holds the lookups of the mobile utility services (mobileutil.go).
+	MobileUtilReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -189,6 +191,8 @@ type Tx interface {
 	InboxWriter
 	// CloudWriter holds the writes of the Cloud API (cloud.go).
 	CloudWriter
+	// MobileUtilWriter holds the writes of the mobile utility services (mobileutil.go).
+	MobileUtilWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

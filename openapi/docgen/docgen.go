@@ -39,6 +39,7 @@ func Documents() []Document {
 		{Source: "openapi/public.yaml", Spec: openapi.Public, Output: "docs/api/public.md"},
 		{Source: "openapi/push.yaml", Spec: openapi.Push, Output: "docs/api/push.md"},
 		{Source: "openapi/cloud.yaml", Spec: openapi.Cloud, Output: "docs/api/cloud.md"},
+		{Source: "openapi/mobileutil-admin.yaml", Spec: openapi.MobileUtilAdmin, Output: "docs/api/mobileutil-admin.md"},
 	}
 }
 

@@ -36,6 +36,8 @@ type testServer struct {
 	Auth *[2]string
 	// UserAgent, when set, is sent as the User-Agent header.
 	UserAgent string
+	// Header holds further request headers.
+	Header map[string]string
 }
 
 // newTestServer starts the private API with access control off and the
@@ -97,6 +99,9 @@ func (ts *testServer) post(t *testing.T, method string, reqObj any) (int, map[st
 	}
 	if ts.UserAgent != "" {
 		req.Header.Set("User-Agent", ts.UserAgent)
+	}
+	for k, v := range ts.Header {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -13,8 +13,14 @@ import (
 	"strings"
 
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/restv3"
 	"github.com/mauth/mauth/internal/service"
 )
+
+// maxDeviceUserAgent bounds a forwarded device User-Agent (as the
+// public API bounds the one it records).
+const maxDeviceUserAgent = 512
 
 // Prefix is the path prefix of every method.
 const Prefix = "/rest/v3/"
@@ -89,7 +95,18 @@ func (s *Server) handler() http.Handler {
 			render.ErrorResponse(w, http.StatusUnauthorized, render.ErrorObject{Code: service.CodeAuthentication, Message: "Authentication failed"})
 			return
 		}
-		inner := r.WithContext(withPrincipal(r.Context(), p))
+		ctx := withPrincipal(r.Context(), p)
+		// An enrollment server forwards the device's User-Agent: trusted
+		// from an authenticated integration only.
+		if ua := r.Header.Get(restv3.HeaderDeviceUserAgent); ua != "" {
+			ri := domain.RequestInfoOf(ctx)
+			if len(ua) > maxDeviceUserAgent {
+				ua = ua[:maxDeviceUserAgent]
+			}
+			ri.UserAgent = ua
+			ctx = domain.WithRequestInfo(ctx, ri)
+		}
+		inner := r.WithContext(ctx)
 		s.mux.ServeHTTP(w, inner)
 		r.Pattern = inner.Pattern // for the access log and metrics outside
 

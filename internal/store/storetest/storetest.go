@@ -56,6 +56,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("Operations", func(t *testing.T) { testOperations(t, newStore) })
 	t.Run("Inbox", func(t *testing.T) { testInbox(t, newStore(t)) })
 	t.Run("Cloud", func(t *testing.T) { testCloud(t, newStore(t)) })
+	t.Run("MobileUtil", func(t *testing.T) { testMobileUtil(t, newStore(t)) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
 
