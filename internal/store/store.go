@@ -75,6 +75,8 @@ type Reader interface {
 	EventReader
 	// PushReader holds the lookups of push registrations (push.go).
 	PushReader
+	// TestServerReader holds the lookups of the test server (testserver.go).
+	TestServerReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -181,6 +183,8 @@ type Tx interface {
 	EventWriter
 	// PushWriter holds the writes of push registrations (push.go).
 	PushWriter
+	// TestServerWriter holds the writes of the test server (testserver.go).
+	TestServerWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error
