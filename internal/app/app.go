@@ -149,6 +149,7 @@ type App struct {
 	announced bool                   // Listen ran for the bound listeners
 	tls       map[string]*tls.Config // per surface name; nil entry: plain HTTP
 	metrics   *metrics.Metrics       // see Metrics (health.go)
+	box       *secretbox.Box         // the server key (core roles)
 }
 
 // surface is one HTTP surface bound to its listener.
@@ -188,6 +189,12 @@ func New(ctx context.Context, c Config) (*App, error) {
 		}
 		a.Private = private.New(a.Service, private.Options{RestrictAccess: c.RestrictAccess, Logger: c.Logger, ServerVersion: buildinfo.Version}).Handler()
 		a.Core = a.Service
+		if c.TestServer.Enabled {
+			if err := a.mountTestServer(); err != nil {
+				_ = a.Close()
+				return nil, err
+			}
+		}
 	}
 	if c.role() == RoleEnrollment {
 		coreTLS, err := c.CoreTLS.Config()
@@ -326,7 +333,7 @@ func (a *App) openCore(ctx context.Context) error {
 		fmt.Fprintf(c.Out, "generated a new server key in %s (back it up: it decrypts the server's private keys)\n", filepath.Join(c.DataDir, "server.key"))
 	}
 	upgradeIntegrationSecrets(ctx, svc, c.Logger) // integration.go
-	a.Store, a.Service = st, svc
+	a.Store, a.Service, a.box = st, svc, box
 	return nil
 }
 
