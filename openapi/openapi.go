@@ -1,7 +1,9 @@
 // Package openapi holds the OpenAPI 3 descriptions of mauth's HTTP APIs:
 // private.yaml (the private API under /rest/v3, for the bank's backend) and
 // public.yaml (the public API for mobile apps: /pa/v3, the Mobile Token
-// operations API and push registration).
+// operations API and push registration) and testserver.yaml (the Test
+// Server API of simulated devices, /powerauth-test-server on the private
+// listener).
 //
 // The files are the contract: the end-to-end tests validate every request
 // and response they exchange with a running server against them
@@ -25,20 +27,28 @@ var Private []byte
 //go:embed public.yaml
 var Public []byte
 
+// TestServer is the OpenAPI 3 document of the Test Server API
+// (/powerauth-test-server/…).
+//
+//go:embed testserver.yaml
+var TestServer []byte
+
 // Paths under which Handler serves the documents.
 const (
-	PrivatePath = "/openapi/private.yaml"
-	PublicPath  = "/openapi/public.yaml"
+	PrivatePath    = "/openapi/private.yaml"
+	PublicPath     = "/openapi/public.yaml"
+	TestServerPath = "/openapi/testserver.yaml"
 )
 
 // Handler serves GET PublicPath and, when withPrivate is set, GET
-// PrivatePath, as application/yaml. Mount the private document only on the
-// private listener.
+// PrivatePath and TestServerPath, as application/yaml. Mount the private
+// documents only on the private listener.
 func Handler(withPrivate bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+PublicPath, document(Public))
 	if withPrivate {
 		mux.Handle("GET "+PrivatePath, document(Private))
+		mux.Handle("GET "+TestServerPath, document(TestServer))
 	}
 	return mux
 }

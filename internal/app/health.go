@@ -78,6 +78,7 @@ func (a *App) instrument() {
 		mux.Handle("GET "+openapi.PublicPath, openapi.Handler(withMetrics))
 		if withMetrics {
 			mux.Handle("GET "+openapi.PrivatePath, openapi.Handler(true))
+			mux.Handle("GET "+openapi.TestServerPath, openapi.Handler(true))
 		}
 		mux.Handle("/", h)
 		return render.AccessLog(a.log, api, m.Middleware(api, mux))

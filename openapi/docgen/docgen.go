@@ -37,6 +37,7 @@ func Documents() []Document {
 	return []Document{
 		{Source: "openapi/private.yaml", Spec: openapi.Private, Output: "docs/api/private.md"},
 		{Source: "openapi/public.yaml", Spec: openapi.Public, Output: "docs/api/public.md"},
+		{Source: "openapi/testserver.yaml", Spec: openapi.TestServer, Output: "docs/api/testserver.md"},
 	}
 }
 
