@@ -24,7 +24,7 @@ const DeviceInfo = "backend-tests"
 
 // maxSwapAttempts bounds the retries of a device update that lost a
 // compare-and-set to another process.
-const maxSwapAttempts = 8
+const maxSwapAttempts = 64
 
 // Options configure a Server.
 type Options struct {
