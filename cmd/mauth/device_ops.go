@@ -217,4 +217,3 @@ func newDevicePushRegisterCommand(df *deviceFlags) *cobra.Command {
 	fl.StringVar(&factors, "factors", string(protocol.SignaturePossession), "signature factors of the registration")
 	return cmd
 }
-
