@@ -347,6 +347,7 @@ func testTestServerBadInput(t *testing.T, e *tsEnv, activationID string) {
 		{"invalid SDK config", "application/config", map[string]any{"applicationId": "x", "applicationName": "x", "mobileSdkConfig": "AAAA"}, http.StatusBadRequest, "APP_CONFIG_INVALID"},
 		{"invalid keys", "application/config", map[string]any{"applicationId": "x", "applicationName": "x", "applicationKey": "a", "applicationSecret": "b", "masterPublicKey": "c"}, http.StatusBadRequest, "APP_CONFIG_INVALID"},
 		{"unknown application", "activation/create", map[string]any{"applicationId": "nope", "activationCode": "AAAAA-AAAAA-AAAAA-AAAAA"}, http.StatusBadRequest, "APP_CONFIG_NOT_FOUND"},
+		{"malformed activation code", "activation/create", map[string]any{"applicationId": tsApp, "activationCode": "not-a-code", "password": tsPIN}, http.StatusBadRequest, "ACTIVATION_FAILED"},
 		{"unknown activation code", "activation/create", map[string]any{"applicationId": tsApp, "activationCode": "AAAAA-AAAAA-AAAAA-AAAAA", "password": tsPIN}, http.StatusBadRequest, "ACTIVATION_FAILED"},
 		{"unknown device", "signature/compute-online", map[string]any{"activationId": missing, "applicationId": tsApp, "httpMethod": "POST", "resourceId": "/x", "signatureType": "POSSESSION"}, http.StatusBadRequest, "ACTIVATION_FAILED"},
 		{"device of another application", "signature/compute-online", map[string]any{"activationId": activationID, "applicationId": "other", "httpMethod": "POST", "resourceId": "/x", "signatureType": "POSSESSION"}, http.StatusBadRequest, "ACTIVATION_FAILED"},

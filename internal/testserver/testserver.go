@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -148,11 +149,13 @@ func (s *Server) CreateActivation(ctx context.Context, r CreateActivationRequest
 		Name: r.ActivationName, OTP: r.ActivationOtp, DeviceInfo: DeviceInfo, Platform: "unknown",
 	})
 	if err != nil {
-		var apiErr *client.APIError
-		if errors.As(err, &apiErr) {
-			return nil, errActivationFailed(err)
+		// A transport failure is REMOTE_EXECUTION_ERROR; a refused or
+		// malformed code (or OTP) fails the activation.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			return nil, errRemote(err)
 		}
-		return nil, errRemote(err)
+		return nil, errActivationFailed(err)
 	}
 	sealed, err := s.seal(res.Device)
 	if err != nil {

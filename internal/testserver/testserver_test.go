@@ -145,3 +145,29 @@ func TestParseSignatureType(t *testing.T) {
 		require.False(t, ok, in)
 	}
 }
+
+// TestUnreachablePublicAPI: a public API that cannot be reached is
+// REMOTE_EXECUTION_ERROR, and a signed call that never left keeps the
+// stored state consistent (the counter advance stored before the call).
+func TestUnreachablePublicAPI(t *testing.T) {
+	ctx := context.Background()
+	s := sqlitetest.New(t)
+	box, err := secretbox.New(secretbox.GenerateKey())
+	require.NoError(t, err)
+	id := seedDevice(t, s, box)
+	n, err := New(Options{Store: s, Box: box, PublicURL: "http://127.0.0.1:1", Version: protocol.Version32})
+	require.NoError(t, err)
+	var te *Error
+	_, err = n.CreateActivation(ctx, CreateActivationRequest{ApplicationID: "app", ActivationCode: "AAAAA-AAAAA-AAAAA-AAAAA"})
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, CodeRemoteExecution, te.Code)
+	err = n.RejectOperation(ctx, RejectOperationRequest{ActivationID: id, ApplicationID: "app", OperationID: "op"})
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, CodeRemoteExecution, te.Code)
+	row, err := s.GetTestDevice(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), row.Revision, "the signature's counter was stored before the call")
+	_, err = n.CreateActivation(ctx, CreateActivationRequest{ApplicationID: "missing", ActivationCode: "x"})
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, CodeAppConfigNotFound, te.Code)
+}
