@@ -533,3 +533,41 @@ func TestTestServerConfigValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestTestServerDrivesARemoteServer runs the test server in a core-role
+// process of its own (its own database) whose devices talk to another
+// mauth's public API over HTTP: the bank works with the other server, the
+// test server only simulates the phone.
+func TestTestServerDrivesARemoteServer(t *testing.T) {
+	remote := start(t, testConfig(t, RoleAll))
+	user, pass := remote.credentials(t)
+	bank := &tsEnv{running: remote, private: "http://" + remote.PrivateAddr().String(), user: user, pass: pass, http: &http.Client{Timeout: testTimeout}}
+
+	c := testConfig(t, RoleCore)
+	c.TestServer.PublicURL = "http://" + remote.PublicAddr().String()
+	farm := startTestServer(t, c)
+
+	bank.rest(t, "application/create", map[string]any{"applicationId": tsApp})
+	version := bank.rest(t, "application/detail", map[string]any{"applicationId": tsApp})["versions"].([]any)[0].(map[string]any)
+	farm.ts(t, "application/config", map[string]any{"applicationId": tsApp, "applicationName": "Bank", "mobileSdkConfig": version["mobileSdkConfig"]})
+	init := bank.rest(t, "activation/init", map[string]any{"userId": "erin", "applicationId": tsApp})
+	id := farm.tsObject(t, "activation/create", map[string]any{"applicationId": tsApp, "password": tsPIN, "activationCode": init["activationCode"]})["activationId"].(string)
+	bank.rest(t, "activation/commit", map[string]any{"activationId": id})
+	h := farm.tsObject(t, "signature/compute-online", map[string]any{
+		"activationId": id, "applicationId": tsApp, "httpMethod": "POST", "resourceId": "/pa/signature/validate",
+		"signatureType": "POSSESSION_KNOWLEDGE", "password": tsPIN,
+	})["authHeader"].(string)
+	if res := tsVerify(t, bank, h, "/pa/signature/validate", nil); res["signatureValid"] != true {
+		t.Fatalf("the remote server refused the signature: %v", res)
+	}
+	tok := farm.tsObject(t, "token/create", map[string]any{"activationId": id, "applicationId": tsApp, "password": tsPIN})
+	if tok["tokenId"] == "" {
+		t.Fatalf("token: %v", tok)
+	}
+	if _, err := remote.Store.GetTestDevice(context.Background(), id); err == nil {
+		t.Fatalf("the remote server holds the simulated device")
+	}
+	if _, err := farm.Store.GetActivation(context.Background(), id); err == nil {
+		t.Fatalf("the test server's database holds the activation")
+	}
+}
