@@ -311,13 +311,15 @@ func (s *Server) ComputeOnlineSignature(ctx context.Context, r ComputeOnlineSign
 }
 
 // ComputeOfflineSignature verifies an offline QR payload (with the
-// activation's server key or the master key) and computes the offline
-// signature (possession_knowledge, or possession_biometry when the
-// payload allows it and no password is given).
+// activation's server key or the master key) and computes the
+// possession_knowledge offline signature with the password.
 func (s *Server) ComputeOfflineSignature(ctx context.Context, r ComputeOfflineSignatureRequest) (*ComputeOfflineSignatureResponse, error) {
 	var out ComputeOfflineSignatureResponse
 	err := s.withDevice(ctx, r.ActivationID, "", func(ctx context.Context, ss *session) error {
-		master, _ := base64.StdEncoding.DecodeString(ss.app.MasterPublicKey)
+		master, err := base64.StdEncoding.DecodeString(ss.app.MasterPublicKey)
+		if err != nil {
+			return errAppConfigInvalid(err)
+		}
 		q, err := client.ParseOfflineQR(r.QRCodeData, ss.device.ServerPublicKey, master)
 		if err != nil {
 			return errCryptography(err)
