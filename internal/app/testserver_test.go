@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/mauth/mauth/client"
+	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/testutil/apicontract"
 	"github.com/mauth/mauth/internal/testutil/pgtest"
@@ -165,6 +166,7 @@ func TestTestServerFlow(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
 		c := testConfig(t, RoleAll)
 		c.DatabaseURL = pgtest.NewDatabase(t)
+		c.ServerKey = base64.StdEncoding.EncodeToString(secretbox.GenerateKey())
 		testTestServerFlow(t, c)
 	})
 }
