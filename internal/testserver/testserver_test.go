@@ -27,6 +27,10 @@ func backends(t *testing.T, fn func(t *testing.T, s store.Store)) {
 // seedDevice stores an application and a device with made-up keys (no
 // server is needed to compute signatures).
 func seedDevice(t *testing.T, s store.Store, box *secretbox.Box) string {
+	return seedDeviceTB(t, s, box)
+}
+
+func seedDeviceTB(t testing.TB, s store.Store, box *secretbox.Box) string {
 	t.Helper()
 	ctx := context.Background()
 	master, err := protocol.GenerateKeyPair()
@@ -170,4 +174,29 @@ func TestUnreachablePublicAPI(t *testing.T) {
 	_, err = n.CreateActivation(ctx, CreateActivationRequest{ApplicationID: "missing", ActivationCode: "x"})
 	require.ErrorAs(t, err, &te)
 	require.Equal(t, CodeAppConfigNotFound, te.Code)
+}
+
+// BenchmarkComputeOnlineSignature measures one compute-online of one
+// device on the embedded database: open the sealed state, sign, seal and
+// compare-and-set the state. With the knowledge factor the client derives
+// the PIN key (PBKDF2, 10,000 iterations) on every signature.
+func BenchmarkComputeOnlineSignature(b *testing.B) {
+	ctx := context.Background()
+	s := sqlitetest.New(b)
+	box, err := secretbox.New(secretbox.GenerateKey())
+	require.NoError(b, err)
+	id := seedDeviceTB(b, s, box)
+	n, err := New(Options{Store: s, Box: box, PublicURL: "http://127.0.0.1:1"})
+	require.NoError(b, err)
+	for _, typ := range []string{"POSSESSION", "POSSESSION_KNOWLEDGE"} {
+		b.Run(typ, func(b *testing.B) {
+			req := ComputeOnlineSignatureRequest{ActivationID: id, ApplicationID: "app", HTTPMethod: "POST", ResourceID: "/x", SignatureType: typ, Password: "1234"}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := n.ComputeOnlineSignature(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
