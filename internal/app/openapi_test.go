@@ -24,6 +24,8 @@ func TestOpenAPIDocumentsServed(t *testing.T) {
 		{"public document on the private listener", privURL + openapi.PublicPath, http.StatusOK, openapi.Public},
 		{"private document on the private listener", privURL + openapi.PrivatePath, http.StatusOK, openapi.Private},
 		{"no private document on the public listener", pubURL + openapi.PrivatePath, http.StatusNotFound, nil},
+		{"test server document on the private listener", privURL + openapi.TestServerPath, http.StatusOK, openapi.TestServer},
+		{"no test server document on the public listener", pubURL + openapi.TestServerPath, http.StatusNotFound, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
