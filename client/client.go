@@ -39,6 +39,12 @@ type Config struct {
 	// Now is the clock (default time.Now); the client corrects it by the
 	// server time it learns from temporary-key responses.
 	Now func() time.Time
+	// BeforeSignedRequest, when set, is called after a signature advanced
+	// the device counter and before the signed request is sent, so that a
+	// caller can store the advanced state first (a device must never
+	// reuse a counter the server may have seen). An error aborts the
+	// request before anything is sent.
+	BeforeSignedRequest func(ctx context.Context, d *Device) error
 }
 
 // FromSDKConfig fills the application fields from a mobile SDK configuration string.
@@ -96,6 +102,17 @@ func (c *Client) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cfg.Now().Add(c.timeOffset)
+}
+
+// beforeSend runs the BeforeSignedRequest hook.
+func (c *Client) beforeSend(ctx context.Context, d *Device) error {
+	if c.cfg.BeforeSignedRequest == nil {
+		return nil
+	}
+	if err := c.cfg.BeforeSignedRequest(ctx, d); err != nil {
+		return fmt.Errorf("client: before signed request: %w", err)
+	}
+	return nil
 }
 
 // APIError is an error answer of the server.

@@ -123,6 +123,18 @@ func (d *Device) signingKeys(pin string) (*protocol.ActivationKeys, error) {
 	return ks, nil
 }
 
+// keysFor returns the keys a signature with f needs: the knowledge key
+// (whose PBKDF2 derivation from the PIN is the costly part of a
+// signature) only when knowledge is one of the factors.
+func (d *Device) keysFor(f Factors) (*protocol.ActivationKeys, error) {
+	for _, x := range f.Type.Factors() {
+		if x == protocol.FactorKnowledge {
+			return d.signingKeys(f.PIN)
+		}
+	}
+	return &protocol.ActivationKeys{Possession: d.PossessionKey, Biometry: d.BiometryKey, Transport: d.TransportKey}, nil
+}
+
 // ChangePIN re-wraps the knowledge key under a new PIN. The old PIN is not
 // checked locally (only the server could); verify it with a signature first.
 func (d *Device) ChangePIN(oldPIN, newPIN string) error {

@@ -99,6 +99,9 @@ func (c *Client) signedJSON(ctx context.Context, d *Device, f Factors, path, uri
 	if err != nil {
 		return nil, err
 	}
+	if err := c.beforeSend(ctx, d); err != nil {
+		return nil, err
+	}
 	h := map[string]string{protocol.HeaderAuthorization: hdr}
 	if lang != "" {
 		h[headerAcceptLanguage] = lang
@@ -128,6 +131,9 @@ type Approval struct {
 	ProximityType string
 	// NumberMatching is the number the user picked.
 	NumberMatching string
+	// MobileTokenData is optional customer-specific data sent along (for
+	// example for fraud detection); the server may ignore it.
+	MobileTokenData map[string]any
 }
 
 // AuthorizeOperation approves an operation with a signature of the
@@ -144,6 +150,9 @@ func (c *Client) AuthorizeOperation(ctx context.Context, d *Device, f Factors, a
 	}
 	if a.NumberMatching != "" {
 		req["numberMatching"] = a.NumberMatching
+	}
+	if a.MobileTokenData != nil {
+		req["mobileTokenData"] = a.MobileTokenData
 	}
 	raw, err := c.signedJSON(ctx, d, f, operationPrefix+"authorize", uriOperationAuthorize, "", req)
 	if err != nil {

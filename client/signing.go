@@ -36,7 +36,7 @@ func (c *Client) SignatureHeader(d *Device, f Factors, method, uriID string, bod
 	if d == nil || d.ActivationID == "" {
 		return "", ErrNotActivated
 	}
-	ks, err := d.signingKeys(f.PIN)
+	ks, err := d.keysFor(f)
 	if err != nil {
 		return "", err
 	}
@@ -70,6 +70,9 @@ func (c *Client) SignedRequest(ctx context.Context, d *Device, f Factors, method
 	if err != nil {
 		return nil, err
 	}
+	if err := c.beforeSend(ctx, d); err != nil {
+		return nil, err
+	}
 	if len(query) > 0 {
 		path += "?" + query.Encode()
 	}
@@ -95,6 +98,9 @@ func (c *Client) signedEncrypted(ctx context.Context, d *Device, f Factors, path
 	}
 	hdr, err := c.SignatureHeader(d, f, http.MethodPost, uriID, body)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.beforeSend(ctx, d); err != nil {
 		return nil, err
 	}
 	raw, err := c.do(ctx, request{path: path, body: body, headers: map[string]string{protocol.HeaderAuthorization: hdr}})

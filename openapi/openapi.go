@@ -6,7 +6,9 @@
 //   - push.yaml: the push server API on the private listener;
 //   - cloud.yaml: the PowerAuth Cloud API under /powerauth-cloud;
 //   - mobileutil-admin.yaml: the mobile utility administration under
-//     /admin/ on the private listener.
+//     /admin/ on the private listener;
+//   - testserver.yaml: the Test Server API of simulated devices,
+//     /powerauth-test-server on the private listener.
 //
 // The files are the contract: the end-to-end tests validate every request
 // and response they exchange with a running server against them
@@ -48,6 +50,12 @@ var Cloud []byte
 //go:embed mobileutil-admin.yaml
 var MobileUtilAdmin []byte
 
+// TestServer is the OpenAPI 3 document of the Test Server API
+// (/powerauth-test-server/…).
+//
+//go:embed testserver.yaml
+var TestServer []byte
+
 // Paths under which Handler serves the documents.
 const (
 	PrivatePath         = "/openapi/private.yaml"
@@ -55,11 +63,13 @@ const (
 	PushPath            = "/openapi/push.yaml"
 	CloudPath           = "/openapi/cloud.yaml"
 	MobileUtilAdminPath = "/openapi/mobileutil-admin.yaml"
+	TestServerPath      = "/openapi/testserver.yaml"
 )
 
 // Handler serves GET PublicPath and, when withPrivate is set, GET
-// PrivatePath, PushPath, CloudPath and MobileUtilAdminPath, as application/yaml. Mount the private document only on the
-// private listener.
+// PrivatePath, PushPath, CloudPath, MobileUtilAdminPath and TestServerPath,
+// as application/yaml. Mount the private documents only on the private
+// listener.
 func Handler(withPrivate bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+PublicPath, document(Public))
@@ -68,6 +78,7 @@ func Handler(withPrivate bool) http.Handler {
 		mux.Handle("GET "+PushPath, document(Push))
 		mux.Handle("GET "+CloudPath, document(Cloud))
 		mux.Handle("GET "+MobileUtilAdminPath, document(MobileUtilAdmin))
+		mux.Handle("GET "+TestServerPath, document(TestServer))
 	}
 	return mux
 }

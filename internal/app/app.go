@@ -157,7 +157,7 @@ type App struct {
 	box       *secretbox.Box         // the server key (core roles)
 	// Cloud is the PowerAuth Cloud API's service (nil when it is off or
 	// outside the core roles).
-	Cloud *cloud.Service
+	Cloud      *cloud.Service
 	mobileUtil *apimobileutil.Server // the mobile utility surface (mobileutil.go)
 }
 
@@ -204,6 +204,12 @@ func New(ctx context.Context, c Config) (*App, error) {
 			return nil, err
 		}
 		a.mountMobileUtilityAdmin() // mobileutil.go
+		if c.TestServer.Enabled {
+			if err := a.mountTestServer(); err != nil {
+				_ = a.Close()
+				return nil, err
+			}
+		}
 	}
 	if c.role() == RoleEnrollment {
 		coreTLS, err := c.CoreTLS.Config()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -97,6 +98,13 @@ type Config struct {
 	// IdentityProvider configures custom-credential activations.
 	IdentityProvider IdentityProviderConfig
 
+	// Environment names the deployment; EnvironmentProduction marks a
+	// production configuration, which refuses the test server.
+	Environment string
+	// TestServer enables the Test Server API (simulated devices) on the
+	// private listener.
+	TestServer TestServerConfig
+
 	// CallbackAllowedDestinations are CIDR prefixes, IP addresses and host
 	// names callbacks may reach although they are internal addresses
 	// (netguard); empty: public addresses only.
@@ -155,6 +163,48 @@ func DefaultConfig() Config {
 		AutoMigrate:    true,
 		Service:        service.DefaultConfig(),
 	}
+}
+
+// EnvironmentProduction is the Environment of a production deployment.
+const EnvironmentProduction = "production"
+
+// TestServerConfig configures the Test Server API.
+type TestServerConfig struct {
+	// Enabled mounts /powerauth-test-server on the private listener.
+	Enabled bool
+	// PublicURL is the public API the simulated devices call (empty: the
+	// process's own public listener over loopback).
+	PublicURL string
+}
+
+// validate checks the test server settings against the rest.
+func (c Config) validateTestServer() error {
+	if !c.TestServer.Enabled {
+		if c.TestServer.PublicURL != "" {
+			return errors.New("test_server.public_url is set but the test server is not enabled (test_server.enabled)")
+		}
+		return nil
+	}
+	if strings.EqualFold(strings.TrimSpace(c.Environment), EnvironmentProduction) {
+		return errors.New("the test server (test_server.enabled) holds device keys and must never run beside real users: it is refused on a configuration marked server.environment: production")
+	}
+	if !c.servesCore() {
+		return fmt.Errorf("the test server needs the database and the private listener (role %s or %s)", RoleAll, RoleCore)
+	}
+	if c.TestServer.PublicURL == "" {
+		if !c.servesPublic() {
+			return fmt.Errorf("the test server of the %s role needs test_server.public_url (the public API the devices call)", RoleCore)
+		}
+		if c.PublicTLS.enabled() {
+			return errors.New("the test server needs test_server.public_url when the public API serves TLS (a URL its certificate is valid for)")
+		}
+		return nil
+	}
+	u, err := url.Parse(c.TestServer.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("test_server.public_url %q is not an http:// or https:// URL", c.TestServer.PublicURL)
+	}
+	return nil
 }
 
 // role returns the effective role.
@@ -223,6 +273,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := netguard.New(c.CallbackAllowedDestinations, nil); err != nil {
 		return fmt.Errorf("callback allowed destinations: %w", err)
+	}
+	if err := c.validateTestServer(); err != nil {
+		return err
 	}
 	if c.IdentityProvider.configured() && !c.servesPublic() {
 		return fmt.Errorf("identity provider settings need the public API (role %s or %s)", RoleAll, RoleEnrollment)

@@ -81,6 +81,7 @@ func (a *App) instrument() {
 			mux.Handle("GET "+openapi.PushPath, openapi.Handler(true))
 			mux.Handle("GET "+openapi.CloudPath, openapi.Handler(true))
 			mux.Handle("GET "+openapi.MobileUtilAdminPath, openapi.Handler(true))
+			mux.Handle("GET "+openapi.TestServerPath, openapi.Handler(true))
 		}
 		mux.Handle("/", h)
 		return render.AccessLog(a.log, api, m.Middleware(api, mux))

@@ -30,6 +30,8 @@ func TestOpenAPIDocumentsServed(t *testing.T) {
 		{"no Cloud document on the public listener", pubURL + openapi.CloudPath, http.StatusNotFound, nil},
 		{"mobile utility administration document on the private listener", privURL + openapi.MobileUtilAdminPath, http.StatusOK, openapi.MobileUtilAdmin},
 		{"no mobile utility administration document on the public listener", pubURL + openapi.MobileUtilAdminPath, http.StatusNotFound, nil},
+		{"test server document on the private listener", privURL + openapi.TestServerPath, http.StatusOK, openapi.TestServer},
+		{"no test server document on the public listener", pubURL + openapi.TestServerPath, http.StatusNotFound, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

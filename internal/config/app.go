@@ -76,6 +76,8 @@ func (c Config) App() (app.Config, error) {
 			PerActivation:      offWhenZero(c.Public.RateLimitPerActivation),
 			PerActivationBurst: c.Public.RateLimitPerActivationBurst,
 		},
+		Environment:                 c.Server.Environment,
+		TestServer:                  app.TestServerConfig{Enabled: c.TestServer.Enabled, PublicURL: c.TestServer.PublicURL},
 		CallbackAllowedDestinations: netguard.ParseList(c.Callbacks.AllowedDestinations),
 		Cloud: app.CloudConfig{
 			Disabled:       !c.Cloud.Enabled,

@@ -41,6 +41,16 @@ type Config struct {
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
 	Service Service `yaml:"service"`
+	// TestServer configures the Test Server API (simulated devices).
+	TestServer TestServer `yaml:"test_server"`
+}
+
+// TestServer configures the Test Server API.
+type TestServer struct {
+	// Enabled mounts the Test Server API on the private listener.
+	Enabled bool `yaml:"enabled" doc:"serve the Test Server API (simulated mobile devices for tests and load tests) at /powerauth-test-server on the private listener; it stores device keys, so it is refused when server.environment is production"`
+	// PublicURL is the public API the simulated devices call.
+	PublicURL string `yaml:"public_url" doc:"public (mobile) API the simulated devices call, e.g. https://mauth.example.com (empty: this process's own public listener over loopback; required in the core role and when the public API serves TLS)"`
 }
 
 // Server holds the process settings.
@@ -53,6 +63,8 @@ type Server struct {
 	Key string `yaml:"key" secret:"true" doc:"Base64 server key that encrypts private keys at rest (prefer key_file)"`
 	// KeyFile is the file holding the server key.
 	KeyFile string `yaml:"key_file" doc:"file holding the Base64 server key (default DATA_DIR/server.key, generated for the embedded database)"`
+	// Environment names the deployment.
+	Environment string `yaml:"environment" doc:"name of the deployment (free text, e.g. test or staging); production marks a production configuration, on which test-only features (test_server.enabled) refuse to start"`
 }
 
 // Public configures the public API listener.

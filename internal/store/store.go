@@ -81,6 +81,8 @@ type Reader interface {
 	CloudReader
 	// MobileUtilReader holds the lookups of the mobile utility services (mobileutil.go).
 	MobileUtilReader
+	// TestServerReader holds the lookups of the test server (testserver.go).
+	TestServerReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -193,6 +195,8 @@ type Tx interface {
 	CloudWriter
 	// MobileUtilWriter holds the writes of the mobile utility services (mobileutil.go).
 	MobileUtilWriter
+	// TestServerWriter holds the writes of the test server (testserver.go).
+	TestServerWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

@@ -40,6 +40,7 @@ func Documents() []Document {
 		{Source: "openapi/push.yaml", Spec: openapi.Push, Output: "docs/api/push.md"},
 		{Source: "openapi/cloud.yaml", Spec: openapi.Cloud, Output: "docs/api/cloud.md"},
 		{Source: "openapi/mobileutil-admin.yaml", Spec: openapi.MobileUtilAdmin, Output: "docs/api/mobileutil-admin.md"},
+		{Source: "openapi/testserver.yaml", Spec: openapi.TestServer, Output: "docs/api/testserver.md"},
 	}
 }
 

@@ -57,6 +57,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("Inbox", func(t *testing.T) { testInbox(t, newStore(t)) })
 	t.Run("Cloud", func(t *testing.T) { testCloud(t, newStore(t)) })
 	t.Run("MobileUtil", func(t *testing.T) { testMobileUtil(t, newStore(t)) })
+	t.Run("TestServer", func(t *testing.T) { testTestServer(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
 
