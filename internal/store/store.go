@@ -75,6 +75,8 @@ type Reader interface {
 	EventReader
 	// PushReader holds the lookups of push registrations (push.go).
 	PushReader
+	// PushOutboxReader holds the lookups of push credentials and messages (push_outbox.go).
+	PushOutboxReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -181,6 +183,8 @@ type Tx interface {
 	EventWriter
 	// PushWriter holds the writes of push registrations (push.go).
 	PushWriter
+	// PushOutboxWriter holds the writes of push credentials and messages (push_outbox.go).
+	PushOutboxWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

@@ -54,6 +54,10 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("SwapActivationWithSignatureAudit", func(t *testing.T) { testSwapActivationWithSignatureAudit(t, newStore(t)) })
 	t.Run("ActivationSigningState", func(t *testing.T) { testActivationSigningState(t, newStore(t)) })
 	t.Run("Operations", func(t *testing.T) { testOperations(t, newStore) })
+	t.Run("PushCredentials", func(t *testing.T) { testPushCredentials(t, newStore(t)) })
+	t.Run("PushMessages", func(t *testing.T) { testPushMessages(t, newStore(t)) })
+	t.Run("PushClaimOneWinner", func(t *testing.T) { testPushClaimOneWinner(t, newStore(t)) })
+	t.Run("PushDevicesByToken", func(t *testing.T) { testPushDevicesByToken(t, newStore(t)) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
 

@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/mauth/mauth/internal/domain"
+)
+
+// PushOutboxReader holds the lookups of push provider credentials and of
+// the push message outbox.
+type PushOutboxReader interface {
+	// GetPushCredentials returns the push credentials of an application.
+	GetPushCredentials(ctx context.Context, applicationID int64) (domain.PushCredentials, error)
+	// ListPushCredentials returns the push credentials of every
+	// application that has some, ordered by application id.
+	ListPushCredentials(ctx context.Context) ([]domain.PushCredentials, error)
+	// GetPushMessage returns the outbox message with the id.
+	GetPushMessage(ctx context.Context, id int64) (domain.PushMessage, error)
+	// ListPushMessages returns the messages of an activation ordered by id
+	// (all activations when activationID is empty), at most limit (0: all).
+	ListPushMessages(ctx context.Context, activationID string, limit int) ([]domain.PushMessage, error)
+	// CountPushMessages counts the outbox messages in a state.
+	CountPushMessages(ctx context.Context, status domain.PushMessageStatus) (int64, error)
+}
+
+// PushOutboxWriter holds the writes of push provider credentials and of the
+// push message outbox.
+type PushOutboxWriter interface {
+	// PutPushCredentials creates or replaces the push credentials of
+	// c.ApplicationID (keeping Created of an existing row). ErrConflict when
+	// the application does not exist.
+	PutPushCredentials(ctx context.Context, c *domain.PushCredentials) error
+	// CreatePushMessage appends a message to the outbox and sets m.ID.
+	CreatePushMessage(ctx context.Context, m *domain.PushMessage) error
+	// ClaimPushMessages takes up to limit PENDING messages whose Next is at
+	// or before now, in id order: it sets their Lease to lease and their
+	// Next to leaseUntil (so a vanished dispatcher's claim ends then) and
+	// counts the attempt. They stay PENDING. Rows other transactions hold
+	// locked are skipped (FOR UPDATE SKIP LOCKED), so several nodes may
+	// claim at once.
+	ClaimPushMessages(ctx context.Context, now, leaseUntil time.Time, lease string, limit int) ([]domain.PushMessage, error)
+	// FinishPushMessage records the outcome of a claimed message (Status,
+	// Reason, Next, Finished) and frees it, if it is still claimed under
+	// lease; ErrConflict otherwise (the claim expired and another
+	// dispatcher took it over).
+	FinishPushMessage(ctx context.Context, m *domain.PushMessage, lease string) error
+	// DeletePushDevicesByToken deletes the registrations of an application
+	// holding the push token and returns how many.
+	DeletePushDevicesByToken(ctx context.Context, applicationID int64, token string) (int64, error)
+}
