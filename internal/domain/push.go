@@ -34,7 +34,7 @@ type PushCredentials struct {
 	ApplicationID int64
 	// APNsKey is the sealed .p8 key; APNsKeyID, APNsTeamID, APNsBundle and
 	// APNsEnvironment ("development", "production" or empty) go with it.
-	APNsKey                                           []byte
+	APNsKey                                            []byte
 	APNsKeyID, APNsTeamID, APNsBundle, APNsEnvironment string
 	// FCMKey is the sealed service-account JSON; FCMProjectID its project.
 	FCMKey       []byte

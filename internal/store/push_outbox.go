@@ -41,10 +41,14 @@ type PushOutboxWriter interface {
 	// claim at once.
 	ClaimPushMessages(ctx context.Context, now, leaseUntil time.Time, lease string, limit int) ([]domain.PushMessage, error)
 	// FinishPushMessage records the outcome of a claimed message (Status,
-	// Reason, Next, Finished) and frees it, if it is still claimed under
+	// Reason, Attempts, Next, Finished) and frees it, if it is still claimed under
 	// lease; ErrConflict otherwise (the claim expired and another
 	// dispatcher took it over).
 	FinishPushMessage(ctx context.Context, m *domain.PushMessage, lease string) error
+	// AddPushDevice creates or replaces the registration of d.ActivationID
+	// like PutPushDevice, but leaves other activations holding the same
+	// token alone (one device holding several activations).
+	AddPushDevice(ctx context.Context, d *domain.PushDevice) error
 	// DeletePushDevicesByToken deletes the registrations of an application
 	// holding the push token and returns how many.
 	DeletePushDevicesByToken(ctx context.Context, applicationID int64, token string) (int64, error)

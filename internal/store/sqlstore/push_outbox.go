@@ -160,9 +160,9 @@ func (c *conn) ClaimPushMessages(ctx context.Context, now, leaseUntil time.Time,
 // FinishPushMessage implements store.Tx.
 func (c *conn) FinishPushMessage(ctx context.Context, m *domain.PushMessage, lease string) error {
 	n, err := c.execN(ctx, "finish push message",
-		`UPDATE pa_push_message SET status = $3, reason = $4, timestamp_next = $5, timestamp_finished = $6, lease = NULL
-		 WHERE id = $1 AND lease = $2 AND status = 'PENDING'`,
-		m.ID, lease, string(m.Status), nullString(m.Reason), millis(m.Next), nullMillis(m.Finished))
+		`UPDATE pa_push_message SET status = $3, reason = $4, timestamp_next = $5, timestamp_finished = $6, attempts = $7,
+		 lease = NULL WHERE id = $1 AND lease = $2 AND status = 'PENDING'`,
+		m.ID, lease, string(m.Status), nullString(m.Reason), millis(m.Next), nullMillis(m.Finished), m.Attempts)
 	if err != nil {
 		return err
 	}
