@@ -143,6 +143,9 @@ type App struct {
 	Private http.Handler
 	// Public serves the mobile-facing API; nil in the core role.
 	Public http.Handler
+	// Push is the push server (credentials, outbox, dispatcher); nil in
+	// the enrollment role.
+	Push *push.Service
 
 	mu        sync.Mutex
 	listeners []surface
@@ -316,8 +319,11 @@ func (a *App) openCore(ctx context.Context) error {
 		_ = st.Close()
 		return fmt.Errorf("callback allowed destinations: %w", err)
 	}
-	opts := append([]service.Option{service.WithLogger(c.Logger), service.WithOperationNotifier(newPushNotifier(st, c.Logger)), service.WithCallbackPolicy(policy)}, c.serviceOptions...)
-	svc, err := service.New(a.observe(st), box, c.Service, opts...)
+	opts := append([]service.Option{service.WithLogger(c.Logger), service.WithCallbackPolicy(policy)}, c.serviceOptions...)
+	// Push delivery: the push outbox is filled inside the core's
+	// transactions (push.go) and drained by the push dispatcher of Serve.
+	a.Push = push.NewService(st, box, a.pushConfig())
+	svc, err := service.New(newPushStore(a.observe(st), a.Push, c.Logger), box, c.Service, opts...)
 	if err != nil {
 		_ = st.Close()
 		return err
@@ -476,6 +482,8 @@ func (a *App) Serve(ctx context.Context) error {
 		jobs.Go(func() { a.runJobs(jobCtx) })
 		// Callback delivery from the database outbox (safe on several nodes).
 		jobs.Go(func() { a.callbackDispatcher().Run(jobCtx) })
+		// Push delivery from the database outbox (safe on several nodes).
+		jobs.Go(func() { a.Push.Run(jobCtx) })
 	}
 	var runErr error
 	select {

@@ -102,6 +102,9 @@ type Config struct {
 	// (netguard); empty: public addresses only.
 	CallbackAllowedDestinations []string
 
+	// Push configures push delivery (provider endpoints, defaults).
+	Push PushConfig
+
 	// Logger receives the server's logs (JSON or text, set by the caller).
 	Logger *slog.Logger
 	// Out receives messages for the operator (listen addresses, first credentials).
@@ -114,6 +117,8 @@ type Config struct {
 	// callbacks tunes the callback dispatcher (tests shorten the poll
 	// interval); the logger and the metrics observer are set by Serve.
 	callbacks callbacks.Config
+	// push overrides push service settings (tests).
+	push pushOverrides
 }
 
 // DefaultConfig returns the settings `mauth serve` uses without flags.

@@ -66,6 +66,9 @@ func (a *App) instrument() {
 		m.RegisterOutbox(a.Store, outboxScrapeTimeout, func(err error) {
 			a.log.Warn("metrics: cannot count the callback outbox", "error", err)
 		})
+		m.RegisterPushQueue(a.Store, outboxScrapeTimeout, func(err error) {
+			a.log.Warn("metrics: cannot count the push outbox", "error", err)
+		})
 	}
 	wrap := func(api string, h http.Handler, withMetrics bool) http.Handler {
 		mux := http.NewServeMux()

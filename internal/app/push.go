@@ -1,0 +1,178 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/push"
+	"github.com/mauth/mauth/internal/store"
+)
+
+// PushConfig configures push delivery (the push server). Empty endpoints
+// are the providers' public ones.
+type PushConfig struct {
+	// APNsEnvironment is the APNs environment of applications that set
+	// none: development (default) or production.
+	APNsEnvironment string
+	// APNsDevelopmentURL and APNsProductionURL override Apple's hosts.
+	APNsDevelopmentURL, APNsProductionURL string
+	// FCMURL and FCMTokenURL override Google's send and token endpoints.
+	FCMURL, FCMTokenURL string
+	// FCMDataOnly sends FCM messages without a notification block.
+	FCMDataOnly bool
+	// HMSURL and HMSTokenURL override Huawei's send and token endpoints.
+	HMSURL, HMSTokenURL string
+}
+
+// pushOverrides are what tests change in the push service beyond
+// PushConfig (a client trusting the fake providers, a clock, the poll
+// interval and breaker settings).
+type pushOverrides struct {
+	httpClient      *http.Client
+	now             func() time.Time
+	pollInterval    time.Duration
+	breakerFailures int
+	breakerOpenFor  time.Duration
+	retryBase       time.Duration
+}
+
+// pushConfig builds the push service's configuration.
+func (a *App) pushConfig() push.Config {
+	c, o := a.cfg.Push, a.cfg.push
+	m := a.Metrics()
+	return push.Config{
+		APNsDevelopmentURL: c.APNsDevelopmentURL, APNsProductionURL: c.APNsProductionURL,
+		FCMBaseURL: c.FCMURL, FCMTokenURL: c.FCMTokenURL, HMSBaseURL: c.HMSURL, HMSTokenURL: c.HMSTokenURL,
+		APNsDefaultEnvironment: c.APNsEnvironment, FCMDataOnly: c.FCMDataOnly,
+		HTTPClient: o.httpClient, Now: o.now, Logger: a.log, PollInterval: o.pollInterval,
+		BreakerFailures: o.breakerFailures, BreakerOpenFor: o.breakerOpenFor, RetryBase: o.retryBase,
+		Observer: m.PushObserver(),
+	}
+}
+
+// pushStore is the core's store with push delivery attached: inside the
+// transaction that creates an operation or finishes it (approve, reject,
+// cancel, expire, fail) it queues the Mobile Token push for the user's
+// devices in the push outbox, and inside the transaction that removes an
+// activation it deletes the activation's push registration. So a push is
+// queued exactly when its change commits, and survives a restart. Devices
+// of applications without push credentials go to the logging sender after
+// commit (the default when no provider is configured).
+type pushStore struct {
+	store.Store
+	svc      *push.Service
+	fallback push.Sender
+	log      *slog.Logger
+}
+
+func newPushStore(st store.Store, svc *push.Service, log *slog.Logger) *pushStore {
+	return &pushStore{Store: st, svc: svc, fallback: push.LogSender{Logger: log}, log: log}
+}
+
+type logged struct {
+	devices []push.Device
+	msg     push.Message
+}
+
+// InTx implements store.Store.
+func (s *pushStore) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	var (
+		fallback []logged
+		queued   bool
+	)
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		ptx := &pushTx{Tx: tx, s: s}
+		err := fn(ptx)
+		fallback, queued = ptx.fallback, ptx.queued // the last attempt wins
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if queued {
+		s.svc.Wake()
+	}
+	for _, l := range fallback {
+		for _, d := range l.devices {
+			if err := s.fallback.Send(ctx, d, l.msg); err != nil {
+				s.log.WarnContext(ctx, "push message not sent", "activationId", d.ActivationID, "error", err)
+			}
+		}
+	}
+	return nil
+}
+
+type pushTx struct {
+	store.Tx
+	s        *pushStore
+	fallback []logged
+	queued   bool
+}
+
+func (t *pushTx) enqueue(ctx context.Context, op domain.Operation) error {
+	devices, err := t.s.svc.EnqueueOperation(ctx, t.Tx, op)
+	if err != nil {
+		return err
+	}
+	t.queued = true
+	if len(devices) > 0 {
+		t.fallback = append(t.fallback, logged{devices: devices, msg: push.LegacyMessage(op)})
+	}
+	return nil
+}
+
+// CreateOperation implements store.Tx: a created operation is announced.
+func (t *pushTx) CreateOperation(ctx context.Context, op *domain.Operation) error {
+	if err := t.Tx.CreateOperation(ctx, op); err != nil {
+		return err
+	}
+	if op.Status != domain.OperationPending {
+		return nil
+	}
+	return t.enqueue(ctx, *op)
+}
+
+// UpdateOperation implements store.Tx: an operation leaving PENDING is
+// announced as finished.
+func (t *pushTx) UpdateOperation(ctx context.Context, op *domain.Operation) error {
+	before, err := t.Tx.GetOperation(ctx, op.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	found := err == nil
+	if err := t.Tx.UpdateOperation(ctx, op); err != nil {
+		return err
+	}
+	if found && before.Status == domain.OperationPending && op.Status != domain.OperationPending {
+		return t.enqueue(ctx, *op)
+	}
+	return nil
+}
+
+// UpdateActivation implements store.Tx: a removed activation loses its
+// push registration.
+func (t *pushTx) UpdateActivation(ctx context.Context, a *domain.Activation) error {
+	if err := t.Tx.UpdateActivation(ctx, a); err != nil {
+		return err
+	}
+	return t.removed(ctx, a)
+}
+
+// CompareAndSwapActivation implements store.Tx like UpdateActivation.
+func (t *pushTx) CompareAndSwapActivation(ctx context.Context, a *domain.Activation) error {
+	if err := t.Tx.CompareAndSwapActivation(ctx, a); err != nil {
+		return err
+	}
+	return t.removed(ctx, a)
+}
+
+func (t *pushTx) removed(ctx context.Context, a *domain.Activation) error {
+	if a.Status != domain.ActivationRemoved {
+		return nil
+	}
+	return push.RemoveActivation(ctx, t.Tx, a.ActivationID)
+}
