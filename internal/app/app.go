@@ -190,6 +190,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 			return nil, err
 		}
 		a.Private = private.New(a.Service, private.Options{RestrictAccess: c.RestrictAccess, Logger: c.Logger, ServerVersion: buildinfo.Version}).Handler()
+		a.Private = a.withPushServer(a.Private) // the push server API (push.go)
 		a.Core = a.Service
 	}
 	if c.role() == RoleEnrollment {

@@ -7,8 +7,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mauth/mauth/internal/api/pushserver"
+	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/buildinfo"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/push"
+	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
 )
 
@@ -175,4 +179,62 @@ func (t *pushTx) removed(ctx context.Context, a *domain.Activation) error {
 		return nil
 	}
 	return push.RemoveActivation(ctx, t.Tx, a.ActivationID)
+}
+
+// pushAccess authorises the push server API with the private API's
+// integration credentials (HTTP Basic client token : client secret): an
+// ADMIN integration may call everything, an APPLICATION integration may
+// register devices and send messages of the applications it is granted,
+// and only an ADMIN may manage applications and their provider
+// credentials. Without RestrictAccess every call is allowed, as on
+// /rest/v3.
+type pushAccess struct {
+	svc      *service.Service
+	restrict bool
+}
+
+var (
+	errPushAuthentication = &render.APIError{Status: http.StatusUnauthorized, Code: service.CodeAuthentication, Message: "Authentication failed"}
+	errPushAccessDenied   = &render.APIError{Status: http.StatusForbidden, Code: service.CodeAccessDenied, Message: "Access denied"}
+)
+
+// Check implements pushserver.Access.
+func (p pushAccess) Check(r *http.Request, appID string, adminOnly bool) error {
+	if !p.restrict {
+		return nil
+	}
+	token, secret, ok := r.BasicAuth()
+	var pr service.Principal
+	if ok {
+		pr, ok = p.svc.Authenticate(r.Context(), token, secret)
+	}
+	if !ok {
+		return errPushAuthentication
+	}
+	if pr.Admin() {
+		return nil
+	}
+	if adminOnly || appID == "" {
+		if appID == "" && !adminOnly {
+			return nil // status and device status name no application
+		}
+		return errPushAccessDenied
+	}
+	app, err := p.svc.Store().GetApplicationByName(r.Context(), appID)
+	if err != nil || !pr.MayActOn([]int64{app.ID}) {
+		return errPushAccessDenied
+	}
+	return nil
+}
+
+// withPushServer adds the push server API (/push/..., /admin/app/...) to
+// the private listener's handler.
+func (a *App) withPushServer(private http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", private)
+	pushserver.New(pushserver.Options{
+		Push: a.Push, Access: pushAccess{svc: a.Service, restrict: a.cfg.RestrictAccess},
+		Logger: a.log, Version: buildinfo.Version,
+	}).Register(mux)
+	return render.WithRequestInfo("push-server-api", mux)
 }
