@@ -354,6 +354,9 @@ func TestPersonalSkipsInactiveAndOperationMessages(t *testing.T) {
 			return err
 		}))
 		require.Empty(t, fallback)
+		n, err := r.svc.DispatchOnce(ctx) // one at a time: the fake sees them in order
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
 		op.Status = domain.OperationApproved
 		require.NoError(t, st.InTx(ctx, func(tx store.Tx) (err error) {
 			_, err = r.svc.EnqueueOperation(ctx, tx, op)
