@@ -1,7 +1,8 @@
 // Package openapi holds the OpenAPI 3 descriptions of mauth's HTTP APIs:
 // private.yaml (the private API under /rest/v3, for the bank's backend) and
 // public.yaml (the public API for mobile apps: /pa/v3, the Mobile Token
-// operations API and push registration).
+// operations API and push registration) and pushserver.yaml (the push
+// server API on the private listener).
 //
 // The files are the contract: the end-to-end tests validate every request
 // and response they exchange with a running server against them
@@ -25,10 +26,17 @@ var Private []byte
 //go:embed public.yaml
 var Public []byte
 
+// PushServer is the OpenAPI 3 document of the push server API (/push/…,
+// /admin/app/…) on the private listener.
+//
+//go:embed pushserver.yaml
+var PushServer []byte
+
 // Paths under which Handler serves the documents.
 const (
-	PrivatePath = "/openapi/private.yaml"
-	PublicPath  = "/openapi/public.yaml"
+	PrivatePath    = "/openapi/private.yaml"
+	PublicPath     = "/openapi/public.yaml"
+	PushServerPath = "/openapi/pushserver.yaml"
 )
 
 // Handler serves GET PublicPath and, when withPrivate is set, GET
@@ -39,6 +47,7 @@ func Handler(withPrivate bool) http.Handler {
 	mux.Handle("GET "+PublicPath, document(Public))
 	if withPrivate {
 		mux.Handle("GET "+PrivatePath, document(Private))
+		mux.Handle("GET "+PushServerPath, document(PushServer))
 	}
 	return mux
 }
