@@ -92,6 +92,15 @@ func startPushApp(t *testing.T, c Config, fake *pushtest.APNs, clk *testclock.Cl
 // credentials and returns the status and decoded body.
 func (e *pushEnv) call(t *testing.T, method, path string, body any, auth bool) (int, map[string]any) {
 	t.Helper()
+	if !auth {
+		return e.callAs(t, "", "", method, path, body)
+	}
+	return e.callAs(t, e.user, e.pass, method, path, body)
+}
+
+// callAs is call with other integration credentials (none when user is empty).
+func (e *pushEnv) callAs(t *testing.T, user, pass, method, path string, body any) (int, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -105,8 +114,8 @@ func (e *pushEnv) call(t *testing.T, method, path string, body any, auth bool) (
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if auth {
-		req.SetBasicAuth(e.user, e.pass)
+	if user != "" {
+		req.SetBasicAuth(user, pass)
 	}
 	resp, err := (&http.Client{Timeout: testTimeout}).Do(req)
 	if err != nil {
@@ -292,6 +301,28 @@ func runPushEndToEnd(t *testing.T, c Config) {
 		t.Fatalf("operationFinished payload: %v", fin)
 	}
 
+	// An APPLICATION integration may use the push server API for its
+	// applications only, and may not manage credentials.
+	integ := e.rest(t, "integration/create", map[string]any{"name": "push-scoped", "role": "APPLICATION", "applicationIds": []string{pushApp}})
+	su, sp := integ["clientToken"].(string), integ["clientSecret"].(string)
+	for _, tc := range []struct {
+		path string
+		body any
+		want int
+	}{
+		{"/push/device/delete", map[string]any{"requestObject": map[string]any{"appId": pushApp, "token": "none"}}, http.StatusOK},
+		{"/push/device/delete", map[string]any{"requestObject": map[string]any{"appId": "push-unconfigured", "token": "none"}}, http.StatusForbidden},
+		{"/admin/app/apns", map[string]any{"requestObject": apns}, http.StatusForbidden},
+		{"/admin/app/create", map[string]any{"requestObject": map[string]any{"appId": pushApp}}, http.StatusForbidden},
+	} {
+		if code, out := e.callAs(t, su, sp, http.MethodPost, tc.path, tc.body); code != tc.want {
+			t.Fatalf("scoped integration %s: HTTP %d %v, want %d", tc.path, code, out, tc.want)
+		}
+	}
+	if code, _ := e.callAs(t, su, "wrong", http.MethodPost, "/push/device/delete", map[string]any{}); code != http.StatusUnauthorized {
+		t.Fatalf("wrong secret: HTTP %d", code)
+	}
+
 	// Invalid token: FAILED and the registration removed.
 	dev2, _ := activateDeviceOf(t, admin, pubURL, pushApp, "3.3")
 	tokB := pushToken(11)
@@ -373,6 +404,24 @@ func runPushEndToEnd(t *testing.T, c Config) {
 	})
 	if n := len(received(fake, tokA)); n < 6 {
 		t.Fatalf("the device got %d messages, want at least 6", n)
+	}
+
+	// Registrations follow their activation: a BLOCKED one gets no personal
+	// message (other messages still), a REMOVED one loses its registration.
+	e.rest(t, "activation/block", map[string]any{"activationId": dev.ActivationID})
+	send := func(personal bool) map[string]any {
+		return e.ok(t, http.MethodPost, "/push/message/send", map[string]any{"requestObject": map[string]any{"appId": pushApp,
+			"message": map[string]any{"userId": "alice", "attributes": map[string]any{"personal": personal}, "body": map[string]any{"title": "p"}}}})
+	}
+	if res := send(true); !equalJSON(res["apns"], map[string]any{"sent": 0, "failed": 0, "pending": 0, "total": 0}) {
+		t.Fatalf("personal message to a BLOCKED activation: %v", res)
+	}
+	if res := send(false); !equalJSON(res["apns"], map[string]any{"sent": 1, "failed": 0, "pending": 0, "total": 1}) {
+		t.Fatalf("message to a BLOCKED activation: %v", res)
+	}
+	e.rest(t, "activation/remove", map[string]any{"activationId": dev.ActivationID})
+	if _, err := e.Store.GetPushDevice(ctx, dev.ActivationID); err == nil {
+		t.Fatal("a REMOVED activation keeps its push registration")
 	}
 	contract.Report(t)
 }

@@ -125,7 +125,9 @@ func TestCredentialsValidatedAndSealed(t *testing.T) {
 			}, "environment"},
 			{"bad fcm json", func() error { return r.svc.SetFCM(ctx, r.app.Name, FCMCredentials{ServiceAccount: []byte("{")}) }, "fcm credentials"},
 			{"empty hms secret", func() error { return r.svc.SetHMS(ctx, r.app.Name, HMSCredentials{ClientID: "1"}) }, "client secret"},
-			{"unknown app", func() error { return r.svc.SetFCM(ctx, "nope", FCMCredentials{ServiceAccount: fake.ServiceAccountJSON()}) }, "does not exist"},
+			{"unknown app", func() error {
+				return r.svc.SetFCM(ctx, "nope", FCMCredentials{ServiceAccount: fake.ServiceAccountJSON()})
+			}, "does not exist"},
 		}
 		for _, tc := range tests {
 			err := tc.set()
