@@ -77,6 +77,11 @@ func (c Config) App() (app.Config, error) {
 			PerActivationBurst: c.Public.RateLimitPerActivationBurst,
 		},
 		CallbackAllowedDestinations: netguard.ParseList(c.Callbacks.AllowedDestinations),
+		Push: app.PushConfig{
+			APNsEnvironment: c.Push.APNsEnvironment, APNsDevelopmentURL: c.Push.APNsDevelopmentURL,
+			APNsProductionURL: c.Push.APNsProductionURL, FCMURL: c.Push.FCMURL, FCMTokenURL: c.Push.FCMTokenURL,
+			FCMDataOnly: c.Push.FCMDataOnly, HMSURL: c.Push.HMSURL, HMSTokenURL: c.Push.HMSTokenURL,
+		},
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,
 			Timeout:    c.IdP.Timeout,

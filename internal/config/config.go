@@ -33,6 +33,8 @@ type Config struct {
 	IdP IdP `yaml:"idp"`
 	// Callbacks configures the delivery of callback events.
 	Callbacks Callbacks `yaml:"callbacks"`
+	// Push configures push delivery (APNs, FCM, HMS).
+	Push Push `yaml:"push"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -141,6 +143,27 @@ type IdP struct {
 type Callbacks struct {
 	// AllowedDestinations lists what callbacks may reach besides public addresses.
 	AllowedDestinations string `yaml:"allowed_destinations" doc:"comma-separated CIDR prefixes, IP addresses and host names (a name starting with *. covers every name below it) that callback URLs and their OAuth 2.0 token URLs may reach although they are loopback, link-local (169.254.0.0/16, fe80::/10, cloud metadata), private (RFC 1918, fc00::/7, 100.64.0.0/10), unspecified, multicast or reserved; checked when a callback is created or updated and on every connection. Empty: public addresses only"`
+}
+
+// Push configures push delivery. The provider credentials are set per
+// application through the push server API, not here.
+type Push struct {
+	// APNsEnvironment is the default APNs environment.
+	APNsEnvironment string `yaml:"apns_environment" doc:"APNs environment of applications whose credentials set none: development (default) or production"`
+	// APNsDevelopmentURL overrides Apple's development host.
+	APNsDevelopmentURL string `yaml:"apns_development_url" doc:"APNs development host (default https://api.sandbox.push.apple.com)"`
+	// APNsProductionURL overrides Apple's production host.
+	APNsProductionURL string `yaml:"apns_production_url" doc:"APNs production host (default https://api.push.apple.com)"`
+	// FCMURL overrides the FCM send endpoint's base.
+	FCMURL string `yaml:"fcm_url" doc:"FCM HTTP v1 base URL (default https://fcm.googleapis.com)"`
+	// FCMTokenURL overrides the OAuth 2.0 token endpoint of FCM.
+	FCMTokenURL string `yaml:"fcm_token_url" doc:"OAuth 2.0 token endpoint for FCM (default: the service-account key's token_uri, else https://oauth2.googleapis.com/token)"`
+	// FCMDataOnly sends FCM messages without a notification block.
+	FCMDataOnly bool `yaml:"fcm_data_only" doc:"send FCM messages as data only (no notification block)"`
+	// HMSURL overrides the Push Kit base URL.
+	HMSURL string `yaml:"hms_url" doc:"HMS Push Kit base URL (default https://push-api.cloud.huawei.com)"`
+	// HMSTokenURL overrides the Huawei OAuth 2.0 token endpoint.
+	HMSTokenURL string `yaml:"hms_token_url" doc:"HMS OAuth 2.0 token endpoint (default https://oauth-login.cloud.huawei.com/oauth2/v3/token)"`
 }
 
 // Log configures logging.
