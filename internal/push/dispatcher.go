@@ -63,28 +63,34 @@ func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 	return len(rows), nil
 }
 
-// deliverAll delivers claimed rows; done (when not nil) receives each
-// row as finished.
+// deliverAll delivers claimed rows and records the outcomes; done (when
+// not nil) receives each row as recorded.
 func (s *Service) deliverAll(ctx context.Context, rows []domain.PushMessage, lease string, done []domain.PushMessage) {
+	if len(rows) == 0 {
+		return
+	}
+	outs := make([]outcome, len(rows))
+	clients := &roundClients{s: s, m: map[int64]*roundEntry{}}
 	sem := make(chan struct{}, s.cfg.Workers)
 	var wg sync.WaitGroup
 	for i, m := range rows {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			out := s.deliver(ctx, m, lease)
-			if done != nil {
-				done[i] = out
-			}
+			outs[i] = s.deliver(ctx, clients, m, lease)
 		})
 	}
 	wg.Wait()
+	s.record(ctx, outs, lease)
+	for i := range done {
+		done[i] = outs[i].m
+	}
 }
 
 // deliver sends one claimed message and records its outcome.
-func (s *Service) deliver(ctx context.Context, m domain.PushMessage, lease string) domain.PushMessage {
+func (s *Service) deliver(ctx context.Context, rc *roundClients, m domain.PushMessage, lease string) outcome {
 	p := Platform(m.Platform)
-	fail := func(reason string) domain.PushMessage {
+	fail := func(reason string) outcome {
 		s.observe(p, "failed")
 		return s.finish(ctx, m, lease, domain.PushMessageFailed, reason, time.Time{}, false)
 	}
@@ -99,7 +105,7 @@ func (s *Service) deliver(ctx context.Context, m domain.PushMessage, lease strin
 	if err := json.Unmarshal(m.Body, &body); err != nil {
 		return fail("stored message is not readable")
 	}
-	clients, err := s.clientsFor(ctx, m.ApplicationID)
+	clients, err := rc.get(ctx, m.ApplicationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fail("no push credentials")
 	}
@@ -127,7 +133,7 @@ func (s *Service) deliver(ctx context.Context, m domain.PushMessage, lease strin
 	if ctx.Err() != nil {
 		// Shutting down: hand the message back untried.
 		m.Attempts--
-		return s.finish(context.WithoutCancel(ctx), m, lease, domain.PushMessagePending, "interrupted", s.now(), false)
+		return s.finish(ctx, m, lease, domain.PushMessagePending, "interrupted", s.now(), false)
 	}
 	s.breakers.record(p, m.ApplicationID, err == nil && res.Outcome == provider.Transient, s.now())
 	if err != nil {
@@ -147,10 +153,36 @@ func (s *Service) deliver(ctx context.Context, m domain.PushMessage, lease strin
 	}
 }
 
+// roundClients looks each application's provider clients up once per
+// dispatcher round.
+type roundClients struct {
+	s  *Service
+	mu sync.Mutex
+	m  map[int64]*roundEntry
+}
+
+type roundEntry struct {
+	once sync.Once
+	c    *appClients
+	err  error
+}
+
+func (r *roundClients) get(ctx context.Context, appID int64) (*appClients, error) {
+	r.mu.Lock()
+	e, ok := r.m[appID]
+	if !ok {
+		e = &roundEntry{}
+		r.m[appID] = e
+	}
+	r.mu.Unlock()
+	e.once.Do(func() { e.c, e.err = r.s.clientsFor(ctx, appID) })
+	return e.c, e.err
+}
+
 // retry keeps a message PENDING for another attempt after a back-off
 // (the provider's Retry-After when longer), or fails it when it has had
 // MaxAttempts.
-func (s *Service) retry(ctx context.Context, m domain.PushMessage, lease, reason string, retryAfter time.Duration) domain.PushMessage {
+func (s *Service) retry(ctx context.Context, m domain.PushMessage, lease, reason string, retryAfter time.Duration) outcome {
 	p := Platform(m.Platform)
 	if m.Attempts >= s.cfg.MaxAttempts {
 		s.observe(p, "failed")
@@ -196,9 +228,14 @@ func (s *Service) stillRegistered(ctx context.Context, m domain.PushMessage) (bo
 	return deliverable(ctx, s.st, m.ActivationID, m.Personal)
 }
 
-// finish records a delivery outcome; removeToken also deletes the
-// registrations holding the (invalid) token, in the same transaction.
-func (s *Service) finish(ctx context.Context, m domain.PushMessage, lease string, status domain.PushMessageStatus, reason string, next time.Time, removeToken bool) domain.PushMessage {
+// outcome is a delivery's result waiting to be recorded.
+type outcome struct {
+	m           domain.PushMessage
+	removeToken bool // delete the registrations holding the (invalid) token
+}
+
+// finish prepares the record of a delivery outcome.
+func (s *Service) finish(_ context.Context, m domain.PushMessage, _ string, status domain.PushMessageStatus, reason string, next time.Time, removeToken bool) outcome {
 	now := s.now()
 	m.Status, m.Reason = status, reason
 	if len(m.Reason) > 1000 {
@@ -209,24 +246,51 @@ func (s *Service) finish(ctx context.Context, m domain.PushMessage, lease string
 	} else {
 		m.Next, m.Finished = now, now
 	}
-	err := s.st.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.FinishPushMessage(ctx, &m, lease); err != nil {
+	return outcome{m: m, removeToken: removeToken}
+}
+
+// record writes the outcomes of a round in one transaction (one commit,
+// one fsync, for the whole round); when that fails (a lease lost to
+// another dispatcher, a database error) each outcome is written on its
+// own, so one lost lease does not lose the others. An outcome that cannot
+// be written keeps its claim and is retried when the lease ends.
+func (s *Service) record(ctx context.Context, outs []outcome, lease string) {
+	ctx = context.WithoutCancel(ctx) // what was sent is recorded, even at shutdown
+	write := func(tx store.Tx, o *outcome) error {
+		if err := tx.FinishPushMessage(ctx, &o.m, lease); err != nil {
 			return err
 		}
-		if removeToken {
-			if _, err := tx.DeletePushDevicesByToken(ctx, m.ApplicationID, m.Token); err != nil {
+		if o.removeToken {
+			if _, err := tx.DeletePushDevicesByToken(ctx, o.m.ApplicationID, o.m.Token); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		for i := range outs {
+			if err := write(tx, &outs[i]); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		// The lease expired (another dispatcher owns it now) or the database
-		// failed: the row keeps its claim and is retried when it ends.
-		s.cfg.Logger.WarnContext(ctx, "push message outcome not recorded", "message", m.ID, "error", err)
-		m.Status = domain.PushMessagePending
+	if err == nil || len(outs) == 1 {
+		if err != nil {
+			s.lost(ctx, &outs[0], err)
+		}
+		return
 	}
-	return m
+	for i := range outs {
+		if err := s.st.InTx(ctx, func(tx store.Tx) error { return write(tx, &outs[i]) }); err != nil {
+			s.lost(ctx, &outs[i], err)
+		}
+	}
+}
+
+func (s *Service) lost(ctx context.Context, o *outcome, err error) {
+	s.cfg.Logger.WarnContext(ctx, "push message outcome not recorded", "message", o.m.ID, "error", err)
+	o.m.Status = domain.PushMessagePending
 }
 
 // resolveEnvironment picks the APNs environment of a device (as the

@@ -64,7 +64,7 @@ type rig struct {
 	box   *secretbox.Box
 }
 
-func newRig(t *testing.T, st store.Store) *rig {
+func newRig(t testing.TB, st store.Store) *rig {
 	t.Helper()
 	ctx := context.Background()
 	p8, pub := pushtest.NewAPNsKey(t)
