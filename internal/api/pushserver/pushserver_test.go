@@ -46,7 +46,10 @@ func (f *fakePush) Send(_ context.Context, app string, msgs []push.SendMessage, 
 	f.lastApp, f.sent, f.sync = app, msgs, sync
 	return f.result, f.err
 }
-func (f *fakePush) CreateApplication(_ context.Context, app string) error { f.lastApp = app; return f.err }
+func (f *fakePush) CreateApplication(_ context.Context, app string) error {
+	f.lastApp = app
+	return f.err
+}
 func (f *fakePush) SetAPNs(_ context.Context, app string, c push.APNsCredentials) error {
 	f.lastApp, f.apns = app, c
 	return f.err
