@@ -85,8 +85,47 @@ type PushMessage struct {
 	Lease string
 	// Reason is why the last attempt did not deliver.
 	Reason string
+	// CampaignID is the campaign that queued it (0: none).
+	CampaignID int64
 	// Created is when it was queued; Next when the next attempt is due (a
 	// claimed message: when its claim expires); Finished when it became
 	// SENT or FAILED.
 	Created, Next, Finished time.Time
+}
+
+// PushCampaignStatus is the state of a push campaign.
+type PushCampaignStatus string
+
+// The campaign states.
+const (
+	// PushCampaignCreated collects users; nothing is sent yet.
+	PushCampaignCreated PushCampaignStatus = "CREATED"
+	// PushCampaignSending queues its messages in batches.
+	PushCampaignSending PushCampaignStatus = "SENDING"
+	// PushCampaignSent has queued a message for every device.
+	PushCampaignSent PushCampaignStatus = "SENT"
+	// PushCampaignCanceled was stopped; its unsent messages failed.
+	PushCampaignCanceled PushCampaignStatus = "CANCELED"
+)
+
+// PushCampaign is a message to many users of an application.
+type PushCampaign struct {
+	// ID is assigned by the store.
+	ID int64
+	// ApplicationID is the internal id of the application.
+	ApplicationID int64
+	// Message is the message body as JSON (the push vertical's format).
+	Message []byte
+	// Status is the campaign's state.
+	Status PushCampaignStatus
+	// Cursor is the last user (in user id order) whose devices were queued.
+	Cursor string
+	// Created, Sent (live send started) and Completed (every message
+	// queued) times; zero when not yet.
+	Created, Sent, Completed time.Time
+}
+
+// PushCampaignProgress counts a campaign's outbox messages by state.
+type PushCampaignProgress struct {
+	Sent, Failed, Pending, Total int64
 }

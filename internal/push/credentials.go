@@ -258,6 +258,6 @@ func IsBadRequest(err error) bool {
 	var ie *InvalidInputError
 	var ce *provider.CredentialError
 	return errors.As(err, &ie) || errors.As(err, &ce) || errors.Is(err, ErrUnknownApplication) ||
-		errors.Is(err, ErrNotConfigured) || errors.Is(err, ErrAlreadyConfigured) ||
+		errors.Is(err, ErrNotConfigured) || errors.Is(err, ErrAlreadyConfigured) || errors.Is(err, ErrCampaignNotFound) ||
 		errors.Is(err, provider.ErrPayloadTooLarge) || errors.Is(err, provider.ErrInvalidMessage)
 }

@@ -19,6 +19,10 @@ import (
 // rounds are logged and retried at the next poll.
 func (s *Service) Run(ctx context.Context) {
 	for {
+		queued, err := s.QueueCampaignsOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.cfg.Logger.WarnContext(ctx, "push campaign step failed", "error", err)
+		}
 		n, err := s.DispatchOnce(ctx)
 		if ctx.Err() != nil {
 			return
@@ -26,7 +30,7 @@ func (s *Service) Run(ctx context.Context) {
 		if err != nil {
 			s.cfg.Logger.WarnContext(ctx, "push dispatch round failed", "error", err)
 		}
-		if n >= s.cfg.BatchSize {
+		if n >= s.cfg.BatchSize || queued > 0 {
 			continue
 		}
 		t := time.NewTimer(s.cfg.PollInterval)

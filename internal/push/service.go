@@ -58,6 +58,9 @@ type Config struct {
 	// BreakerOpenFor (default 30s), then lets one probe through.
 	BreakerFailures int
 	BreakerOpenFor  time.Duration
+	// CampaignBatch is how many users one step of a campaign's live send
+	// queues (default CampaignBatch).
+	CampaignBatch int
 	// Observer is told about deliveries (metrics); nil for none.
 	Observer Observer
 }
@@ -105,6 +108,9 @@ func (c *Config) defaults() {
 	}
 	if c.RetryMax <= 0 {
 		c.RetryMax = 10 * time.Minute
+	}
+	if c.CampaignBatch <= 0 {
+		c.CampaignBatch = CampaignBatch
 	}
 	if c.BreakerFailures <= 0 {
 		c.BreakerFailures = 5

@@ -53,3 +53,46 @@ type PushOutboxWriter interface {
 	// holding the push token and returns how many.
 	DeletePushDevicesByToken(ctx context.Context, applicationID int64, token string) (int64, error)
 }
+
+// PushCampaignReader holds the lookups of push campaigns.
+type PushCampaignReader interface {
+	// GetPushCampaign returns the campaign with the id.
+	GetPushCampaign(ctx context.Context, id int64) (domain.PushCampaign, error)
+	// ListPushCampaigns returns the campaigns ordered by id; all false
+	// returns only those not sent yet (CREATED).
+	ListPushCampaigns(ctx context.Context, all bool) ([]domain.PushCampaign, error)
+	// ListPushCampaignUsers returns a page of a campaign's users in user id
+	// order.
+	ListPushCampaignUsers(ctx context.Context, id int64, offset, limit int) ([]string, error)
+	// PushCampaignProgress counts the campaign's outbox messages by state.
+	PushCampaignProgress(ctx context.Context, id int64) (domain.PushCampaignProgress, error)
+}
+
+// PushCampaignWriter holds the writes of push campaigns.
+type PushCampaignWriter interface {
+	// CreatePushCampaign stores a campaign and sets c.ID. ErrConflict when
+	// the application does not exist.
+	CreatePushCampaign(ctx context.Context, c *domain.PushCampaign) error
+	// UpdatePushCampaign writes Status, Cursor, Sent and Completed of c.ID
+	// if its stored Status and Cursor still equal from's (compare-and-set);
+	// ErrConflict otherwise.
+	UpdatePushCampaign(ctx context.Context, c *domain.PushCampaign, from domain.PushCampaign) error
+	// DeletePushCampaign deletes a campaign and its users (its messages
+	// stay in the outbox).
+	DeletePushCampaign(ctx context.Context, id int64) error
+	// AddPushCampaignUsers adds users (already present ones are skipped)
+	// and returns how many were added.
+	AddPushCampaignUsers(ctx context.Context, id int64, users []string, now time.Time) (int64, error)
+	// DeletePushCampaignUsers removes users and returns how many.
+	DeletePushCampaignUsers(ctx context.Context, id int64, users []string) (int64, error)
+	// QueuePushCampaignBatch queues the campaign's message (body) for every
+	// registered device, of a not REMOVED activation, of the next limit
+	// users after the cursor (in user id order), one message per
+	// activation (a device already queued is skipped), and returns the
+	// last user of the batch ("" when there is none left) and how many
+	// messages it queued.
+	QueuePushCampaignBatch(ctx context.Context, c domain.PushCampaign, body []byte, limit int, now time.Time) (string, int64, error)
+	// FailPushCampaignMessages fails the campaign's unclaimed PENDING
+	// messages with the reason and returns how many.
+	FailPushCampaignMessages(ctx context.Context, id int64, reason string, now time.Time) (int64, error)
+}

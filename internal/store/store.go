@@ -77,6 +77,7 @@ type Reader interface {
 	PushReader
 	// PushOutboxReader holds the lookups of push credentials and messages (push_outbox.go).
 	PushOutboxReader
+	PushCampaignReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -185,6 +186,7 @@ type Tx interface {
 	PushWriter
 	// PushOutboxWriter holds the writes of push credentials and messages (push_outbox.go).
 	PushOutboxWriter
+	PushCampaignWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

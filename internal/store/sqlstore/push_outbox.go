@@ -62,7 +62,7 @@ func (c *conn) PutPushCredentials(ctx context.Context, p *domain.PushCredentials
 }
 
 const pushMessageColumns = `id, application_id, activation_id, user_id, platform, push_token, environment,
-	message_body, is_personal, status, attempts, lease, reason, timestamp_created, timestamp_next, timestamp_finished`
+	message_body, is_personal, status, attempts, lease, reason, timestamp_created, timestamp_next, timestamp_finished, campaign_id`
 
 func scanPushMessage(s scanner) (domain.PushMessage, error) {
 	var (
@@ -71,15 +71,16 @@ func scanPushMessage(s scanner) (domain.PushMessage, error) {
 		body, status       string
 		personal           int64
 		created, next      int64
-		finished           sql.NullInt64
+		finished, campaign sql.NullInt64
 	)
 	if err := s.Scan(&m.ID, &m.ApplicationID, &m.ActivationID, &m.UserID, &m.Platform, &m.Token, &env,
-		&body, &personal, &status, &m.Attempts, &lease, &reason, &created, &next, &finished); err != nil {
+		&body, &personal, &status, &m.Attempts, &lease, &reason, &created, &next, &finished, &campaign); err != nil {
 		return m, err
 	}
 	m.Environment, m.Lease, m.Reason = env.String, lease.String, reason.String
 	m.Body, m.Personal, m.Status = []byte(body), personal != 0, domain.PushMessageStatus(status)
 	m.Created, m.Next, m.Finished = fromMillis(created), fromMillis(next), fromNullMillis(finished)
+	m.CampaignID = campaign.Int64
 	return m, nil
 }
 
@@ -121,11 +122,11 @@ func (c *conn) CountPushMessages(ctx context.Context, status domain.PushMessageS
 func (c *conn) CreatePushMessage(ctx context.Context, m *domain.PushMessage) error {
 	id, err := c.insertID(ctx, "create push message",
 		`INSERT INTO pa_push_message (application_id, activation_id, user_id, platform, push_token, environment,
-		 message_body, is_personal, status, attempts, lease, reason, timestamp_created, timestamp_next, timestamp_finished)
-		 VALUES (`+placeholders(1, 15)+`) RETURNING id`,
+		 message_body, is_personal, status, attempts, lease, reason, timestamp_created, timestamp_next, timestamp_finished,
+		 campaign_id) VALUES (`+placeholders(1, 16)+`) RETURNING id`,
 		m.ApplicationID, m.ActivationID, m.UserID, m.Platform, m.Token, nullString(m.Environment), string(m.Body),
 		boolInt(m.Personal), string(m.Status), m.Attempts, nullString(m.Lease), nullString(m.Reason),
-		millis(m.Created), millis(m.Next), nullMillis(m.Finished))
+		millis(m.Created), millis(m.Next), nullMillis(m.Finished), nullInt(m.CampaignID))
 	if err != nil {
 		return err
 	}
