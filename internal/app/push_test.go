@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -404,6 +405,25 @@ func runPushEndToEnd(t *testing.T, c Config) {
 	})
 	if n := len(received(fake, tokA)); n < 6 {
 		t.Fatalf("the device got %d messages, want at least 6", n)
+	}
+
+	// A campaign through the API: users in bulk, live send, progress.
+	camp := e.ok(t, http.MethodPost, "/push/campaign/create", map[string]any{"requestObject": map[string]any{"appId": pushApp,
+		"message": map[string]any{"title": "Campaign", "body": "News"}}})
+	cid := int64(camp["id"].(float64))
+	users := []string{"alice"}
+	for i := range 5000 {
+		users = append(users, "nobody-"+strconv.Itoa(i))
+	}
+	e.ok(t, http.MethodPost, "/push/campaign/"+strconv.FormatInt(cid, 10)+"/user/add", map[string]any{"requestObject": users})
+	e.ok(t, http.MethodPost, "/push/campaign/send/live/"+strconv.FormatInt(cid, 10), nil)
+	waitFor(t, "the campaign to be sent", func() bool {
+		d := e.ok(t, http.MethodGet, "/push/campaign/"+strconv.FormatInt(cid, 10)+"/detail", nil)
+		p, _ := d["progress"].(map[string]any)
+		return d["status"] == "SENT" && p["sent"] == 1.0 && p["total"] == 1.0
+	})
+	if got := received(fake, tokA); got[len(got)-1]["aps"].(map[string]any)["alert"].(map[string]any)["title"] != "Campaign" {
+		t.Fatalf("campaign message: %v", got[len(got)-1])
 	}
 
 	// Registrations follow their activation: a BLOCKED one gets no personal

@@ -1,6 +1,7 @@
 // Package pushserver is the push server API (api.md §4.1) on the private
 // listener: device registrations (/push/device/...), message sends
-// (/push/message/...) and the applications' provider credentials
+// (/push/message/...), campaigns (/push/campaign/...) and the
+// applications' provider credentials
 // (/admin/app/...), with the reference's envelope, field names and error
 // codes. It is a thin translation layer over internal/push, reached
 // through the Push interface; who may call what is decided by Access,
@@ -36,6 +37,17 @@ type Push interface {
 	RemoveCredentials(ctx context.Context, appName string, p push.Platform) error
 	App(ctx context.Context, appName string) (push.AppInfo, error)
 	Apps(ctx context.Context, configured bool) ([]push.AppInfo, error)
+	CreateCampaign(ctx context.Context, appName string, body push.Body) (int64, error)
+	CampaignApp(ctx context.Context, id int64) (string, error)
+	Campaign(ctx context.Context, id int64) (push.Campaign, error)
+	Campaigns(ctx context.Context, all bool) ([]push.Campaign, error)
+	DeleteCampaign(ctx context.Context, id int64) error
+	AddCampaignUsers(ctx context.Context, id int64, users []string) (int64, error)
+	RemoveCampaignUsers(ctx context.Context, id int64, users []string) (int64, error)
+	CampaignUsers(ctx context.Context, id int64, page, size int) ([]string, error)
+	SendCampaignTest(ctx context.Context, id int64, userID string) (push.SendResult, error)
+	SendCampaignLive(ctx context.Context, id int64) error
+	CancelCampaign(ctx context.Context, id int64) error
 }
 
 // Access decides whether the caller of r may act on an application (by
@@ -118,6 +130,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.handle(mux, "POST /admin/app/ios/remove", s.removeByBody(push.PlatformAPNs))
 	s.handle(mux, "POST /admin/app/android/remove", s.removeByBody(push.PlatformFCM))
 	s.handle(mux, "POST /admin/app/huawei/remove", s.removeByBody(push.PlatformHMS))
+	s.registerCampaigns(mux)
 }
 
 func (s *Server) handle(mux *http.ServeMux, pattern string, fn render.Endpoint) {
@@ -143,6 +156,8 @@ func apiError(err error) error {
 		return &render.APIError{Status: http.StatusBadRequest, Code: CodeRequest, Message: err.Error(), Cause: err}
 	case errors.As(err, &ce):
 		return err
+	case errors.Is(err, push.ErrCampaignNotFound):
+		return errCampaignNotFound
 	case push.IsBadRequest(err), errors.Is(err, push.ErrActivationRemoved):
 		return &render.APIError{Status: http.StatusBadRequest, Code: CodeGeneric, Message: err.Error(), Cause: err}
 	}

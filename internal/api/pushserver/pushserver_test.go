@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,6 +29,7 @@ type fakePush struct {
 	result   push.SendResult
 	lastApp  string
 	statuses []string
+	users    []string
 }
 
 func (f *fakePush) CreateDevice(_ context.Context, r push.DeviceRequest) error {
@@ -209,7 +211,8 @@ func FuzzRequests(f *testing.F) {
 	h := newHandler(nil, &fakePush{})
 	paths := []string{"/push/device/create", "/push/device/create/multi", "/push/device/status/update", "/push/device/delete",
 		"/push/message/send", "/push/message/batch/send", "/admin/app/detail", "/admin/app/create", "/admin/app/apns",
-		"/admin/app/fcm", "/admin/app/hms", "/admin/app/ios/remove"}
+		"/admin/app/fcm", "/admin/app/hms", "/admin/app/ios/remove", "/push/campaign/create", "/push/campaign/7/user/add",
+		"/push/campaign/send/test/7"}
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, p := range paths {
 			req := httptest.NewRequest("POST", p, bytes.NewReader([]byte(body)))
@@ -220,4 +223,81 @@ func FuzzRequests(f *testing.F) {
 			}
 		}
 	})
+}
+
+func (f *fakePush) CreateCampaign(_ context.Context, app string, _ push.Body) (int64, error) {
+	f.lastApp = app
+	return 7, f.err
+}
+func (f *fakePush) CampaignApp(_ context.Context, id int64) (string, error) {
+	if id != 7 {
+		return "", push.ErrCampaignNotFound
+	}
+	return "a", nil
+}
+func (f *fakePush) Campaign(_ context.Context, id int64) (push.Campaign, error) {
+	return push.Campaign{ID: id, AppID: "a", Status: "SENDING", Sent: true, Message: push.Body{Title: "t"}}, f.err
+}
+func (f *fakePush) Campaigns(_ context.Context, _ bool) ([]push.Campaign, error) {
+	return []push.Campaign{{ID: 7, AppID: "a", Status: "CREATED"}}, f.err
+}
+func (f *fakePush) DeleteCampaign(context.Context, int64) error { return f.err }
+func (f *fakePush) AddCampaignUsers(_ context.Context, _ int64, users []string) (int64, error) {
+	f.users = users
+	return int64(len(users)), f.err
+}
+func (f *fakePush) RemoveCampaignUsers(_ context.Context, _ int64, users []string) (int64, error) {
+	f.users = users
+	return int64(len(users)), f.err
+}
+func (f *fakePush) CampaignUsers(context.Context, int64, int, int) ([]string, error) {
+	return []string{"u1", "u2"}, f.err
+}
+func (f *fakePush) SendCampaignTest(_ context.Context, _ int64, user string) (push.SendResult, error) {
+	f.lastApp = user
+	return push.SendResult{}, f.err
+}
+func (f *fakePush) SendCampaignLive(context.Context, int64) error { return f.err }
+func (f *fakePush) CancelCampaign(context.Context, int64) error   { return f.err }
+
+func TestCampaignRoutes(t *testing.T) {
+	f := &fakePush{}
+	h := newHandler(t, f)
+	many := make([]string, 100_000)
+	for i := range many {
+		many[i] = "user-" + strconv.Itoa(i)
+	}
+	big, _ := json.Marshal(map[string]any{"requestObject": many})
+	tests := []struct {
+		method, path, body string
+		code               int
+	}{
+		{"POST", "/push/campaign/create", `{"requestObject":{"appId":"a","message":{"title":"t"}}}`, 200},
+		{"POST", "/push/campaign/create", `{"requestObject":{"appId":"a"}}`, 400},
+		{"GET", "/push/campaign/7/detail", "", 200},
+		{"GET", "/push/campaign/8/detail", "", 404},
+		{"GET", "/push/campaign/x/detail", "", 400},
+		{"GET", "/push/campaign/list?all=true", "", 200},
+		{"PUT", "/push/campaign/7/user/add", string(big), 200},
+		{"DELETE", "/push/campaign/7/user/delete", `{"requestObject":["u1"]}`, 200},
+		{"POST", "/push/campaign/7/user/add", `{"requestObject":{"not":"a list"}}`, 400},
+		{"GET", "/push/campaign/7/user/list?page=0&size=2", "", 200},
+		{"POST", "/push/campaign/send/test/7", `{"requestObject":{"userId":"u1"}}`, 200},
+		{"POST", "/push/campaign/send/live/7", "", 200},
+		{"POST", "/push/campaign/7/cancel", "", 200},
+		{"DELETE", "/push/campaign/7/delete", "", 200},
+	}
+	for _, tc := range tests {
+		code, out := do(h, tc.method, tc.path, tc.body)
+		if code != tc.code {
+			t.Fatalf("%s %s: HTTP %d %v, want %d", tc.method, tc.path, code, out, tc.code)
+		}
+	}
+	if len(f.users) != 1 {
+		t.Fatalf("users %d", len(f.users))
+	}
+	_, out := do(h, "GET", "/push/campaign/7/user/list?page=1&size=2", "")
+	if out["page"] != 1.0 || out["size"] != 2.0 || out["responseObject"].(map[string]any)["campaignId"] != 7.0 {
+		t.Fatalf("user list %v", out)
+	}
 }
