@@ -323,7 +323,12 @@ func (a *App) openCore(ctx context.Context) error {
 	opts := append([]service.Option{service.WithLogger(c.Logger), service.WithCallbackPolicy(policy)}, c.serviceOptions...)
 	// Push delivery: the push outbox is filled inside the core's
 	// transactions (push.go) and drained by the push dispatcher of Serve.
-	a.Push = push.NewService(st, box, a.pushConfig())
+	pushCfg, err := a.pushConfig()
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
+	a.Push = push.NewService(st, box, pushCfg)
 	svc, err := service.New(newPushStore(a.observe(st), a.Push, c.Logger), box, c.Service, opts...)
 	if err != nil {
 		_ = st.Close()

@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/mauth/mauth/internal/api/pushserver"
@@ -12,6 +15,7 @@ import (
 	"github.com/mauth/mauth/internal/buildinfo"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/push"
+	"github.com/mauth/mauth/internal/push/apns"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/store"
 )
@@ -30,6 +34,30 @@ type PushConfig struct {
 	FCMDataOnly bool
 	// HMSURL and HMSTokenURL override Huawei's send and token endpoints.
 	HMSURL, HMSTokenURL string
+	// CAFile is a PEM file of CA certificates trusted for the provider
+	// connections besides the system roots.
+	CAFile string
+}
+
+// providerClient returns the HTTP client of the provider connections: the
+// tests' override, else one trusting the system roots plus CAFile (nil:
+// each provider client's default).
+func (a *App) providerClient() (*http.Client, error) {
+	if a.cfg.push.httpClient != nil || a.cfg.Push.CAFile == "" {
+		return a.cfg.push.httpClient, nil
+	}
+	pem, err := os.ReadFile(a.cfg.Push.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("push CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("push CA file %s: no PEM certificate", a.cfg.Push.CAFile)
+	}
+	return apns.NewHTTPClient(pool), nil
 }
 
 // pushOverrides are what tests change in the push service beyond
@@ -45,17 +73,21 @@ type pushOverrides struct {
 }
 
 // pushConfig builds the push service's configuration.
-func (a *App) pushConfig() push.Config {
+func (a *App) pushConfig() (push.Config, error) {
 	c, o := a.cfg.Push, a.cfg.push
 	m := a.Metrics()
+	hc, err := a.providerClient()
+	if err != nil {
+		return push.Config{}, err
+	}
 	return push.Config{
 		APNsDevelopmentURL: c.APNsDevelopmentURL, APNsProductionURL: c.APNsProductionURL,
 		FCMBaseURL: c.FCMURL, FCMTokenURL: c.FCMTokenURL, HMSBaseURL: c.HMSURL, HMSTokenURL: c.HMSTokenURL,
 		APNsDefaultEnvironment: c.APNsEnvironment, FCMDataOnly: c.FCMDataOnly,
-		HTTPClient: o.httpClient, Now: o.now, Logger: a.log, PollInterval: o.pollInterval,
+		HTTPClient: hc, Now: o.now, Logger: a.log, PollInterval: o.pollInterval,
 		BreakerFailures: o.breakerFailures, BreakerOpenFor: o.breakerOpenFor, RetryBase: o.retryBase,
 		Observer: m.PushObserver(),
-	}
+	}, nil
 }
 
 // pushStore is the core's store with push delivery attached: inside the

@@ -80,7 +80,7 @@ func (c Config) App() (app.Config, error) {
 		Push: app.PushConfig{
 			APNsEnvironment: c.Push.APNsEnvironment, APNsDevelopmentURL: c.Push.APNsDevelopmentURL,
 			APNsProductionURL: c.Push.APNsProductionURL, FCMURL: c.Push.FCMURL, FCMTokenURL: c.Push.FCMTokenURL,
-			FCMDataOnly: c.Push.FCMDataOnly, HMSURL: c.Push.HMSURL, HMSTokenURL: c.Push.HMSTokenURL,
+			FCMDataOnly: c.Push.FCMDataOnly, HMSURL: c.Push.HMSURL, HMSTokenURL: c.Push.HMSTokenURL, CAFile: c.Push.CAFile,
 		},
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,

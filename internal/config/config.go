@@ -164,6 +164,8 @@ type Push struct {
 	HMSURL string `yaml:"hms_url" doc:"HMS Push Kit base URL (default https://push-api.cloud.huawei.com)"`
 	// HMSTokenURL overrides the Huawei OAuth 2.0 token endpoint.
 	HMSTokenURL string `yaml:"hms_token_url" doc:"HMS OAuth 2.0 token endpoint (default https://oauth-login.cloud.huawei.com/oauth2/v3/token)"`
+	// CAFile adds trusted CA certificates for the provider connections.
+	CAFile string `yaml:"ca_file" doc:"PEM file of CA certificates trusted for the push provider connections besides the system roots (a TLS-inspecting proxy, test providers)"`
 }
 
 // Log configures logging.
