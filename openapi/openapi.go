@@ -3,7 +3,9 @@
 //   - public.yaml: the public API for mobile apps (/pa/v3, the Mobile Token
 //     operations API, push registration, the inbox and the mobile utility
 //     /app/init);
-//   - push.yaml: the push server API on the private listener;
+//   - pushserver.yaml: the push server API on the private listener
+//     (devices, messages, campaigns, provider credentials);
+//   - inbox.yaml: the push server's inbox API on the private listener;
 //   - cloud.yaml: the PowerAuth Cloud API under /powerauth-cloud;
 //   - mobileutil-admin.yaml: the mobile utility administration under
 //     /admin/ on the private listener;
@@ -32,11 +34,11 @@ var Private []byte
 //go:embed public.yaml
 var Public []byte
 
-// Push is the OpenAPI 3 document of the push server API (/inbox/…) on
-// the private listener.
+// Inbox is the OpenAPI 3 document of the push server's inbox API
+// (/inbox/…) on the private listener.
 //
-//go:embed push.yaml
-var Push []byte
+//go:embed inbox.yaml
+var Inbox []byte
 
 // Cloud is the OpenAPI 3 document of the PowerAuth Cloud API
 // (/powerauth-cloud/…, on the private listener).
@@ -56,29 +58,37 @@ var MobileUtilAdmin []byte
 //go:embed testserver.yaml
 var TestServer []byte
 
+// PushServer is the OpenAPI 3 document of the push server API (/push/…,
+// /admin/app/…) on the private listener.
+//
+//go:embed pushserver.yaml
+var PushServer []byte
+
 // Paths under which Handler serves the documents.
 const (
 	PrivatePath         = "/openapi/private.yaml"
 	PublicPath          = "/openapi/public.yaml"
-	PushPath            = "/openapi/push.yaml"
+	InboxPath           = "/openapi/inbox.yaml"
+	PushServerPath      = "/openapi/pushserver.yaml"
 	CloudPath           = "/openapi/cloud.yaml"
 	MobileUtilAdminPath = "/openapi/mobileutil-admin.yaml"
 	TestServerPath      = "/openapi/testserver.yaml"
 )
 
 // Handler serves GET PublicPath and, when withPrivate is set, GET
-// PrivatePath, PushPath, CloudPath, MobileUtilAdminPath and TestServerPath,
-// as application/yaml. Mount the private documents only on the private
-// listener.
+// PrivatePath, InboxPath, PushServerPath, CloudPath, MobileUtilAdminPath and
+// TestServerPath as application/yaml. Mount the private documents only on
+// the private listener.
 func Handler(withPrivate bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+PublicPath, document(Public))
 	if withPrivate {
 		mux.Handle("GET "+PrivatePath, document(Private))
-		mux.Handle("GET "+PushPath, document(Push))
+		mux.Handle("GET "+InboxPath, document(Inbox))
 		mux.Handle("GET "+CloudPath, document(Cloud))
 		mux.Handle("GET "+MobileUtilAdminPath, document(MobileUtilAdmin))
 		mux.Handle("GET "+TestServerPath, document(TestServer))
+		mux.Handle("GET "+PushServerPath, document(PushServer))
 	}
 	return mux
 }

@@ -147,6 +147,9 @@ type App struct {
 	Private http.Handler
 	// Public serves the mobile-facing API; nil in the core role.
 	Public http.Handler
+	// Push is the push server (credentials, outbox, dispatcher); nil in
+	// the enrollment role.
+	Push *push.Service
 
 	mu        sync.Mutex
 	listeners []surface
@@ -197,7 +200,8 @@ func New(ctx context.Context, c Config) (*App, error) {
 			return nil, err
 		}
 		a.Private = private.New(a.Service, private.Options{RestrictAccess: c.RestrictAccess, Logger: c.Logger, ServerVersion: buildinfo.Version}).Handler()
-		a.Private = a.withInbox(a.Private) // the push server's /inbox/… (inbox.go)
+		a.Private = a.withInbox(a.Private)      // the push server's /inbox/… (inbox.go)
+		a.Private = a.withPushServer(a.Private) // the push server API (push.go)
 		a.Core = a.Service
 		if err := a.mountCloud(); err != nil { // cloud.go
 			_ = a.Close()
@@ -340,8 +344,16 @@ func (a *App) openCore(ctx context.Context) error {
 		_ = st.Close()
 		return fmt.Errorf("callback allowed destinations: %w", err)
 	}
-	opts := append([]service.Option{service.WithLogger(c.Logger), service.WithOperationNotifier(newPushNotifier(st, c.Logger)), service.WithCallbackPolicy(policy)}, c.serviceOptions...)
-	svc, err := service.New(a.observe(st), box, c.Service, opts...)
+	opts := append([]service.Option{service.WithLogger(c.Logger), service.WithCallbackPolicy(policy)}, c.serviceOptions...)
+	// Push delivery: the push outbox is filled inside the core's
+	// transactions (push.go) and drained by the push dispatcher of Serve.
+	pushCfg, err := a.pushConfig()
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
+	a.Push = push.NewService(st, box, pushCfg)
+	svc, err := service.New(newPushStore(a.observe(st), a.Push, c.Logger), box, c.Service, opts...)
 	if err != nil {
 		_ = st.Close()
 		return err
@@ -500,6 +512,8 @@ func (a *App) Serve(ctx context.Context) error {
 		jobs.Go(func() { a.runJobs(jobCtx) })
 		// Callback delivery from the database outbox (safe on several nodes).
 		jobs.Go(func() { a.callbackDispatcher().Run(jobCtx) })
+		// Push delivery from the database outbox (safe on several nodes).
+		jobs.Go(func() { a.Push.Run(jobCtx) })
 	}
 	var runErr error
 	select {

@@ -117,6 +117,9 @@ type Config struct {
 	// private listener of the core roles).
 	Cloud CloudConfig
 
+	// Push configures push delivery (provider endpoints, defaults).
+	Push PushConfig
+
 	// Logger receives the server's logs (JSON or text, set by the caller).
 	Logger *slog.Logger
 	// Out receives messages for the operator (listen addresses, first credentials).
@@ -133,6 +136,8 @@ type Config struct {
 	callbacks callbacks.Config
 	// cloudNow is the Cloud API's clock (tests move it; nil: the core service's clock).
 	cloudNow func() time.Time
+	// push overrides push service settings (tests).
+	push pushOverrides
 }
 
 // CloudConfig configures the PowerAuth Cloud API.

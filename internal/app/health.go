@@ -66,6 +66,9 @@ func (a *App) instrument() {
 		m.RegisterOutbox(a.Store, outboxScrapeTimeout, func(err error) {
 			a.log.Warn("metrics: cannot count the callback outbox", "error", err)
 		})
+		m.RegisterPushQueue(a.Store, outboxScrapeTimeout, func(err error) {
+			a.log.Warn("metrics: cannot count the push outbox", "error", err)
+		})
 	}
 	wrap := func(api string, h http.Handler, withMetrics bool) http.Handler {
 		mux := http.NewServeMux()
@@ -78,7 +81,8 @@ func (a *App) instrument() {
 		mux.Handle("GET "+openapi.PublicPath, openapi.Handler(withMetrics))
 		if withMetrics {
 			mux.Handle("GET "+openapi.PrivatePath, openapi.Handler(true))
-			mux.Handle("GET "+openapi.PushPath, openapi.Handler(true))
+			mux.Handle("GET "+openapi.InboxPath, openapi.Handler(true))
+			mux.Handle("GET "+openapi.PushServerPath, openapi.Handler(true))
 			mux.Handle("GET "+openapi.CloudPath, openapi.Handler(true))
 			mux.Handle("GET "+openapi.MobileUtilAdminPath, openapi.Handler(true))
 			mux.Handle("GET "+openapi.TestServerPath, openapi.Handler(true))

@@ -14,7 +14,7 @@ import (
 // inbox returns the push server's inbox over the store (built once).
 func (a *App) inbox() *pushinbox.Service {
 	if a.inboxSvc == nil {
-		a.inboxSvc = pushinbox.New(pushinbox.Options{Store: a.Store, Notifier: newInboxNotifier(a.Store, a.log), Logger: a.log})
+		a.inboxSvc = pushinbox.New(pushinbox.Options{Store: a.Store, Notifier: newInboxNotifier(a.Store, a.Push, a.log), Logger: a.log})
 	}
 	return a.inboxSvc
 }
@@ -45,28 +45,49 @@ func (a *App) withInbox(next http.Handler) http.Handler {
 }
 
 // inboxNotifier announces new inbox messages to the user's registered
-// devices through the push sender (the logging sender until a provider
-// is configured), with the payload the Mobile Token SDKs recognise.
+// devices, with the payload the Mobile Token SDKs recognise: through the
+// push outbox (delivered by APNs, FCM or HMS, retried, kept PENDING across
+// restarts) when the application has provider credentials, else through
+// the logging sender.
 type inboxNotifier struct {
+	push    *push.Service // nil outside the core roles
 	devices push.DeviceLister
 	sender  push.Sender
 }
 
-func newInboxNotifier(st store.Store, log *slog.Logger) *inboxNotifier {
-	return &inboxNotifier{devices: push.NewRegistry(st, nil), sender: push.LogSender{Logger: log}}
+func newInboxNotifier(st store.Store, ps *push.Service, log *slog.Logger) *inboxNotifier {
+	return &inboxNotifier{push: ps, devices: push.NewRegistry(st, nil), sender: push.LogSender{Logger: log}}
 }
 
 // messageTypeInboxNew is the messageType of a new inbox message.
 const messageTypeInboxNew = "mtoken.inboxMessage.new"
 
+// The text of the notification of a new inbox message.
+const (
+	inboxPushTitle = "New message"
+	inboxPushBody  = "You have a new message in your inbox."
+)
+
 // InboxMessageArrived implements pushinbox.Notifier.
 func (n *inboxNotifier) InboxMessageArrived(ctx context.Context, application, userID, messageID string) error {
+	if n.push != nil {
+		if info, err := n.push.App(ctx, application); err == nil && (info.APNs || info.FCM || info.HMS) {
+			_, err := n.push.Send(ctx, application, []push.SendMessage{{
+				UserID: userID, Personal: true, Priority: push.PriorityNormal,
+				Body: push.Body{
+					Title: inboxPushTitle, Body: inboxPushBody, Category: "inbox", Sound: "default",
+					Extras: map[string]any{"messageType": messageTypeInboxNew, "inboxId": messageID},
+				},
+			}}, false)
+			return err
+		}
+	}
 	ds, err := n.devices.Devices(ctx, application, userID)
 	if err != nil {
 		return err
 	}
 	msg := push.Message{
-		Title: "New message", Body: "You have a new message in your inbox.", Category: "inbox", Sound: "default",
+		Title: inboxPushTitle, Body: inboxPushBody, Category: "inbox", Sound: "default",
 		Priority: push.PriorityNormal, Extras: map[string]string{"messageType": messageTypeInboxNew, "inboxId": messageID},
 	}
 	for _, d := range ds {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"net/http"
-	"strings"
 
 	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
 	"github.com/mauth/mauth/internal/api/render"
@@ -30,7 +29,7 @@ func (a *App) mountMobileUtilityAdmin() {
 	admin := render.WithRequestInfo("private-api", requireAdminIntegration(a.Service, a.cfg.RestrictAccess, mux))
 	priv := a.Private
 	a.Private = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, apimobileutil.AdminPrefix) {
+		if apimobileutil.OwnsAdmin(r.URL.Path) {
 			admin.ServeHTTP(w, r)
 			return
 		}

@@ -174,7 +174,7 @@ func testMobileUtility(t *testing.T, c Config) {
 	a.Public = pubDoc.Wrap(a.Public)
 	priv, admin := a.Private, adminDoc.Wrap(a.Private)
 	a.Private = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, apimobileutil.AdminPrefix) {
+		if apimobileutil.OwnsAdmin(r.URL.Path) {
 			admin.ServeHTTP(w, r)
 			return
 		}

@@ -86,6 +86,11 @@ func (c Config) App() (app.Config, error) {
 			TokenLifetime:  c.Cloud.TokenLifetime,
 		},
 		MobileUtilityVersionCheckDisabled: c.MobileUtility.VersionCheckDisabled,
+		Push: app.PushConfig{
+			APNsEnvironment: c.Push.APNsEnvironment, APNsDevelopmentURL: c.Push.APNsDevelopmentURL,
+			APNsProductionURL: c.Push.APNsProductionURL, FCMURL: c.Push.FCMURL, FCMTokenURL: c.Push.FCMTokenURL,
+			FCMDataOnly: c.Push.FCMDataOnly, HMSURL: c.Push.HMSURL, HMSTokenURL: c.Push.HMSTokenURL, CAFile: c.Push.CAFile,
+		},
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,
 			Timeout:    c.IdP.Timeout,

@@ -37,6 +37,8 @@ type Config struct {
 	Cloud Cloud `yaml:"cloud"`
 	// MobileUtility configures the mobile utility services (/app/init).
 	MobileUtility MobileUtility `yaml:"mobile_utility"`
+	// Push configures push delivery (APNs, FCM, HMS).
+	Push Push `yaml:"push"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -176,6 +178,29 @@ type Cloud struct {
 type MobileUtility struct {
 	// VersionCheckDisabled leaves the version check out of /app/init.
 	VersionCheckDisabled bool `yaml:"version_check_disabled" doc:"leave the app version check (verifyVersionResult) out of every GET /app/init answer"`
+}
+
+// Push configures push delivery. The provider credentials are set per
+// application through the push server API, not here.
+type Push struct {
+	// APNsEnvironment is the default APNs environment.
+	APNsEnvironment string `yaml:"apns_environment" doc:"APNs environment of applications whose credentials set none: development (default) or production"`
+	// APNsDevelopmentURL overrides Apple's development host.
+	APNsDevelopmentURL string `yaml:"apns_development_url" doc:"APNs development host (default https://api.sandbox.push.apple.com)"`
+	// APNsProductionURL overrides Apple's production host.
+	APNsProductionURL string `yaml:"apns_production_url" doc:"APNs production host (default https://api.push.apple.com)"`
+	// FCMURL overrides the FCM send endpoint's base.
+	FCMURL string `yaml:"fcm_url" doc:"FCM HTTP v1 base URL (default https://fcm.googleapis.com)"`
+	// FCMTokenURL overrides the OAuth 2.0 token endpoint of FCM.
+	FCMTokenURL string `yaml:"fcm_token_url" doc:"OAuth 2.0 token endpoint for FCM (default: the service-account key's token_uri, else https://oauth2.googleapis.com/token)"`
+	// FCMDataOnly sends FCM messages without a notification block.
+	FCMDataOnly bool `yaml:"fcm_data_only" doc:"send FCM messages as data only (no notification block)"`
+	// HMSURL overrides the Push Kit base URL.
+	HMSURL string `yaml:"hms_url" doc:"HMS Push Kit base URL (default https://push-api.cloud.huawei.com)"`
+	// HMSTokenURL overrides the Huawei OAuth 2.0 token endpoint.
+	HMSTokenURL string `yaml:"hms_token_url" doc:"HMS OAuth 2.0 token endpoint (default https://oauth-login.cloud.huawei.com/oauth2/v3/token)"`
+	// CAFile adds trusted CA certificates for the provider connections.
+	CAFile string `yaml:"ca_file" doc:"PEM file of CA certificates trusted for the push provider connections besides the system roots (a TLS-inspecting proxy, test providers)"`
 }
 
 // Log configures logging.

@@ -144,6 +144,16 @@ func (c Config) Validate() error {
 	if _, err := netguard.New(netguard.ParseList(c.Callbacks.AllowedDestinations), nil); err != nil {
 		return bad("callbacks.allowed_destinations", "%v", strings.TrimPrefix(err.Error(), "netguard: "))
 	}
+	if c.Push.CAFile != "" {
+		if err := checkReadable(c.Push.CAFile); err != nil {
+			return bad("push.ca_file", "%v", err)
+		}
+	}
+	switch c.Push.APNsEnvironment {
+	case "", "development", "production":
+	default:
+		return bad("push.apns_environment", "unknown environment %q (use development or production)", c.Push.APNsEnvironment)
+	}
 	switch c.Log.Format {
 	case "auto", "json", "text":
 	default:

@@ -51,7 +51,7 @@ func (n *recordingNotifier) arrivals() []arrival {
 }
 
 // inboxBank is the bank's side of the inbox: the push server API on its
-// own server, validated against openapi/push.yaml, with integration
+// own server, validated against openapi/inbox.yaml, with integration
 // authentication over the core (as internal/app wires it).
 type inboxBank struct {
 	e        *env
@@ -65,7 +65,7 @@ type inboxBank struct {
 // newInboxBank serves the push server's inbox API over st.
 func newInboxBank(t *testing.T, e *env, st store.Store) *inboxBank {
 	t.Helper()
-	b := &inboxBank{e: e, contract: apicontract.New(t, "openapi/push.yaml", openapi.Push), notifier: &recordingNotifier{}, user: e.basicUser, pass: e.basicPass}
+	b := &inboxBank{e: e, contract: apicontract.New(t, "openapi/inbox.yaml", openapi.Inbox), notifier: &recordingNotifier{}, user: e.basicUser, pass: e.basicPass}
 	svc := pushinbox.New(pushinbox.Options{Store: st, Now: e.clock.Now, Notifier: b.notifier})
 	h := apiinbox.NewPrivate(apiinbox.PrivateOptions{Inbox: svc, Authenticate: func(ctx context.Context, token, secret string) (pushinbox.Scope, bool) {
 		p, ok := e.svc.Authenticate(ctx, token, secret)
@@ -408,7 +408,7 @@ func TestInboxEndToEnd(t *testing.T) {
 			return
 		}
 		if missing := bank.contract.Unexercised(); len(missing) > 0 {
-			t.Errorf("operations of openapi/push.yaml no test exercises: %s", strings.Join(missing, ", "))
+			t.Errorf("operations of openapi/inbox.yaml no test exercises: %s", strings.Join(missing, ", "))
 		}
 	})
 }

@@ -9,6 +9,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,8 @@ type Metrics struct {
 	operationTransitions *prometheus.CounterVec
 	approvalFailures     prometheus.Counter
 	callbackDeliveries   *prometheus.CounterVec
+	pushOnce             sync.Once
+	push                 *PushObserver
 }
 
 // Results of a callback delivery attempt (the result label of

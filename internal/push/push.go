@@ -1,8 +1,12 @@
-// Package push delivers push messages to the devices of mauth users: the
-// registrations devices make (platform, push token, environment, bound to
-// their activation), the Sender interface of a push service, a logging
-// Sender, and the Notifier the core calls when an operation awaits a
-// user's approval. Real APNs/FCM/HMS senders implement Sender later.
+// Package push is mauth's push server: the registrations devices make
+// (platform, push token, environment, bound to their activation), each
+// application's provider credentials (sealed at rest), the message
+// outbox in the database and its dispatcher (retries with back-off, a
+// circuit breaker per provider and application, invalid tokens removed),
+// campaigns, and the Mobile Token payloads of operation events. The
+// provider clients are the sub-packages apns, fcm and hms. The logging
+// Sender (and the Notifier over any Sender) remain for applications
+// without provider credentials.
 package push
 
 import (

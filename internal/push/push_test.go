@@ -49,7 +49,7 @@ func (r *recorder) Send(_ context.Context, d Device, m Message) error {
 }
 
 // newActivation stores an activation of user in app with a status.
-func newActivation(t *testing.T, st store.Store, appID int64, id, user string, status domain.ActivationStatus) {
+func newActivation(t testing.TB, st store.Store, appID int64, id, user string, status domain.ActivationStatus) {
 	t.Helper()
 	ctx := context.Background()
 	err := st.InTx(ctx, func(tx store.Tx) error {

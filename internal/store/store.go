@@ -83,6 +83,9 @@ type Reader interface {
 	MobileUtilReader
 	// TestServerReader holds the lookups of the test server (testserver.go).
 	TestServerReader
+	// PushOutboxReader holds the lookups of push credentials and messages (push_outbox.go).
+	PushOutboxReader
+	PushCampaignReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -197,6 +200,9 @@ type Tx interface {
 	MobileUtilWriter
 	// TestServerWriter holds the writes of the test server (testserver.go).
 	TestServerWriter
+	// PushOutboxWriter holds the writes of push credentials and messages (push_outbox.go).
+	PushOutboxWriter
+	PushCampaignWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

@@ -37,7 +37,8 @@ func Documents() []Document {
 	return []Document{
 		{Source: "openapi/private.yaml", Spec: openapi.Private, Output: "docs/api/private.md"},
 		{Source: "openapi/public.yaml", Spec: openapi.Public, Output: "docs/api/public.md"},
-		{Source: "openapi/push.yaml", Spec: openapi.Push, Output: "docs/api/push.md"},
+		{Source: "openapi/inbox.yaml", Spec: openapi.Inbox, Output: "docs/api/inbox.md"},
+		{Source: "openapi/pushserver.yaml", Spec: openapi.PushServer, Output: "docs/api/pushserver.md"},
 		{Source: "openapi/cloud.yaml", Spec: openapi.Cloud, Output: "docs/api/cloud.md"},
 		{Source: "openapi/mobileutil-admin.yaml", Spec: openapi.MobileUtilAdmin, Output: "docs/api/mobileutil-admin.md"},
 		{Source: "openapi/testserver.yaml", Spec: openapi.TestServer, Output: "docs/api/testserver.md"},

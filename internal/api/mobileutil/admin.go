@@ -40,7 +40,25 @@ func (s *Server) RegisterAdmin(mux *http.ServeMux) {
 	h("POST /admin/texts", s.createText)
 	h("GET /admin/texts/{key}/{language}", s.getText)
 	h("DELETE /admin/texts/{key}/{language}", s.deleteText)
-	mux.HandleFunc(AdminPrefix, render.NotFound)
+	for _, p := range adminRoots {
+		mux.HandleFunc(p+"/", render.NotFound)
+	}
+}
+
+// adminRoots are the path roots of the administration below AdminPrefix.
+// The private listener also serves other /admin/… surfaces (the push
+// server's /admin/app/…, the console), so the administration claims only
+// these.
+var adminRoots = []string{"/admin/apps", "/admin/certificates", "/admin/texts"}
+
+// OwnsAdmin reports whether path belongs to the administration.
+func OwnsAdmin(path string) bool {
+	for _, p := range adminRoots {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // DecodeAdminBody reads a plain JSON request body into dst (fuzzed).

@@ -44,7 +44,16 @@ func (c *conn) PutPushDevice(ctx context.Context, d *domain.PushDevice) error {
 		d.ApplicationID, d.Token, d.ActivationID); err != nil {
 		return err
 	}
-	_, err := c.execN(ctx, "put push device",
+	return c.upsertPushDevice(ctx, "put push device", d)
+}
+
+// AddPushDevice implements store.Tx.
+func (c *conn) AddPushDevice(ctx context.Context, d *domain.PushDevice) error {
+	return c.upsertPushDevice(ctx, "add push device", d)
+}
+
+func (c *conn) upsertPushDevice(ctx context.Context, op string, d *domain.PushDevice) error {
+	_, err := c.execN(ctx, op,
 		`INSERT INTO pa_push_device (`+pushDeviceColumns+`) VALUES (`+placeholders(1, 8)+`)
 		 ON CONFLICT (activation_id) DO UPDATE SET application_id = excluded.application_id,
 		 user_id = excluded.user_id, platform = excluded.platform, push_token = excluded.push_token,
