@@ -54,6 +54,8 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("SwapActivationWithSignatureAudit", func(t *testing.T) { testSwapActivationWithSignatureAudit(t, newStore(t)) })
 	t.Run("ActivationSigningState", func(t *testing.T) { testActivationSigningState(t, newStore(t)) })
 	t.Run("Operations", func(t *testing.T) { testOperations(t, newStore) })
+	t.Run("BulkLoad", func(t *testing.T) { testBulkLoad(t, newStore(t)) })
+	t.Run("UserListPlans", func(t *testing.T) { testUserListPlans(t, newStore(t)) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
 
