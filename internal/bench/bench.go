@@ -65,6 +65,10 @@ type Options struct {
 	// CPUProfile, when set, receives a CPU profile of the verification
 	// saturation phase (in-process: server and generator together).
 	CPUProfile string
+	// SeedActivations, when positive, bulk-loads that many activations
+	// (with their history and audit rows) into the database before the
+	// phases; see SeedResult.
+	SeedActivations int
 	// MaxInFlight is the in-process server's concurrency limit
 	// (app.Config.MaxInFlight; 0: its default).
 	MaxInFlight int
@@ -133,6 +137,8 @@ type Report struct {
 	// PeakRSSKiB is VmHWM of this process (in-process target only: it
 	// includes the load generator).
 	PeakRSSKiB int64 `json:"peakRssKiB,omitempty"`
+	// Seed describes the activations loaded before the phases, if any.
+	Seed *SeedResult `json:"seed,omitempty"`
 	// Notes explain what was measured how.
 	Notes []string `json:"notes"`
 }
@@ -158,6 +164,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	logf(out, "mauth bench: %s, %s, %d devices, %d workers, %s phases, open loop at %.0f%% of capacity\n", rep.Backend, rep.Target, o.Devices, o.Workers, o.Duration, o.Load*100)
 	if err := t.setupApp(ctx); err != nil {
 		return nil, err
+	}
+	if o.SeedActivations > 0 {
+		if rep.Seed, err = t.seed(ctx, o.SeedActivations, out); err != nil {
+			return nil, err
+		}
 	}
 	devs, err := t.provision(ctx, o.Devices, out)
 	if err != nil {

@@ -13,6 +13,11 @@ type Seed struct {
 	History     []domain.ActivationHistory
 	Signatures  []domain.SignatureAudit
 	Audit       []domain.AuditEntry
+	// Analyze refreshes the planner statistics of the loaded tables after
+	// the load: set it on the last batch of a series (a bulk load changes
+	// the tables' sizes at once, and the statistics would catch up only
+	// later).
+	Analyze bool
 }
 
 // Len is the number of rows of the seed.

@@ -85,7 +85,7 @@ func (s *Store) BulkLoad(ctx context.Context, seed store.Seed) error {
 				return s.d.wrap("bulk load "+t.name, err)
 			}
 		}
-		return s.analyze(ctx, tables)
+		return s.analyze(ctx, seed, tables)
 	}
 	tx, err := s.write.BeginTx(ctx, s.d.WriteTxOptions)
 	if err != nil {
@@ -117,13 +117,15 @@ func (s *Store) BulkLoad(ctx context.Context, seed store.Seed) error {
 	if err := tx.Commit(); err != nil {
 		return s.d.wrap("bulk load: commit", err)
 	}
-	return s.analyze(ctx, tables)
+	return s.analyze(ctx, seed, tables)
 }
 
-// analyze refreshes the planner statistics of the loaded tables, as a
-// bulk load changes their sizes at once (PostgreSQL's autovacuum and
-// SQLite's optimize would catch up only later).
-func (s *Store) analyze(ctx context.Context, tables []bulkTable) error {
+// analyze refreshes the planner statistics of the loaded tables when the
+// seed asks for it (see store.Seed.Analyze).
+func (s *Store) analyze(ctx context.Context, seed store.Seed, tables []bulkTable) error {
+	if !seed.Analyze {
+		return nil
+	}
 	for _, t := range tables {
 		if len(t.rows) == 0 {
 			continue

@@ -50,6 +50,7 @@ func testBulkLoad(t *testing.T, s store.Store) {
 	app := newApp(t, s)
 	prefix := "bulk-" + uid()
 	seed := seedOf(app.ID, 30, 10, prefix)
+	seed.Analyze = true
 	require.NoError(t, bl.BulkLoad(ctx, seed))
 	for _, want := range seed.Activations {
 		got, err := s.GetActivation(ctx, want.ActivationID)
@@ -97,6 +98,7 @@ func testUserListPlans(t *testing.T, s store.Store) {
 	const n = 5000
 	for start := 0; start < n; start += 1000 {
 		seed := seedOf(app.ID, 1000, 800, fmt.Sprintf("%s-%d", prefix, start))
+		seed.Analyze = start+1000 >= n
 		require.NoError(t, bl.BulkLoad(ctx, seed))
 	}
 	user := prefix + "-0-user-7"
