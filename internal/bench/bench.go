@@ -129,6 +129,14 @@ type Report struct {
 	// machine's load between phases affects both sides of the ratio alike.
 	DBBound     float64 `json:"dbRmwBound,omitempty"`
 	CryptoBound float64 `json:"cryptoVerifyBound"`
+	// ActivationCryptoBound is the rate of the crypto work of one
+	// activation (init, temporary key, key exchange) without I/O.
+	ActivationCryptoBound float64 `json:"activationCryptoBound"`
+	// TokenCryptoBound is the rate of the token workload's crypto (digest
+	// check, activation-scope ECIES) without I/O; TokenBound adds the
+	// replay record's write (db-rmw) one after the other.
+	TokenCryptoBound float64 `json:"tokenCryptoBound"`
+	TokenBound       float64 `json:"tokenBound,omitempty"`
 	// Ratios are each workload's capacity divided by each bound.
 	Ratios map[string]float64 `json:"ratios"`
 	// GeneratorSignUs is the load generator's own time per verification
@@ -227,6 +235,20 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	cr := closedLoop(ctx, out, "crypto-verify", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, cryptoOp(fx))
 	add(cr)
 	rep.CryptoBound = cr.Throughput
+	afx, err := newActivationCryptoFixture()
+	if err != nil {
+		return nil, fmt.Errorf("bench: activation crypto fixture: %w", err)
+	}
+	ar := closedLoop(ctx, out, "crypto-activation", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, activationCryptoOp(afx))
+	add(ar)
+	rep.ActivationCryptoBound = ar.Throughput
+	tfx, err := newTokenCryptoFixture()
+	if err != nil {
+		return nil, fmt.Errorf("bench: token crypto fixture: %w", err)
+	}
+	tr := closedLoop(ctx, out, "crypto-token", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, tokenCryptoOp(tfx))
+	add(tr)
+	rep.TokenCryptoBound = tr.Throughput
 
 	t.signTime.Store(0)
 	t.signCount.Store(0)
@@ -256,6 +278,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	} else if err := workload("operation", o.Workers, t.operationOp(p), ""); err != nil {
 		return nil, err
 	}
+	if rep.ActivationCryptoBound > 0 {
+		rep.Ratios["activation/crypto-activation"] = rep.Capacity["activation"] / rep.ActivationCryptoBound
+	}
+	if rep.TokenCryptoBound > 0 && rep.DBBound > 0 {
+		// The token's crypto and its replay record (one write transaction,
+		// as db-rmw) one after the other.
+		rep.TokenBound = 1 / (1/rep.TokenCryptoBound + 1/rep.DBBound)
+		rep.Ratios["token/token-bound"] = rep.Capacity["token"] / rep.TokenBound
+	}
 	for name, c := range rep.Capacity {
 		if rep.DBBound > 0 {
 			rep.Ratios[name+"/db-rmw"] = c / rep.DBBound
@@ -282,6 +313,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"activation: activation/init (private API) + activation/create key exchange (public API, by the Go client) + activation/commit (private API)",
 		"db-rmw: one transaction per call: GetActivationForUpdate + UpdateActivation of a bench activation through the server's store; measured before and after the verify phases, the bound is the mean",
 		"crypto-verify: open sealed server key + ECDH key derivation + signature look-ahead, one goroutine per CPU, no I/O",
+		"crypto-activation: the server's crypto of one activation (open the master key, sign the code; temporary key: JWT HMAC check, key pair, seal, ES256 response; key exchange: ECIES decrypt, server key pair, ECDH key derivation, seal, ECIES response), one goroutine per CPU, no I/O",
+		"crypto-token: MAC token digest check + activation-scope ECIES decrypt and response of /pa/v3/activation/detail, one goroutine per CPU, no I/O; the token bound adds one write transaction (db-rmw) for the replay record",
 		"operation: operation/create of a payment for the device's user (private API) + /api/auth/token/app/operation/authorize of exactly its data with a possession_knowledge signature (Mobile Token API)")
 	printTable(out, rep)
 	return rep, nil
@@ -349,6 +382,14 @@ func printTable(out io.Writer, r *Report) {
 		fmt.Fprintf(out, "%-14s %12.1f  (mean of before and after the verify phases)\n", "bound db-rmw", r.DBBound)
 	}
 	fmt.Fprintf(out, "%-14s %12.1f\n", "bound crypto", r.CryptoBound)
+	if r.ActivationCryptoBound > 0 {
+		fmt.Fprintf(out, "%-14s %12.1f  (ECDSA, ECDH, ECIES and sealing of one activation; activation ÷ bound %.2f)\n",
+			"bound act-cpt", r.ActivationCryptoBound, r.Ratios["activation/crypto-activation"])
+	}
+	if r.TokenBound > 0 {
+		fmt.Fprintf(out, "%-14s %12.1f  (digest + ECIES %.1f/s, then the replay write at db-rmw; token ÷ bound %.2f)\n",
+			"bound token", r.TokenBound, r.TokenCryptoBound, r.Ratios["token/token-bound"])
+	}
 	for _, p := range r.Phases {
 		if p.Mode == "saturation" && p.CPUCores > 0 {
 			fmt.Fprintf(out, "cpu %-14s %5.2f cores busy, %6.0f µs CPU per op (this process)\n", p.Name, p.CPUCores, p.CPUPerOpUs)
