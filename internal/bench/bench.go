@@ -16,6 +16,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,6 +63,9 @@ type Options struct {
 	MaxRequests int64
 	// Quick shortens the run (under two minutes with PostgreSQL too).
 	Quick bool
+	// ProfileWorkload names the workload CPUProfile profiles (default
+	// "verify"; also "token", "activation", "operation").
+	ProfileWorkload string
 	// CPUProfile, when set, receives a CPU profile of the verification
 	// saturation phase (in-process: server and generator together).
 	CPUProfile string
@@ -132,6 +136,10 @@ type Report struct {
 	// ActivationCryptoBound is the rate of the crypto work of one
 	// activation (init, temporary key, key exchange) without I/O.
 	ActivationCryptoBound float64 `json:"activationCryptoBound"`
+	// GeneratorActivationUs is the CPU time of the device's own crypto of
+	// one activation (PBKDF2 of the PIN included), which the in-process
+	// load generator spends on the server's CPUs.
+	GeneratorActivationUs float64 `json:"generatorActivationCpuUs,omitempty"`
 	// TokenCryptoBound is the rate of the token workload's crypto (digest
 	// check, activation-scope ECIES) without I/O; TokenBound adds the
 	// replay record's write (db-rmw) one after the other.
@@ -220,6 +228,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return ctx.Err()
 	}
 
+	// prof returns the CPU profile file of the workload, if it is profiled.
+	prof := func(name string) string {
+		if o.CPUProfile == "" || name != cmp.Or(o.ProfileWorkload, "verify") {
+			return ""
+		}
+		return o.CPUProfile
+	}
 	// Bounds first, on the same database and devices.
 	if t.st != nil {
 		r := closedLoop(ctx, out, "db-rmw", o.Workers, o.Duration, o.MaxRequests, dbRMWOp(t.st, p))
@@ -242,6 +257,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	ar := closedLoop(ctx, out, "crypto-activation", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, activationCryptoOp(afx))
 	add(ar)
 	rep.ActivationCryptoBound = ar.Throughput
+	gr := closedLoop(ctx, out, "generator-activation", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, generatorActivationOp(afx))
+	add(gr)
+	rep.GeneratorActivationUs = gr.CPUPerOpUs
 	tfx, err := newTokenCryptoFixture()
 	if err != nil {
 		return nil, fmt.Errorf("bench: token crypto fixture: %w", err)
@@ -252,7 +270,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	t.signTime.Store(0)
 	t.signCount.Store(0)
-	if err := workload("verify", o.Workers, t.verifyOp(p), o.CPUProfile); err != nil {
+	if err := workload("verify", o.Workers, t.verifyOp(p), prof("verify")); err != nil {
 		return nil, err
 	}
 	if n := t.signCount.Load(); n > 0 {
@@ -264,10 +282,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		add(r)
 		rep.DBBound = (rep.DBBound + r.Throughput) / 2
 	}
-	if err := workload("token", o.Workers, t.tokenOp(p), ""); err != nil {
+	if err := workload("token", o.Workers, t.tokenOp(p), prof("token")); err != nil {
 		return nil, err
 	}
-	if err := workload("activation", max(2, o.Workers/2), t.activationOp(), ""); err != nil {
+	if err := workload("activation", max(2, o.Workers/2), t.activationOp(), prof("activation")); err != nil {
 		return nil, err
 	}
 	if err := t.probeOperations(ctx, p); err != nil {
@@ -275,7 +293,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 		rep.Notes = append(rep.Notes, "operation not measured: the target does not serve the Mobile Token API (it needs the core service in the same server)")
-	} else if err := workload("operation", o.Workers, t.operationOp(p), ""); err != nil {
+	} else if err := workload("operation", o.Workers, t.operationOp(p), prof("operation")); err != nil {
 		return nil, err
 	}
 	if rep.ActivationCryptoBound > 0 {
@@ -313,7 +331,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"activation: activation/init (private API) + activation/create key exchange (public API, by the Go client) + activation/commit (private API)",
 		"db-rmw: one transaction per call: GetActivationForUpdate + UpdateActivation of a bench activation through the server's store; measured before and after the verify phases, the bound is the mean",
 		"crypto-verify: open sealed server key + ECDH key derivation + signature look-ahead, one goroutine per CPU, no I/O",
-		"crypto-activation: the server's crypto of one activation (open the master key, sign the code; temporary key: JWT HMAC check, key pair, seal, ES256 response; key exchange: ECIES decrypt, server key pair, ECDH key derivation, seal, ECIES response), one goroutine per CPU, no I/O",
+		"crypto-activation: the server's crypto of one activation (open the master key, sign the code; key exchange: open the temporary key, ECIES decrypt of both layers, server key pair, ECDH key derivation, seal, both ECIES responses), one goroutine per CPU, no I/O; generator-activation: the device's side of it (PBKDF2 of the PIN included), which the in-process generator spends on the same CPUs",
 		"crypto-token: MAC token digest check + activation-scope ECIES decrypt and response of /pa/v3/activation/detail, one goroutine per CPU, no I/O; the token bound adds one write transaction (db-rmw) for the replay record",
 		"operation: operation/create of a payment for the device's user (private API) + /api/auth/token/app/operation/authorize of exactly its data with a possession_knowledge signature (Mobile Token API)")
 	printTable(out, rep)
@@ -385,6 +403,9 @@ func printTable(out io.Writer, r *Report) {
 	if r.ActivationCryptoBound > 0 {
 		fmt.Fprintf(out, "%-14s %12.1f  (ECDSA, ECDH, ECIES and sealing of one activation; activation ÷ bound %.2f)\n",
 			"bound act-cpt", r.ActivationCryptoBound, r.Ratios["activation/crypto-activation"])
+	}
+	if r.GeneratorActivationUs > 0 {
+		fmt.Fprintf(out, "generator device crypto %.0f µs CPU per activation (key pair, ECIES, ECDH, PBKDF2 of the PIN)\n", r.GeneratorActivationUs)
 	}
 	if r.TokenBound > 0 {
 		fmt.Fprintf(out, "%-14s %12.1f  (digest + ECIES %.1f/s, then the replay write at db-rmw; token ÷ bound %.2f)\n",

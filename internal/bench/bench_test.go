@@ -50,7 +50,7 @@ func TestRunSmall(t *testing.T) {
 					t.Errorf("%s %s: CPU use not measured: %+v", p.Name, p.Mode, p)
 				}
 			}
-			for _, n := range []string{"verify", "token", "activation", "operation", "db-rmw", "crypto-verify", "crypto-activation", "crypto-token"} {
+			for _, n := range []string{"verify", "token", "activation", "operation", "db-rmw", "crypto-verify", "crypto-activation", "generator-activation", "crypto-token"} {
 				if !seen[n] {
 					t.Errorf("phase %s missing", n)
 				}

@@ -1,6 +1,9 @@
 package bench
 
 import (
+	"crypto/pbkdf2"
+	"crypto/sha1"
+	"encoding/json"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -21,9 +24,12 @@ type activationCryptoFixture struct {
 	sealedMaster []byte
 	tempPriv     *protocol.PrivateKey
 	ectx         protocol.EciesContext
-	request      *protocol.EncryptedRequest
-	tempKeyJWT   string
-	appSecret    []byte
+	request      *protocol.EncryptedRequest // layer 2 (activation data)
+	l1ctx        protocol.EciesContext
+	l1request    *protocol.EncryptedRequest // layer 1 (the envelope of layer 2)
+	sealedTemp   []byte
+	devicePriv   *protocol.PrivateKey
+	serverPub    *protocol.PublicKey
 }
 
 // newActivationCryptoFixture builds the fixture of the activation bound.
@@ -46,7 +52,8 @@ func newActivationCryptoFixture() (*activationCryptoFixture, error) {
 	}
 	appKey := base64.StdEncoding.EncodeToString(protocol.RandomBytes(16))
 	appSecret := base64.StdEncoding.EncodeToString(protocol.RandomBytes(16))
-	f := &activationCryptoFixture{box: box, sealedMaster: box.Seal(master.Bytes(), "master"), tempPriv: temp}
+	f := &activationCryptoFixture{box: box, sealedMaster: box.Seal(master.Bytes(), "master"), tempPriv: temp,
+		sealedTemp: box.Seal(temp.Bytes(), "temporary"), devicePriv: device}
 	f.ectx = protocol.EciesContext{Version: protocol.Version33, SharedInfo1: protocol.SharedInfo1ActivationLayer2,
 		ApplicationKey: appKey, ApplicationSecret: appSecret, TemporaryKeyID: uuid.NewString()}
 	body := fmt.Appendf(nil, `{"activationCode":"%s","devicePublicKey":"%s","activationName":"bench","platform":"ios","deviceInfo":"iPhone"}`,
@@ -54,12 +61,20 @@ func newActivationCryptoFixture() (*activationCryptoFixture, error) {
 	if f.request, _, err = protocol.EncryptRequest(temp.Public(), f.ectx, body, time.Now()); err != nil {
 		return nil, err
 	}
-	if f.tempKeyJWT, _, err = protocol.BuildTemporaryKeyRequest(appKey, appSecret, "", nil); err != nil {
+	l2, err := f.request.Marshal()
+	if err != nil {
 		return nil, err
 	}
-	if f.appSecret, err = protocol.TemporaryKeyRequestKey(appSecret, nil); err != nil {
+	f.l1ctx = f.ectx
+	f.l1ctx.SharedInfo1 = protocol.SharedInfo1GenericApplication
+	if f.l1request, _, err = protocol.EncryptRequest(temp.Public(), f.l1ctx, l2, time.Now()); err != nil {
 		return nil, err
 	}
+	srv, err := protocol.GenerateKeyPair()
+	if err != nil {
+		return nil, err
+	}
+	f.serverPub = srv.Public()
 	return f, nil
 }
 
@@ -68,13 +83,12 @@ func newActivationCryptoFixture() (*activationCryptoFixture, error) {
 //
 //   - activation/init: open the sealed master private key, generate the
 //     activation code and sign it (ECDSA);
-//   - keystore/create (application scope, protocol 3.3): check the
-//     request JWT (HMAC), generate the temporary key pair, seal it, sign
-//     the response JWT with the master key (ECDSA);
-//   - activation/create: open the temporary key, decrypt the request
-//     (ECDH + KDF + AES + MAC), generate the activation's server key pair,
-//     derive the activation keys (ECDH + KDF), seal the server private
-//     key, encrypt the response.
+//   - activation/create (protocol 3.3, both layers encrypted to the
+//     application's temporary key, which the device reuses while it is
+//     valid, as the SDK does): open the temporary key, decrypt layer 1
+//     and layer 2 (each ECDH + KDF + AES + MAC), generate the activation's
+//     server key pair, derive the activation keys (ECDH + KDF), seal the
+//     server private key, encrypt both responses.
 func activationCryptoOp(f *activationCryptoFixture) op {
 	return func(context.Context, uint64) error {
 		raw, err := f.box.Open(f.sealedMaster, "master")
@@ -88,27 +102,18 @@ func activationCryptoOp(f *activationCryptoFixture) op {
 		if _, err := protocol.SignActivationCode(master, protocol.GenerateActivationCode()); err != nil {
 			return err
 		}
-		req, err := protocol.ParseTemporaryKeyRequest(f.tempKeyJWT)
+		if raw, err = f.box.Open(f.sealedTemp, "temporary"); err != nil {
+			return err
+		}
+		temp, err := protocol.ParsePrivateKey(raw)
 		if err != nil {
 			return err
 		}
-		if err := req.Verify(f.appSecret); err != nil {
-			return err
-		}
-		temp, err := protocol.GenerateKeyPair()
+		_, env1, err := protocol.DecryptRequest(temp, f.l1ctx, f.l1request)
 		if err != nil {
 			return err
 		}
-		sealedTemp := f.box.Seal(temp.Bytes(), "temporary")
-		now := time.Now()
-		if _, err := protocol.BuildTemporaryKeyResponse(master, protocol.TemporaryKeyResponseClaims{TemporaryKeyID: uuid.NewString(),
-			ApplicationKey: f.ectx.ApplicationKey, Challenge: req.Challenge, PublicKey: temp.Public(), IssuedAt: now, ExpiresAt: now.Add(time.Minute)}); err != nil {
-			return err
-		}
-		if _, err := f.box.Open(sealedTemp, "temporary"); err != nil {
-			return err
-		}
-		plain, env, err := protocol.DecryptRequest(f.tempPriv, f.ectx, f.request)
+		plain, env2, err := protocol.DecryptRequest(temp, f.ectx, f.request)
 		if err != nil {
 			return err
 		}
@@ -124,8 +129,49 @@ func activationCryptoOp(f *activationCryptoFixture) op {
 			return err
 		}
 		_ = f.box.Seal(srv.Bytes(), "activation")
-		_, err = env.EncryptResponse(fmt.Appendf(nil, `{"activationId":"%s","serverPublicKey":"%s","ctrData":"%s"}`, uuid.NewString(),
+		now := time.Now()
+		resp, err := env2.EncryptResponse(fmt.Appendf(nil, `{"activationId":"%s","serverPublicKey":"%s","ctrData":"%s"}`, uuid.NewString(),
 			base64.StdEncoding.EncodeToString(srv.Public().Uncompressed()), base64.StdEncoding.EncodeToString(protocol.RandomBytes(16))), now)
+		if err != nil {
+			return err
+		}
+		l2, err := json.Marshal(resp)
+		if err != nil {
+			return err
+		}
+		_, err = env1.EncryptResponse(l2, now)
+		return err
+	}
+}
+
+// generatorActivationOp is the device's own crypto of one activation, which
+// the in-process load generator does on the same CPUs as the server: a
+// key pair, both ECIES layers, the activation keys (ECDH + KDF), the PIN
+// key (PBKDF2-SHA1, 10,000 iterations, as the client does) and the
+// wrapping of the knowledge and device private keys.
+func generatorActivationOp(f *activationCryptoFixture) op {
+	return func(context.Context, uint64) error {
+		dev, err := protocol.GenerateKeyPair()
+		if err != nil {
+			return err
+		}
+		for _, ectx := range []protocol.EciesContext{f.ectx, f.l1ctx} {
+			if _, _, err := protocol.EncryptRequest(f.tempPriv.Public(), ectx, []byte(`{"activationCode":"x"}`), time.Now()); err != nil {
+				return err
+			}
+		}
+		ks, err := protocol.DeriveActivationKeysECDH(dev, f.serverPub)
+		if err != nil {
+			return err
+		}
+		pk, err := pbkdf2.Key(sha1.New, benchPIN, protocol.RandomBytes(16), 10000, 16)
+		if err != nil {
+			return err
+		}
+		if _, err := protocol.EncryptCBCNoPadding(pk, make([]byte, 16), ks.Knowledge); err != nil {
+			return err
+		}
+		_, err = protocol.EncryptDevicePrivateKey(ks.Vault, dev)
 		return err
 	}
 }
