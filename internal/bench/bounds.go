@@ -1,12 +1,12 @@
 package bench
 
 import (
-	"crypto/pbkdf2"
-	"crypto/sha1"
-	"encoding/json"
 	"bytes"
 	"context"
+	"crypto/pbkdf2"
+	"crypto/sha1"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"time"
 
