@@ -21,6 +21,9 @@ import (
 // has to drop an arrival (dropped arrivals count as errors) whatever the
 // stalls.
 func TestRunSmall(t *testing.T) {
+	// Two batches of seeded activations, small ones.
+	defer func(n int) { seedBatch = n }(seedBatch)
+	seedBatch = 1000
 	for _, tc := range []struct {
 		name string
 		dsn  func(t *testing.T) string

@@ -20,8 +20,8 @@ import (
 )
 
 // seedBatch is the number of activations of one bulk load (one COPY per
-// table on PostgreSQL, one transaction on SQLite).
-const seedBatch = 10000
+// table on PostgreSQL, one transaction on SQLite); a variable for tests.
+var seedBatch = 10000
 
 // SeedResult describes the population loaded before the phases.
 type SeedResult struct {
