@@ -67,8 +67,10 @@ credentials (and --database to measure the database bound).`,
 	f.DurationVar(&o.Duration, "duration", 0, "length of each phase (default 10s, quick 3s)")
 	f.Float64Var(&o.Load, "load", 0, "open-loop rate as a fraction of the measured capacity (default 0.7)")
 	f.Int64Var(&o.MaxRequests, "max-requests", 0, "request limit of each phase (default 200000)")
+	f.IntVar(&o.SeedActivations, "seed-activations", 0, "bulk-load this many activations (with history and audit rows) into the database before the phases")
 	f.BoolVar(&o.Quick, "quick", false, "short run (under two minutes)")
-	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the verification saturation phase to this file")
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of a saturation phase (--profile-workload) to this file")
+	f.StringVar(&o.ProfileWorkload, "profile-workload", "verify", "the workload --cpuprofile profiles: verify, token, activation or operation")
 	f.StringVar(&out, "out", "", "write the JSON report to this file")
 	return cmd
 }

@@ -16,6 +16,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,9 +63,16 @@ type Options struct {
 	MaxRequests int64
 	// Quick shortens the run (under two minutes with PostgreSQL too).
 	Quick bool
+	// ProfileWorkload names the workload CPUProfile profiles (default
+	// "verify"; also "token", "activation", "operation").
+	ProfileWorkload string
 	// CPUProfile, when set, receives a CPU profile of the verification
 	// saturation phase (in-process: server and generator together).
 	CPUProfile string
+	// SeedActivations, when positive, bulk-loads that many activations
+	// (with their history and audit rows) into the database before the
+	// phases; see SeedResult.
+	SeedActivations int
 	// MaxInFlight is the in-process server's concurrency limit
 	// (app.Config.MaxInFlight; 0: its default).
 	MaxInFlight int
@@ -125,6 +133,18 @@ type Report struct {
 	// machine's load between phases affects both sides of the ratio alike.
 	DBBound     float64 `json:"dbRmwBound,omitempty"`
 	CryptoBound float64 `json:"cryptoVerifyBound"`
+	// ActivationCryptoBound is the rate of the crypto work of one
+	// activation (init, temporary key, key exchange) without I/O.
+	ActivationCryptoBound float64 `json:"activationCryptoBound"`
+	// GeneratorActivationUs is the CPU time of the device's own crypto of
+	// one activation (PBKDF2 of the PIN included), which the in-process
+	// load generator spends on the server's CPUs.
+	GeneratorActivationUs float64 `json:"generatorActivationCpuUs,omitempty"`
+	// TokenCryptoBound is the rate of the token workload's crypto (digest
+	// check, activation-scope ECIES) without I/O; TokenBound adds the
+	// replay record's write (db-rmw) one after the other.
+	TokenCryptoBound float64 `json:"tokenCryptoBound"`
+	TokenBound       float64 `json:"tokenBound,omitempty"`
 	// Ratios are each workload's capacity divided by each bound.
 	Ratios map[string]float64 `json:"ratios"`
 	// GeneratorSignUs is the load generator's own time per verification
@@ -133,6 +153,8 @@ type Report struct {
 	// PeakRSSKiB is VmHWM of this process (in-process target only: it
 	// includes the load generator).
 	PeakRSSKiB int64 `json:"peakRssKiB,omitempty"`
+	// Seed describes the activations loaded before the phases, if any.
+	Seed *SeedResult `json:"seed,omitempty"`
 	// Notes explain what was measured how.
 	Notes []string `json:"notes"`
 }
@@ -158,6 +180,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	logf(out, "mauth bench: %s, %s, %d devices, %d workers, %s phases, open loop at %.0f%% of capacity\n", rep.Backend, rep.Target, o.Devices, o.Workers, o.Duration, o.Load*100)
 	if err := t.setupApp(ctx); err != nil {
 		return nil, err
+	}
+	if o.SeedActivations > 0 {
+		if rep.Seed, err = t.seed(ctx, o.SeedActivations, out); err != nil {
+			return nil, err
+		}
 	}
 	devs, err := t.provision(ctx, o.Devices, out)
 	if err != nil {
@@ -201,6 +228,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return ctx.Err()
 	}
 
+	// prof returns the CPU profile file of the workload, if it is profiled.
+	prof := func(name string) string {
+		if o.CPUProfile == "" || name != cmp.Or(o.ProfileWorkload, "verify") {
+			return ""
+		}
+		return o.CPUProfile
+	}
 	// Bounds first, on the same database and devices.
 	if t.st != nil {
 		r := closedLoop(ctx, out, "db-rmw", o.Workers, o.Duration, o.MaxRequests, dbRMWOp(t.st, p))
@@ -216,10 +250,27 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	cr := closedLoop(ctx, out, "crypto-verify", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, cryptoOp(fx))
 	add(cr)
 	rep.CryptoBound = cr.Throughput
+	afx, err := newActivationCryptoFixture()
+	if err != nil {
+		return nil, fmt.Errorf("bench: activation crypto fixture: %w", err)
+	}
+	ar := closedLoop(ctx, out, "crypto-activation", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, activationCryptoOp(afx))
+	add(ar)
+	rep.ActivationCryptoBound = ar.Throughput
+	gr := closedLoop(ctx, out, "generator-activation", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, generatorActivationOp(afx))
+	add(gr)
+	rep.GeneratorActivationUs = gr.CPUPerOpUs
+	tfx, err := newTokenCryptoFixture()
+	if err != nil {
+		return nil, fmt.Errorf("bench: token crypto fixture: %w", err)
+	}
+	tr := closedLoop(ctx, out, "crypto-token", runtime.GOMAXPROCS(0), o.Duration, o.MaxRequests, tokenCryptoOp(tfx))
+	add(tr)
+	rep.TokenCryptoBound = tr.Throughput
 
 	t.signTime.Store(0)
 	t.signCount.Store(0)
-	if err := workload("verify", o.Workers, t.verifyOp(p), o.CPUProfile); err != nil {
+	if err := workload("verify", o.Workers, t.verifyOp(p), prof("verify")); err != nil {
 		return nil, err
 	}
 	if n := t.signCount.Load(); n > 0 {
@@ -231,10 +282,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		add(r)
 		rep.DBBound = (rep.DBBound + r.Throughput) / 2
 	}
-	if err := workload("token", o.Workers, t.tokenOp(p), ""); err != nil {
+	if err := workload("token", o.Workers, t.tokenOp(p), prof("token")); err != nil {
 		return nil, err
 	}
-	if err := workload("activation", max(2, o.Workers/2), t.activationOp(), ""); err != nil {
+	if err := workload("activation", max(2, o.Workers/2), t.activationOp(), prof("activation")); err != nil {
 		return nil, err
 	}
 	if err := t.probeOperations(ctx, p); err != nil {
@@ -242,8 +293,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 		rep.Notes = append(rep.Notes, "operation not measured: the target does not serve the Mobile Token API (it needs the core service in the same server)")
-	} else if err := workload("operation", o.Workers, t.operationOp(p), ""); err != nil {
+	} else if err := workload("operation", o.Workers, t.operationOp(p), prof("operation")); err != nil {
 		return nil, err
+	}
+	if rep.ActivationCryptoBound > 0 {
+		rep.Ratios["activation/crypto-activation"] = rep.Capacity["activation"] / rep.ActivationCryptoBound
+	}
+	if rep.TokenCryptoBound > 0 && rep.DBBound > 0 {
+		// The token's crypto and its replay record (one write transaction,
+		// as db-rmw) one after the other.
+		rep.TokenBound = 1 / (1/rep.TokenCryptoBound + 1/rep.DBBound)
+		rep.Ratios["token/token-bound"] = rep.Capacity["token"] / rep.TokenBound
 	}
 	for name, c := range rep.Capacity {
 		if rep.DBBound > 0 {
@@ -271,6 +331,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"activation: activation/init (private API) + activation/create key exchange (public API, by the Go client) + activation/commit (private API)",
 		"db-rmw: one transaction per call: GetActivationForUpdate + UpdateActivation of a bench activation through the server's store; measured before and after the verify phases, the bound is the mean",
 		"crypto-verify: open sealed server key + ECDH key derivation + signature look-ahead, one goroutine per CPU, no I/O",
+		"crypto-activation: the server's crypto of one activation (open the master key, sign the code; key exchange: open the temporary key, ECIES decrypt of both layers, server key pair, ECDH key derivation, seal, both ECIES responses), one goroutine per CPU, no I/O; generator-activation: the device's side of it (PBKDF2 of the PIN included), which the in-process generator spends on the same CPUs",
+		"crypto-token: MAC token digest check + activation-scope ECIES decrypt and response of /pa/v3/activation/detail, one goroutine per CPU, no I/O; the token bound adds one write transaction (db-rmw) for the replay record",
 		"operation: operation/create of a payment for the device's user (private API) + /api/auth/token/app/operation/authorize of exactly its data with a possession_knowledge signature (Mobile Token API)")
 	printTable(out, rep)
 	return rep, nil
@@ -338,6 +400,17 @@ func printTable(out io.Writer, r *Report) {
 		fmt.Fprintf(out, "%-14s %12.1f  (mean of before and after the verify phases)\n", "bound db-rmw", r.DBBound)
 	}
 	fmt.Fprintf(out, "%-14s %12.1f\n", "bound crypto", r.CryptoBound)
+	if r.ActivationCryptoBound > 0 {
+		fmt.Fprintf(out, "%-14s %12.1f  (ECDSA, ECDH, ECIES and sealing of one activation; activation ÷ bound %.2f)\n",
+			"bound act-cpt", r.ActivationCryptoBound, r.Ratios["activation/crypto-activation"])
+	}
+	if r.GeneratorActivationUs > 0 {
+		fmt.Fprintf(out, "generator device crypto %.0f µs CPU per activation (key pair, ECIES, ECDH, PBKDF2 of the PIN)\n", r.GeneratorActivationUs)
+	}
+	if r.TokenBound > 0 {
+		fmt.Fprintf(out, "%-14s %12.1f  (digest + ECIES %.1f/s, then the replay write at db-rmw; token ÷ bound %.2f)\n",
+			"bound token", r.TokenBound, r.TokenCryptoBound, r.Ratios["token/token-bound"])
+	}
 	for _, p := range r.Phases {
 		if p.Mode == "saturation" && p.CPUCores > 0 {
 			fmt.Fprintf(out, "cpu %-14s %5.2f cores busy, %6.0f µs CPU per op (this process)\n", p.Name, p.CPUCores, p.CPUPerOpUs)

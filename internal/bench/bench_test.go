@@ -21,6 +21,9 @@ import (
 // has to drop an arrival (dropped arrivals count as errors) whatever the
 // stalls.
 func TestRunSmall(t *testing.T) {
+	// Two batches of seeded activations, small ones.
+	defer func(n int) { seedBatch = n }(seedBatch)
+	seedBatch = 1000
 	for _, tc := range []struct {
 		name string
 		dsn  func(t *testing.T) string
@@ -29,7 +32,8 @@ func TestRunSmall(t *testing.T) {
 		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep, err := Run(context.Background(), Options{DatabaseURL: tc.dsn(t), Devices: 4, Workers: 2, Duration: 300 * time.Millisecond, MaxRequests: inFlightPerDevice * 4, Load: 0.5})
+			rep, err := Run(context.Background(), Options{DatabaseURL: tc.dsn(t), Devices: 4, Workers: 2, Duration: 300 * time.Millisecond, MaxRequests: inFlightPerDevice * 4, Load: 0.5,
+				SeedActivations: seedBatch + 500})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +53,7 @@ func TestRunSmall(t *testing.T) {
 					t.Errorf("%s %s: CPU use not measured: %+v", p.Name, p.Mode, p)
 				}
 			}
-			for _, n := range []string{"verify", "token", "activation", "operation", "db-rmw", "crypto-verify"} {
+			for _, n := range []string{"verify", "token", "activation", "operation", "db-rmw", "crypto-verify", "crypto-activation", "generator-activation", "crypto-token"} {
 				if !seen[n] {
 					t.Errorf("phase %s missing", n)
 				}
@@ -60,6 +64,17 @@ func TestRunSmall(t *testing.T) {
 			if rep.DBBound <= 0 || rep.CryptoBound <= 0 || rep.Ratios["verify/db-rmw"] <= 0 || rep.PeakRSSKiB <= 0 ||
 				rep.Capacity["operation"] <= 0 || rep.Ratios["operation/db-rmw"] <= 0 || rep.Ratios["operation/crypto-verify"] <= 0 {
 				t.Fatalf("bounds, ratios or RSS missing: %+v", rep)
+			}
+			if rep.ActivationCryptoBound <= 0 || rep.TokenBound <= 0 || rep.Ratios["activation/crypto-activation"] <= 0 || rep.Ratios["token/token-bound"] <= 0 {
+				t.Fatalf("activation or token bound missing: %+v", rep)
+			}
+			// The seed: two batches loaded, and a seeded user's list on its index.
+			sd := rep.Seed
+			if sd == nil || sd.Activations != seedBatch+500 || sd.History != 3*sd.Activations || sd.Signatures != sd.Activations || sd.Audit != sd.Activations {
+				t.Fatalf("seed: %+v", sd)
+			}
+			if plan := strings.Join(sd.ListPlan, "\n"); !strings.Contains(plan, "pa_activation_user_created_idx") {
+				t.Fatalf("the seeded user's activation list is not on the user index:\n%s", plan)
 			}
 		})
 	}

@@ -31,6 +31,8 @@ type target struct {
 	// st is the server's store (in process) or a store opened on the same
 	// database (remote with --database); nil when the bound cannot be measured.
 	st store.Store
+	// dbCfg opens the target's database (nil: unknown, no seeding).
+	dbCfg *app.Config
 	// inProcess is true when the server runs inside this process.
 	inProcess bool
 	stop      func()
@@ -71,6 +73,8 @@ func startTarget(ctx context.Context, o Options) (*target, error) {
 			}
 			t.st = st
 			t.stop = func() { _ = st.Close() }
+			c := boundConfig(app.Config{DatabaseURL: o.DatabaseURL, SQLiteSynchronous: o.SQLiteSynchronous})
+			t.dbCfg = &c
 		}
 	} else if err := t.startInProcess(ctx, o); err != nil {
 		return nil, err
@@ -147,6 +151,8 @@ func (t *target) startInProcess(ctx context.Context, o Options) error {
 		closeBound = func() { _ = st.Close() }
 	}
 	t.inProcess = true
+	dbCfg := boundConfig(cfg)
+	t.dbCfg = &dbCfg
 	t.creds = [2]string{integ.ClientToken, integ.ClientSecret}
 	t.stop = func() {
 		cancel()

@@ -138,7 +138,33 @@ func Dialect() *sqlstore.Dialect {
 		Classify:            classify,
 		WriteTxOptions:      &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		ReadTxOptions:       &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+		Explain:             "EXPLAIN ",
+		CopyFrom:            copyFrom,
 	}
+}
+
+// copyFrom loads rows into table with COPY … FROM STDIN (binary) on one
+// connection of db.
+func copyFrom(ctx context.Context, db *sql.DB, table string, columns []string, rows [][]any) error {
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres: COPY needs a pgx connection, not %T", dc)
+		}
+		n, err := sc.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+		if err != nil {
+			return err
+		}
+		if n != int64(len(rows)) {
+			return fmt.Errorf("postgres: COPY %s wrote %d of %d rows", table, n, len(rows))
+		}
+		return nil
+	})
 }
 
 // PostgreSQL SQLSTATE codes the store reacts to.

@@ -240,6 +240,7 @@ func Dialect() *sqlstore.Dialect {
 		Name:          "sqlite",
 		Classify:      classify,
 		ReadTxOptions: &sql.TxOptions{ReadOnly: true},
+		Explain:       "EXPLAIN QUERY PLAN ",
 	}
 }
 

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -45,6 +46,13 @@ type Dialect struct {
 	WriteTxOptions *sql.TxOptions
 	// ReadTxOptions are used to begin View transactions.
 	ReadTxOptions *sql.TxOptions
+	// Explain is the statement prefix that asks for a query plan
+	// ("EXPLAIN ", "EXPLAIN QUERY PLAN "); see Store.ExplainList.
+	Explain string
+	// CopyFrom, when set, loads rows into a table in one bulk operation
+	// (PostgreSQL COPY) for Store.BulkLoad; the values are plain driver
+	// values (no driver.Valuer). Nil: multi-row INSERTs.
+	CopyFrom func(ctx context.Context, db *sql.DB, table string, columns []string, rows [][]any) error
 }
 
 // classify is Classify that tolerates a nil func and nil error.

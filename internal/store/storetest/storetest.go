@@ -63,6 +63,8 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("PushClaimOneWinner", func(t *testing.T) { testPushClaimOneWinner(t, newStore(t)) })
 	t.Run("PushDevicesByToken", func(t *testing.T) { testPushDevicesByToken(t, newStore(t)) })
 	t.Run("PushCampaigns", func(t *testing.T) { testPushCampaigns(t, newStore(t)) })
+	t.Run("BulkLoad", func(t *testing.T) { testBulkLoad(t, newStore(t)) })
+	t.Run("UserListPlans", func(t *testing.T) { testUserListPlans(t, newStore(t)) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
 
