@@ -170,6 +170,9 @@ func cloudOperation(d service.OperationDetail) cloud.Operation {
 }
 
 func (c cloudCore) CreateOperation(ctx context.Context, in cloud.OperationInput) (cloud.Operation, error) {
+	if in.Silent {
+		ctx = withSilentOperation(ctx) // read by the push wiring (push.go)
+	}
 	d, err := c.svc.CreateOperation(ctx, service.CreateOperationInput{UserID: in.UserID, Applications: in.Applications,
 		TemplateName: in.Template, ActivationFlag: in.ActivationFlag, Expires: in.Expires, ExternalID: in.ExternalID,
 		Parameters: in.Parameters, ProximityCheckEnabled: in.ProximityCheckEnabled})
@@ -363,7 +366,7 @@ func (a *App) mountCloud() error {
 	}
 	svc, err := cloud.New(a.Store, a.box, cloudCore{svc: a.Service}, cloud.Options{Now: now, Logger: a.log,
 		ServiceBaseURL: base, TokenAudience: c.TokenAudience, TokenLifetime: c.TokenLifetime,
-		PasswordHashMemoryKiB: c.PasswordHashMemoryKiB})
+		PasswordHashMemoryKiB: c.PasswordHashMemoryKiB, Push: cloudPush{svc: a.Push}})
 	if err != nil {
 		return fmt.Errorf("cloud API: %w", err)
 	}

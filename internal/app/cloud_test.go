@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +21,8 @@ import (
 	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/cloud"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/push/pushtest"
+	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/testutil/apicontract"
 	"github.com/mauth/mauth/internal/testutil/pgtest"
 	"github.com/mauth/mauth/internal/testutil/testclock"
@@ -36,6 +41,10 @@ type cloudEnv struct {
 	http      *http.Client
 	adminUser string
 	adminPass string
+	// apns is the fake APNs the push service delivers to and p8 the key
+	// it accepts.
+	apns *pushtest.APNs
+	p8   []byte
 }
 
 // startCloud starts an all-in-one server on backend ("sqlite" or
@@ -54,7 +63,11 @@ func startCloud(t *testing.T, backend string) *cloudEnv {
 	c.Cloud.PasswordHashMemoryKiB = 64 // fast Argon2id for tests
 	clock := &testclock.Clock{}
 	c.cloudNow = clock.Now
-	e := &cloudEnv{clock: clock, http: &http.Client{Timeout: testTimeout}}
+	p8, pub := pushtest.NewAPNsKey(t)
+	fake := pushtest.NewAPNs(t, pushtest.APNsConfig{Key: pub, KeyID: pushKeyID, TeamID: pushTeamID, Topic: pushTopic})
+	c.Push.APNsDevelopmentURL, c.Push.APNsProductionURL = fake.URL(), fake.URL()
+	c.push = pushOverrides{httpClient: fake.Client(), pollInterval: 20 * time.Millisecond, retryBase: time.Millisecond}
+	e := &cloudEnv{clock: clock, http: &http.Client{Timeout: testTimeout}, apns: fake, p8: p8}
 	e.contract = apicontract.New(t, "openapi/cloud.yaml", openapi.Cloud)
 	out := &syncBuffer{}
 	c.Out = out
@@ -266,6 +279,7 @@ func TestCloudAPI(t *testing.T) {
 			t.Run("BearerTokens", func(t *testing.T) { e.bearerTokens(t, f) })
 			t.Run("BadInput", func(t *testing.T) { e.badInput(t, f) })
 			t.Run("LoadTestFlow", func(t *testing.T) { e.loadTestFlow(t, f) })
+			t.Run("Push", func(t *testing.T) { e.push(t, f) })
 			// Last: it exhausts the client IP's login failures.
 			t.Run("RateLimit", func(t *testing.T) { e.rateLimit(t, f) })
 			if missing := e.contract.Unexercised(); len(missing) != 0 {
@@ -567,7 +581,6 @@ func (e *cloudEnv) adminEndpoints(t *testing.T, f *cloudFixture) {
 	e.wantError(t, 404, cloud.CodeNotFound, "DELETE", "/admin/templates/login", e.admin(), nil)
 	e.wantError(t, 400, cloud.CodeRequest, "POST", "/admin/templates", e.admin(), map[string]any{"name": "payment", "operationType": "x",
 		"dataTemplate": "A2", "signatureType": []string{"possession"}, "maxFailureCount": 1, "expiration": 60})
-	e.wantError(t, 501, cloud.CodeNotImplemented, "POST", "/admin/applications/bank-app-a/push", e.admin(), nil)
 	e.wantError(t, 404, cloud.CodeNotFound, "GET", "/no/such/path", e.admin(), nil)
 }
 
@@ -601,6 +614,9 @@ func (e *cloudEnv) authorization(t *testing.T, f *cloudFixture) {
 		{"POST", "/admin/users/backend-b/applications/bank-app-a", nil, 403, cloud.CodeForbidden},
 		{"POST", "/admin/applications", map[string]any{"id": "evil"}, 403, cloud.CodeForbidden},
 		{"GET", "/admin/applications/bank-app-b", nil, 403, cloud.CodeForbidden},
+		{"POST", "/admin/applications/bank-app-a/push", map[string]any{"hms": map[string]any{"clientId": "1", "clientSecret": "s"}}, 403, cloud.CodeForbidden},
+		{"GET", "/admin/applications/bank-app-a/push", nil, 403, cloud.CodeForbidden},
+		{"DELETE", "/admin/applications/bank-app-a/push/apns", nil, 403, cloud.CodeForbidden},
 		{"POST", "/admin/templates", map[string]any{"name": "t", "operationType": "x", "dataTemplate": "A2", "signatureType": []string{"possession"}, "maxFailureCount": 1, "expiration": 60}, 403, cloud.CodeForbidden},
 	} {
 		e.wantError(t, c.status, c.code, c.method, c.path, f.userB, c.body)
@@ -819,4 +835,198 @@ func TestCloudAPIDisabled(t *testing.T) {
 	if _, err := r.admin(t).SystemStatus(context.Background()); err != nil {
 		t.Fatalf("/rest/v3 without the Cloud API: %v", err)
 	}
+}
+
+// received returns the payloads the fake APNs accepted for a device token.
+func (e *cloudEnv) received(token string) []map[string]any { return received(e.apns, token) }
+
+// push: an administrator uploads APNs credentials through the Cloud API
+// (refused ones change nothing); an operation created through
+// /v2/operations reaches the fake APNs as mtoken.operationInit, a silent
+// one is never queued; /v2/messages/send reaches it; neither a ROLE_USER
+// nor a user of another application may set credentials.
+func (e *cloudEnv) push(t *testing.T, f *cloudFixture) {
+	ctx := context.Background()
+	b64 := base64.StdEncoding.EncodeToString
+	appID := mustApp(t, e.r.Store, "bank-app-a")
+	apnsCreds := map[string]any{"bundle": pushTopic, "keyId": pushKeyID, "teamId": pushTeamID, "environment": "development",
+		"privateKeyBase64": b64(e.p8)}
+	noCredentials := func(t *testing.T) {
+		t.Helper()
+		if got := e.ok(t, "GET", "/admin/applications/bank-app-a/push", e.admin(), nil); got["appId"] != "bank-app-a" || got["apns"] != nil || got["fcm"] != nil || got["hms"] != nil {
+			t.Fatalf("push settings %v", got)
+		}
+		if c, err := e.r.Store.GetPushCredentials(ctx, appID); err == nil && (len(c.APNsKey) > 0 || len(c.FCMKey) > 0 || len(c.HMSClientSecret) > 0) {
+			t.Fatalf("refused credentials stored: %+v", c)
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+	noCredentials(t)
+
+	// Refused credentials: 400 ERROR_REQUEST naming the problem, nothing stored.
+	badP8 := maps.Clone(apnsCreds)
+	badP8["privateKeyBase64"] = b64([]byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))
+	for _, c := range []struct {
+		name string
+		body any
+		msg  string
+	}{
+		{"bad p8", map[string]any{"apns": badP8}, ".p8"},
+		{"not Base64", map[string]any{"apns": map[string]any{"bundle": pushTopic, "keyId": pushKeyID, "teamId": pushTeamID, "privateKeyBase64": "%%%"}}, "apns.privateKeyBase64"},
+		{"missing key id", map[string]any{"apns": map[string]any{"bundle": pushTopic, "teamId": pushTeamID, "privateKeyBase64": b64(e.p8)}}, "apns.keyId"},
+		{"bad environment", map[string]any{"apns": map[string]any{"bundle": pushTopic, "keyId": pushKeyID, "teamId": pushTeamID, "environment": "staging", "privateKeyBase64": b64(e.p8)}}, "apns.environment"},
+		{"good APNs with a bad FCM key", map[string]any{"apns": apnsCreds, "fcm": map[string]any{"privateKeyBase64": b64([]byte(`{"type":"service_account"}`))}}, "fcm"},
+		{"HMS without secret", map[string]any{"hms": map[string]any{"clientId": "1"}}, "hms.clientSecret"},
+		{"nothing", map[string]any{}, "at least one"},
+		{"unknown field", map[string]any{"apns": apnsCreds, "wns": map[string]any{}}, "wns"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out := e.call(t, "POST", "/admin/applications/bank-app-a/push", e.admin(), c.body)
+			ro, _ := out["responseObject"].(map[string]any)
+			if msg, _ := ro["message"].(string); code != 400 || ro["code"] != cloud.CodeRequest || !strings.Contains(msg, c.msg) {
+				t.Fatalf("HTTP %d %v, want 400 %s naming %q", code, out, cloud.CodeRequest, c.msg)
+			}
+			noCredentials(t)
+		})
+	}
+	e.wantError(t, 404, cloud.CodeNotFound, "POST", "/admin/applications/nope/push", e.admin(), map[string]any{"apns": apnsCreds})
+	// A ROLE_USER, also one granted the application, may not set them.
+	e.wantError(t, 403, cloud.CodeForbidden, "POST", "/admin/applications/bank-app-a/push", f.userA, map[string]any{"apns": apnsCreds})
+	e.wantError(t, 403, cloud.CodeForbidden, "POST", "/admin/applications/bank-app-a/push", f.userB, map[string]any{"apns": apnsCreds})
+	noCredentials(t)
+
+	set := e.ok(t, "POST", "/admin/applications/bank-app-a/push", e.admin(), map[string]any{"apns": apnsCreds})
+	want := map[string]any{"bundle": pushTopic, "keyId": pushKeyID, "teamId": pushTeamID, "environment": "development"}
+	if !equalJSON(set["apns"], want) || set["fcm"] != nil {
+		t.Fatalf("push settings after set %v", set)
+	}
+	if got := e.ok(t, "GET", "/admin/applications/bank-app-a/push", e.admin(), nil); !equalJSON(got, set) {
+		t.Fatalf("push settings %v, want %v", got, set)
+	}
+	audited, err := e.r.Store.ListAuditEntries(ctx, store.AuditFilter{Type: domain.AuditAdminChange})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(audited, func(a domain.AuditEntry) bool {
+		return a.Details["action"] == "push.apns.set" && a.Application == "bank-app-a" && a.Actor == "cloud:"+e.adminUser
+	}) {
+		t.Fatalf("no audit entry of the APNs change by cloud:%s", e.adminUser)
+	}
+
+	// A device of pam registered through the Cloud API, its APNs token
+	// through the push server API.
+	reg := e.ok(t, "POST", "/v2/registrations", f.userA, map[string]any{"userId": "pam", "appId": "bank-app-a"})
+	regID := reg["registrationId"].(string)
+	e.device(t, f.appA["mobileSdkConfig"].(string), reg["activationQrCodeData"].(string))
+	e.ok(t, "POST", "/v2/registrations/"+regID+"/commit", f.userA, map[string]any{})
+	token := pushToken(7)
+	code, out := e.callPrivate(t, "/push/device/create", map[string]any{"requestObject": map[string]any{
+		"appId": "bank-app-a", "token": token, "platform": "apns", "activationId": regID}})
+	if code != http.StatusOK {
+		t.Fatalf("push device: HTTP %d %v", code, out)
+	}
+
+	// An operation reaches the device as mtoken.operationInit.
+	op := e.ok(t, "POST", "/v2/operations", f.userA, map[string]any{"userId": "pam", "template": "payment", "parameters": payment})
+	opID := op["operationId"].(string)
+	waitFor(t, "mtoken.operationInit", func() bool { return len(e.received(token)) >= 1 })
+	if m := e.received(token)[0]; m["messageType"] != "mtoken.operationInit" || m["operationId"] != opID {
+		t.Fatalf("operationInit payload %v", m)
+	}
+
+	// A silent operation is never queued; the next one is delivered.
+	silent := e.ok(t, "POST", "/v2/operations", f.userA, map[string]any{"userId": "pam", "template": "payment", "parameters": payment, "silent": true})
+	silentID := silent["operationId"].(string)
+	loud := e.ok(t, "POST", "/v2/operations", f.userA, map[string]any{"userId": "pam", "template": "payment", "parameters": payment, "silent": false})
+	waitFor(t, "the second operationInit", func() bool {
+		return slices.ContainsFunc(e.received(token), func(m map[string]any) bool { return m["operationId"] == loud["operationId"] })
+	})
+	if slices.ContainsFunc(e.received(token), func(m map[string]any) bool { return m["operationId"] == silentID }) {
+		t.Fatal("the silent operation reached the device")
+	}
+	msgs, err := e.r.Store.ListPushMessages(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if bytes.Contains(m.Body, []byte(silentID)) {
+			t.Fatalf("the silent operation was queued: %s", m.Body)
+		}
+	}
+	// It is still an ordinary pending operation.
+	if got := e.ok(t, "GET", "/v2/operations/"+silentID, f.userA, nil); got["status"] != "PENDING" {
+		t.Fatalf("silent operation %v", got)
+	}
+
+	// messages/send reaches the device, to all of pam's or to one registration.
+	before := len(e.received(token))
+	e.ok(t, "POST", "/v2/messages/send", f.userA, map[string]any{"userId": "pam", "title": "Hello", "message": "Your card is ready",
+		"sound": "default", "silent": false, "extras": map[string]any{"screen": "cards"}})
+	e.ok(t, "POST", "/v2/messages/send", f.userA, map[string]any{"userId": "pam", "registrationId": regID, "silent": true, "extras": map[string]any{"sync": "1"}})
+	waitFor(t, "two messages", func() bool { return len(e.received(token)) >= before+2 })
+	var visible, quiet map[string]any
+	for _, m := range e.received(token)[before:] {
+		if m["screen"] == "cards" {
+			visible = m
+		}
+		if m["sync"] == "1" {
+			quiet = m
+		}
+	}
+	aps, _ := visible["aps"].(map[string]any)
+	alert, _ := aps["alert"].(map[string]any)
+	if alert["title"] != "Hello" || alert["body"] != "Your card is ready" || aps["sound"] != "default" {
+		t.Fatalf("message %v", visible)
+	}
+	if qa, _ := quiet["aps"].(map[string]any); qa == nil || qa["alert"] != nil || qa["content-available"] != 1.0 {
+		t.Fatalf("silent message %v", quiet)
+	}
+	for _, c := range []struct {
+		name   string
+		a      auth
+		body   any
+		status int
+		code   string
+	}{
+		{"too large", f.userA, map[string]any{"userId": "pam", "title": "x", "extras": map[string]any{"blob": strings.Repeat("x", 5000)}}, 400, cloud.CodePushMessage},
+		{"empty visible message", f.userA, map[string]any{"userId": "pam"}, 400, cloud.CodePushMessage},
+		{"no credentials in the caller's application", f.userB, map[string]any{"userId": "pam", "title": "x"}, 400, cloud.CodePushMessage},
+		{"registration of another application", f.userB, map[string]any{"userId": "pam", "registrationId": regID, "title": "x"}, 400, cloud.CodeRegistrationNotFound},
+		{"registration of another user", f.userA, map[string]any{"userId": "tom", "registrationId": regID, "title": "x"}, 400, cloud.CodeRegistrationNotFound},
+		{"application not granted", f.userB, map[string]any{"userId": "pam", "appId": "bank-app-a", "title": "x"}, 403, cloud.CodeForbidden},
+		{"missing userId", f.userA, map[string]any{"title": "x"}, 400, cloud.CodeRequest},
+	} {
+		t.Run(c.name, func(t *testing.T) { e.wantError(t, c.status, c.code, "POST", "/v2/messages/send", c.a, c.body) })
+	}
+
+	// Removing the credentials of a platform.
+	e.wantError(t, 404, cloud.CodeNotFound, "DELETE", "/admin/applications/bank-app-a/push/wns", e.admin(), nil)
+	e.ok(t, "DELETE", "/admin/applications/bank-app-a/push/apns", e.admin(), nil)
+	noCredentials(t)
+	e.wantError(t, 400, cloud.CodePushMessage, "POST", "/v2/messages/send", f.userA, map[string]any{"userId": "pam", "title": "x"})
+}
+
+// callPrivate posts a JSON body to the private API outside
+// /powerauth-cloud with the first integration's credentials.
+func (e *cloudEnv) callPrivate(t *testing.T, path string, body any) (int, map[string]any) {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest("POST", "http://"+e.r.PrivateAddr().String()+path, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(e.r.credentials(t))
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
 }

@@ -161,12 +161,13 @@ func (t *pushTx) enqueue(ctx context.Context, op domain.Operation) error {
 	return nil
 }
 
-// CreateOperation implements store.Tx: a created operation is announced.
+// CreateOperation implements store.Tx: a created operation is announced,
+// unless it is created silently (the Cloud API's silent: true).
 func (t *pushTx) CreateOperation(ctx context.Context, op *domain.Operation) error {
 	if err := t.Tx.CreateOperation(ctx, op); err != nil {
 		return err
 	}
-	if op.Status != domain.OperationPending {
+	if op.Status != domain.OperationPending || silentOperation(ctx) {
 		return nil
 	}
 	return t.enqueue(ctx, *op)

@@ -69,6 +69,9 @@ type OperationInput struct {
 	Parameters map[string]string
 	// ProximityCheckEnabled overrides the template's setting when set.
 	ProximityCheckEnabled *bool
+	// Silent suppresses the push message announcing the new operation
+	// (mtoken.operationInit) to the user's devices.
+	Silent bool
 }
 
 // Operation is an operation as the core shows it.
@@ -235,6 +238,9 @@ type Options struct {
 	MaxFailuresPerUser, MaxFailuresPerIP int
 	// FailureWindow is the rate limit's window (default 15 minutes).
 	FailureWindow time.Duration
+	// Push is the push server (credentials, messages); nil answers the
+	// push endpoints with 501 ERROR_NOT_IMPLEMENTED.
+	Push Push
 }
 
 // Defaults of Options.

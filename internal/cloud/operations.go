@@ -46,8 +46,8 @@ type CreateOperationRequest struct {
 	Expires               time.Time
 	Parameters            map[string]string
 	ProximityCheckEnabled *bool
-	// Silent false asks for a push message to the user's devices; the
-	// core notifies on every new personal operation.
+	// Silent true suppresses the push message (mtoken.operationInit)
+	// that announces a new personal operation to the user's devices.
 	Silent bool
 	// AppID selects one of the caller's applications (a mauth extension;
 	// empty: every application the caller may use).
@@ -95,7 +95,7 @@ func (s *Service) CreateOperation(ctx context.Context, p Principal, req CreateOp
 	}
 	op, err := s.core.CreateOperation(ctx, OperationInput{UserID: req.UserID, Applications: apps, Template: req.Template,
 		ExternalID: req.ExternalID, ActivationFlag: req.Flag, Expires: req.Expires, Parameters: req.Parameters,
-		ProximityCheckEnabled: req.ProximityCheckEnabled})
+		ProximityCheckEnabled: req.ProximityCheckEnabled, Silent: req.Silent})
 	if err != nil {
 		return LocalizedOperation{}, operationError(err)
 	}

@@ -102,49 +102,86 @@ func (s *Service) CreateApplication(ctx context.Context, appName string) error {
 // sealed with the server key). A key that cannot sign is refused with a
 // *provider.CredentialError and nothing is stored.
 func (s *Service) SetAPNs(ctx context.Context, appName string, c APNsCredentials) error {
-	env, ok := ParseEnvironment(c.Environment)
-	if !ok {
-		return invalid("unknown APNs environment %q (development or production)", c.Environment)
-	}
-	if _, err := apns.New(apns.Config{KeyP8: c.PrivateKey, KeyID: c.KeyID, TeamID: c.TeamID, Topic: c.Bundle, Environment: env}); err != nil {
-		return err
-	}
-	return s.updateCredentials(ctx, appName, "push.apns.set", func(p *domain.PushCredentials) {
-		p.APNsKey = s.box.Seal(c.PrivateKey, secretContext("apns", p.ApplicationID))
-		p.APNsKeyID, p.APNsTeamID, p.APNsBundle, p.APNsEnvironment = c.KeyID, c.TeamID, c.Bundle, env
-	})
+	return s.SetCredentials(ctx, appName, Credentials{APNs: &c})
 }
 
 // SetFCM validates and stores an application's FCM service-account key.
 func (s *Service) SetFCM(ctx context.Context, appName string, c FCMCredentials) error {
-	if _, err := fcm.New(fcm.Config{ServiceAccountJSON: c.ServiceAccount, ProjectID: c.ProjectID}); err != nil {
-		return err
-	}
-	project := c.ProjectID
-	if project == "" {
-		sa, _, _ := fcm.ParseServiceAccount(c.ServiceAccount) // validated above
-		project = sa.ProjectID
-	}
-	return s.updateCredentials(ctx, appName, "push.fcm.set", func(p *domain.PushCredentials) {
-		p.FCMKey = s.box.Seal(c.ServiceAccount, secretContext("fcm", p.ApplicationID))
-		p.FCMProjectID = project
-	})
+	return s.SetCredentials(ctx, appName, Credentials{FCM: &c})
 }
 
 // SetHMS validates and stores an application's HMS OAuth client.
 func (s *Service) SetHMS(ctx context.Context, appName string, c HMSCredentials) error {
-	if _, err := hms.New(hms.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, ProjectID: c.ProjectID}); err != nil {
-		return err
+	return s.SetCredentials(ctx, appName, Credentials{HMS: &c})
+}
+
+// Credentials are provider credentials set together; a nil platform keeps
+// what the application has.
+type Credentials struct {
+	APNs *APNsCredentials
+	FCM  *FCMCredentials
+	HMS  *HMSCredentials
+}
+
+// credentialChange is one validated platform change and its audit action.
+type credentialChange struct {
+	action string
+	apply  func(*domain.PushCredentials)
+}
+
+// SetCredentials validates every platform given and stores them in one
+// transaction (each audited): when one is refused (an *InvalidInputError
+// or a *provider.CredentialError) nothing is stored.
+func (s *Service) SetCredentials(ctx context.Context, appName string, c Credentials) error {
+	var changes []credentialChange
+	if c.APNs != nil {
+		a := *c.APNs
+		env, ok := ParseEnvironment(a.Environment)
+		if !ok {
+			return invalid("unknown APNs environment %q (development or production)", a.Environment)
+		}
+		if _, err := apns.New(apns.Config{KeyP8: a.PrivateKey, KeyID: a.KeyID, TeamID: a.TeamID, Topic: a.Bundle, Environment: env}); err != nil {
+			return err
+		}
+		changes = append(changes, credentialChange{"push.apns.set", func(p *domain.PushCredentials) {
+			p.APNsKey = s.box.Seal(a.PrivateKey, secretContext("apns", p.ApplicationID))
+			p.APNsKeyID, p.APNsTeamID, p.APNsBundle, p.APNsEnvironment = a.KeyID, a.TeamID, a.Bundle, env
+		}})
 	}
-	return s.updateCredentials(ctx, appName, "push.hms.set", func(p *domain.PushCredentials) {
-		p.HMSClientID, p.HMSProjectID = c.ClientID, c.ProjectID
-		p.HMSClientSecret = s.box.Seal([]byte(c.ClientSecret), secretContext("hms", p.ApplicationID))
-	})
+	if c.FCM != nil {
+		f := *c.FCM
+		if _, err := fcm.New(fcm.Config{ServiceAccountJSON: f.ServiceAccount, ProjectID: f.ProjectID}); err != nil {
+			return err
+		}
+		project := f.ProjectID
+		if project == "" {
+			sa, _, _ := fcm.ParseServiceAccount(f.ServiceAccount) // validated above
+			project = sa.ProjectID
+		}
+		changes = append(changes, credentialChange{"push.fcm.set", func(p *domain.PushCredentials) {
+			p.FCMKey = s.box.Seal(f.ServiceAccount, secretContext("fcm", p.ApplicationID))
+			p.FCMProjectID = project
+		}})
+	}
+	if c.HMS != nil {
+		h := *c.HMS
+		if _, err := hms.New(hms.Config{ClientID: h.ClientID, ClientSecret: h.ClientSecret, ProjectID: h.ProjectID}); err != nil {
+			return err
+		}
+		changes = append(changes, credentialChange{"push.hms.set", func(p *domain.PushCredentials) {
+			p.HMSClientID, p.HMSProjectID = h.ClientID, h.ProjectID
+			p.HMSClientSecret = s.box.Seal([]byte(h.ClientSecret), secretContext("hms", p.ApplicationID))
+		}})
+	}
+	if len(changes) == 0 {
+		return invalid("no credentials given (apns, fcm or hms)")
+	}
+	return s.updateCredentials(ctx, appName, changes...)
 }
 
 // RemoveCredentials removes an application's credentials of one platform.
 func (s *Service) RemoveCredentials(ctx context.Context, appName string, p Platform) error {
-	return s.updateCredentials(ctx, appName, "push."+string(p)+".remove", func(c *domain.PushCredentials) {
+	return s.updateCredentials(ctx, appName, credentialChange{"push." + string(p) + ".remove", func(c *domain.PushCredentials) {
 		switch p {
 		case PlatformAPNs:
 			c.APNsKey, c.APNsKeyID, c.APNsTeamID, c.APNsBundle, c.APNsEnvironment = nil, "", "", "", ""
@@ -153,10 +190,10 @@ func (s *Service) RemoveCredentials(ctx context.Context, appName string, p Platf
 		case PlatformHMS:
 			c.HMSClientID, c.HMSClientSecret, c.HMSProjectID = "", nil, ""
 		}
-	})
+	}})
 }
 
-func (s *Service) updateCredentials(ctx context.Context, appName, action string, change func(*domain.PushCredentials)) error {
+func (s *Service) updateCredentials(ctx context.Context, appName string, changes ...credentialChange) error {
 	return s.st.InTx(ctx, func(tx store.Tx) error {
 		app, err := appByName(ctx, tx, appName)
 		if err != nil {
@@ -170,12 +207,19 @@ func (s *Service) updateCredentials(ctx context.Context, appName, action string,
 		case err != nil:
 			return err
 		}
-		change(&c)
+		for _, ch := range changes {
+			ch.apply(&c)
+		}
 		c.Updated = now
 		if err := tx.PutPushCredentials(ctx, &c); err != nil {
 			return err
 		}
-		return audit.Write(ctx, tx, now, audit.Admin(action, app.Name, nil))
+		for _, ch := range changes {
+			if err := audit.Write(ctx, tx, now, audit.Admin(ch.action, app.Name, nil)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

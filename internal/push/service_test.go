@@ -157,6 +157,48 @@ func TestCredentialsValidatedAndSealed(t *testing.T) {
 	})
 }
 
+// TestSetCredentialsAllOrNothing: several platforms are validated before
+// any is stored, so one refused platform changes nothing; accepted ones
+// are stored in one transaction with an audit entry each.
+func TestSetCredentialsAllOrNothing(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		r := newRig(t, st)
+		require.NoError(t, r.svc.RemoveCredentials(ctx, r.app.Name, PlatformAPNs))
+		before, err := st.GetPushCredentials(ctx, r.app.ID)
+		require.NoError(t, err)
+		apns := &APNsCredentials{PrivateKey: r.p8, KeyID: testKeyID, TeamID: testTeamID, Bundle: testTopic}
+		for _, c := range []Credentials{
+			{APNs: apns, FCM: &FCMCredentials{ServiceAccount: []byte("{")}},
+			{APNs: apns, HMS: &HMSCredentials{ClientID: "1"}},
+			{},
+		} {
+			err := r.svc.SetCredentials(ctx, r.app.Name, c)
+			require.Error(t, err)
+			require.True(t, IsBadRequest(err), err.Error())
+		}
+		after, err := st.GetPushCredentials(ctx, r.app.ID)
+		require.NoError(t, err)
+		require.Equal(t, before, after, "a refused platform stores none")
+
+		fake := pushtest.NewFCM(t, "proj-2")
+		require.NoError(t, r.svc.SetCredentials(ctx, r.app.Name, Credentials{APNs: apns, FCM: &FCMCredentials{ServiceAccount: fake.ServiceAccountJSON()}}))
+		info, err := r.svc.App(ctx, r.app.Name)
+		require.NoError(t, err)
+		require.True(t, info.APNs && info.FCM && !info.HMS, "%+v", info)
+		entries, err := st.ListAuditEntries(ctx, store.AuditFilter{Type: domain.AuditAdminChange})
+		require.NoError(t, err)
+		actions := map[string]int{}
+		for _, e := range entries {
+			if e.Application == r.app.Name {
+				actions[e.Details["action"]]++
+			}
+		}
+		require.Equal(t, 2, actions["push.apns.set"], "the rig's and this one")
+		require.Equal(t, 1, actions["push.fcm.set"])
+	})
+}
+
 func TestDispatcherOutcomeClasses(t *testing.T) {
 	teststore.Each(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()

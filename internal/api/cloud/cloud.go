@@ -32,6 +32,10 @@ type Cloud interface {
 	CreateApplication(ctx context.Context, name string, roles []string) (cloudsvc.Application, error)
 	GetApplication(ctx context.Context, p cloudsvc.Principal, name string) (cloudsvc.Application, error)
 	ListApplications(ctx context.Context) ([]cloudsvc.Application, error)
+	SetPushCredentials(ctx context.Context, p cloudsvc.Principal, application string, req cloudsvc.PushCredentialsRequest) (cloudsvc.PushSettings, error)
+	GetPushSettings(ctx context.Context, p cloudsvc.Principal, application string) (cloudsvc.PushSettings, error)
+	RemovePushCredentials(ctx context.Context, p cloudsvc.Principal, application, platform string) error
+	SendMessage(ctx context.Context, p cloudsvc.Principal, req cloudsvc.SendMessageRequest) error
 
 	CreateUser(ctx context.Context, username string, role domain.CloudRole) (cloudsvc.User, error)
 	GetUser(ctx context.Context, username string) (cloudsvc.User, error)
@@ -235,7 +239,9 @@ func (s *Server) routes() {
 	s.handle("POST /admin/applications", adminOnly, s.createApplication)
 	s.handle("GET /admin/applications", adminOnly, s.listApplications)
 	s.handle("GET /admin/applications/{appId}", adminOnly, s.getApplication)
-	s.handle("POST /admin/applications/{appId}/push", adminOnly, s.pushNotImplemented)
+	s.handle("POST /admin/applications/{appId}/push", adminOnly, s.setPushCredentials)
+	s.handle("GET /admin/applications/{appId}/push", adminOnly, s.getPushSettings)
+	s.handle("DELETE /admin/applications/{appId}/push/{platform}", adminOnly, s.removePushCredentials)
 	s.handle("POST /admin/users", adminOnly, s.createUser)
 	s.handle("GET /admin/users", adminOnly, s.listUsers)
 	s.handle("GET /admin/users/{username}", adminOnly, s.getUser)
@@ -272,6 +278,8 @@ func (s *Server) routes() {
 	s.handle("DELETE /v2/operations/{id}", anyUser, s.cancelOperation)
 	s.handle("GET /v2/operations/{id}/offline/qr", anyUser, s.offlineQR)
 	s.handle("POST /v2/operations/{id}/offline/otp", anyUser, s.offlineOTP)
+
+	s.handle("POST /v2/messages/send", anyUser, s.sendMessage)
 
 	s.handle("POST /v2/signature/verify", anyUser, s.verifySignature)
 	s.handle("POST /v2/token/verify", anyUser, s.verifyToken)
@@ -322,9 +330,4 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	default:
 		render.JSON(w, http.StatusOK, map[string]any{"access_token": tok.AccessToken, "token_type": "Bearer", "expires_in": tok.ExpiresIn})
 	}
-}
-
-func (s *Server) pushNotImplemented(*http.Request, cloudsvc.Principal) (any, error) {
-	return nil, &cloudsvc.Error{Status: http.StatusNotImplemented, Code: cloudsvc.CodeNotImplemented,
-		Message: "Push credentials are not available in this version."}
 }
