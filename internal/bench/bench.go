@@ -65,6 +65,13 @@ type Options struct {
 	// CPUProfile, when set, receives a CPU profile of the verification
 	// saturation phase (in-process: server and generator together).
 	CPUProfile string
+	// SkipCloud leaves out the cloud workload (in process it otherwise
+	// enables the Test Server and allows callbacks to 127.0.0.1).
+	SkipCloud bool
+	// CloudUser and CloudPassword are a Cloud ROLE_ADMIN user of a running
+	// target (in process the bench creates one); without them the cloud
+	// workload is skipped on a running target.
+	CloudUser, CloudPassword string
 	// MaxInFlight is the in-process server's concurrency limit
 	// (app.Config.MaxInFlight; 0: its default).
 	MaxInFlight int
@@ -133,6 +140,8 @@ type Report struct {
 	// PeakRSSKiB is VmHWM of this process (in-process target only: it
 	// includes the load generator).
 	PeakRSSKiB int64 `json:"peakRssKiB,omitempty"`
+	// Cloud is the cloud workload's detail (nil when it was not run).
+	Cloud *CloudReport `json:"cloud,omitempty"`
 	// Notes explain what was measured how.
 	Notes []string `json:"notes"`
 }
@@ -245,6 +254,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	} else if err := workload("operation", o.Workers, t.operationOp(p), ""); err != nil {
 		return nil, err
 	}
+	if !o.SkipCloud {
+		if err := t.runCloud(ctx, o, add, rep); err != nil {
+			if !errors.Is(err, errNoCloud) {
+				return nil, err
+			}
+			rep.Notes = append(rep.Notes, "cloud not measured: "+err.Error())
+		} else {
+			rep.Notes = append(rep.Notes, cloudNote)
+		}
+	}
 	for name, c := range rep.Capacity {
 		if rep.DBBound > 0 {
 			rep.Ratios[name+"/db-rmw"] = c / rep.DBBound
@@ -273,6 +292,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"crypto-verify: open sealed server key + ECDH key derivation + signature look-ahead, one goroutine per CPU, no I/O",
 		"operation: operation/create of a payment for the device's user (private API) + /api/auth/token/app/operation/authorize of exactly its data with a possession_knowledge signature (Mobile Token API)")
 	printTable(out, rep)
+	printCloud(out, rep.Cloud)
 	return rep, nil
 }
 
@@ -306,7 +326,7 @@ func printTable(out io.Writer, r *Report) {
 		return
 	}
 	fmt.Fprintf(out, "\n%-14s %12s %12s %12s %12s %9s %9s %12s %12s\n", "workload", "capacity/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "dropped", "÷ db-rmw", "÷ crypto")
-	for _, name := range []string{"verify", "token", "activation", "operation"} {
+	for _, name := range []string{"verify", "token", "activation", "operation", "cloud-registration", "cloud", "cloud-pending"} {
 		c, ok := r.Capacity[name]
 		if !ok {
 			continue
