@@ -87,14 +87,14 @@ type cloudUser struct {
 
 // cloudRun is the state of one cloud workload run.
 type cloudRun struct {
-	t      *target
-	appID  string
+	t     *target
+	appID string
 	// template is the run's operation template (templates are global).
 	template string
-	user   [2]string // the integration user (ROLE_USER) the scenario acts as
-	recv   *signedCallbacks
-	users  []*cloudUser
-	report *CloudReport
+	user     [2]string // the integration user (ROLE_USER) the scenario acts as
+	recv     *signedCallbacks
+	users    []*cloudUser
+	report   *CloudReport
 }
 
 // steps records the latency and errors of each step of one phase.
