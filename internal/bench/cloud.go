@@ -45,7 +45,8 @@ type CloudReport struct {
 	// Pollers is how many users poll their pending operations (10 %).
 	Pollers int `json:"pollers"`
 	// Steps are every HTTP step of each phase: Name is the step, Mode the
-	// phase ("registration", "saturation", "open-loop").
+	// phase ("registration", "saturation", "open-loop"; the pending list
+	// is polled during the open loop).
 	Steps []PhaseResult `json:"steps"`
 	// Callbacks are the signed operation callbacks the loopback receiver
 	// got: Expected is one APPROVED event per operation approved end to end.
@@ -549,8 +550,8 @@ func (r *signedCallbacks) wait(ctx context.Context) CallbackStats {
 // runCloud runs the cloud workload: registrations of the users (closed
 // loop), operations created through the Cloud API and approved through the
 // Test Server saturated (the cloud capacity) and then open-loop at Load ×
-// that capacity while 10 % of the users poll their pending operations at
-// the same rate, and finally waits for every approved operation's signed
+// that capacity while 10 % of the users poll their pending operations
+// (one request in flight each), and finally waits for every approved operation's signed
 // callback. add records each end-to-end phase in the report.
 func (t *target) runCloud(ctx context.Context, o Options, add func(PhaseResult), rep *Report) error {
 	run, err := t.setupCloud(ctx)
@@ -597,7 +598,12 @@ func (t *target) runCloud(ctx context.Context, o Options, add func(PhaseResult),
 		var poll PhaseResult
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			poll = openLoop(ctx, nil, "cloud-pending", rate, o.Duration, inFlightPerDevice*len(run.users), o.MaxRequests, drain, run.pendingOp(pollers, olSteps))
+			// The polling users keep one list request each in flight
+			// (round robin over them), asking again as soon as an answer
+			// arrived: the test server serialises the requests of one
+			// device, so a fixed rate would only queue behind its lock.
+			poll = closedLoop(ctx, nil, "cloud-pending", len(pollers), o.Duration, o.MaxRequests, run.pendingOp(pollers, olSteps))
+			poll.Mode, poll.CPUCores, poll.CPUPerOpUs = "polling", 0, 0
 		})
 		ol := openLoop(ctx, out, "cloud", rate, o.Duration, inFlightPerDevice*len(run.users), o.MaxRequests, drain, run.operationOp(pool, olSteps))
 		wg.Wait()
@@ -635,4 +641,4 @@ func printCloud(out io.Writer, c *CloudReport) {
 }
 
 // cloudNotes explain the cloud workload in the report.
-const cloudNote = "cloud: the Cloud load-test scenario through HTTP only: Cloud admin API (application, integration user, template, callback) → per user POST /v2/registrations + Test Server activation/create + /v2/registrations/{id}/commit + Test Server token/create → POST /v2/operations (Cloud, HTTP Basic of the integration user) + Test Server operations/approve, saturated then open-loop at --load × capacity while 10% of the users poll Test Server operations/pending at the same rate; every approval's signed OPERATION callback is awaited at a loopback receiver"
+const cloudNote = "cloud: the Cloud load-test scenario through HTTP only: Cloud admin API (application, integration user, template, callback) → per user POST /v2/registrations + Test Server activation/create + /v2/registrations/{id}/commit + Test Server token/create → POST /v2/operations (Cloud, HTTP Basic of the integration user) + Test Server operations/approve, saturated then open-loop at --load × capacity while 10% of the users (at least one) poll Test Server operations/pending, one request in flight each; every approval's signed OPERATION callback is awaited at a loopback receiver"

@@ -42,7 +42,7 @@ func testCloudWorkload(t *testing.T, dsn string) {
 	if err := tg.runCloud(ctx, o, func(p PhaseResult) { phases = append(phases, p) }, rep); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int64{"cloud-registration/saturation": users, "cloud/saturation": ops, "cloud/open-loop": ops, "cloud-pending/open-loop": ops}
+	want := map[string]int64{"cloud-registration/saturation": users, "cloud/saturation": ops, "cloud/open-loop": ops, "cloud-pending/polling": ops}
 	for _, p := range phases {
 		k := p.Name + "/" + p.Mode
 		if p.Errors != 0 || p.OK != want[k] {
