@@ -78,6 +78,7 @@ credentials (and --database to measure the database bound).`,
 	f.Int64Var(&o.MaxRequests, "max-requests", 0, "request limit of each phase (default 200000)")
 	f.BoolVar(&o.Quick, "quick", false, "short run (under two minutes)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the verification saturation phase to this file")
+	f.StringVar(&o.CloudCPUProfile, "cloud-cpuprofile", "", "write a CPU profile of the cloud saturation phase to this file")
 	f.StringVar(&out, "out", "", "write the JSON report to this file")
 	return cmd
 }

@@ -72,6 +72,9 @@ type Options struct {
 	// target (in process the bench creates one); without them the cloud
 	// workload is skipped on a running target.
 	CloudUser, CloudPassword string
+	// CloudCPUProfile, when set, receives a CPU profile of the cloud
+	// saturation phase (in-process: server, test server and generator).
+	CloudCPUProfile string
 	// MaxInFlight is the in-process server's concurrency limit
 	// (app.Config.MaxInFlight; 0: its default).
 	MaxInFlight int
@@ -186,22 +189,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		logf(out, "  %-14s %-10s %9.1f/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  errors %d%s %s\n", r.Name, r.Mode, r.Throughput, r.P50, r.P99, r.P999, r.Errors, cpu, kinds(r.ErrorKinds))
 	}
 	workload := func(name string, workers int, fn op, profile string) error {
-		var stopProfile func()
-		if profile != "" {
-			f, err := os.Create(profile)
-			if err != nil {
-				return fmt.Errorf("bench: CPU profile: %w", err)
-			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				f.Close()
-				return fmt.Errorf("bench: CPU profile: %w", err)
-			}
-			stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		stopProfile, err := startCPUProfile(profile)
+		if err != nil {
+			return err
 		}
 		sat := closedLoop(ctx, out, name, workers, o.Duration, o.MaxRequests, fn)
-		if stopProfile != nil {
-			stopProfile()
-		}
+		stopProfile()
 		add(sat)
 		rep.Capacity[name] = sat.Throughput
 		if sat.Throughput > 0 {
@@ -294,6 +287,23 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	printTable(out, rep)
 	printCloud(out, rep.Cloud)
 	return rep, nil
+}
+
+// startCPUProfile starts a CPU profile into path (empty: none) and
+// returns the function that stops it.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: CPU profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // WriteJSON writes the report to path.

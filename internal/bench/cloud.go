@@ -585,7 +585,12 @@ func (t *target) runCloud(ctx context.Context, o Options, add func(PhaseResult),
 	cr.Pollers = len(pollers)
 
 	satSteps := newSteps()
+	stopProfile, err := startCPUProfile(o.CloudCPUProfile)
+	if err != nil {
+		return err
+	}
 	sat := closedLoop(ctx, out, "cloud", min(o.Workers, len(run.users)), o.Duration, o.MaxRequests, run.operationOp(pool, satSteps))
+	stopProfile()
 	add(sat)
 	rep.Capacity["cloud"] = sat.Throughput
 	cr.Steps = append(cr.Steps, satSteps.results("saturation", time.Duration(sat.Seconds*float64(time.Second)))...)
