@@ -20,8 +20,11 @@ func newBenchCommand() *cobra.Command {
 10% possession), token validations/s (/pa/v3/activation/detail with a MAC
 token), activations/s (init + key exchange + commit) and operations/s (the
 bank creates a payment through the private API, the device approves it
-through the Mobile Token API with a possession_knowledge signature), each
-saturated and then open-loop at --load × capacity with p50/p99/p99.9
+through the Mobile Token API with a possession_knowledge signature) and the
+cloud scenario (Cloud API registrations and operations, devices simulated by
+the Test Server, pending lists polled by 10% of the users, signed callbacks
+received on loopback; its capacity is compared with the operation
+workload's), each saturated and then open-loop at --load × capacity with p50/p99/p99.9
 latency and errors.
 In the same run it measures the bounds: the database's single-row
 read-modify-write transaction rate through the server's store, and the
@@ -39,6 +42,9 @@ credentials (and --database to measure the database bound).`,
 			}
 			if o.ClientSecret == "" {
 				o.ClientSecret = os.Getenv("MAUTH_BENCH_CLIENT_SECRET")
+			}
+			if o.CloudPassword == "" {
+				o.CloudPassword = os.Getenv("MAUTH_BENCH_CLOUD_PASSWORD")
 			}
 			o.Progress = cmd.OutOrStdout()
 			rep, err := bench.Run(cmd.Context(), o)
@@ -62,6 +68,9 @@ credentials (and --database to measure the database bound).`,
 	f.StringVar(&o.PrivateURL, "private-url", "", "private API of the running server")
 	f.StringVar(&o.ClientToken, "client-token", "", "private API client token of the running server")
 	f.StringVar(&o.ClientSecret, "client-secret", "", "private API client secret (env MAUTH_BENCH_CLIENT_SECRET; prefer the environment)")
+	f.BoolVar(&o.SkipCloud, "skip-cloud", false, "leave out the cloud workload (Cloud API + Test Server scenario)")
+	f.StringVar(&o.CloudUser, "cloud-user", "", "Cloud ROLE_ADMIN user of the running server (in process the bench creates one)")
+	f.StringVar(&o.CloudPassword, "cloud-password", "", "its password (env MAUTH_BENCH_CLOUD_PASSWORD; prefer the environment)")
 	f.IntVar(&o.Devices, "devices", 0, "activated devices (default 64, quick 32)")
 	f.IntVar(&o.Workers, "workers", 0, "concurrent callers of the saturation phases (default 16)")
 	f.DurationVar(&o.Duration, "duration", 0, "length of each phase (default 10s, quick 3s)")
@@ -71,6 +80,7 @@ credentials (and --database to measure the database bound).`,
 	f.BoolVar(&o.Quick, "quick", false, "short run (under two minutes)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of a saturation phase (--profile-workload) to this file")
 	f.StringVar(&o.ProfileWorkload, "profile-workload", "verify", "the workload --cpuprofile profiles: verify, token, activation or operation")
+	f.StringVar(&o.CloudCPUProfile, "cloud-cpuprofile", "", "write a CPU profile of the cloud saturation phase to this file")
 	f.StringVar(&out, "out", "", "write the JSON report to this file")
 	return cmd
 }

@@ -73,6 +73,16 @@ type Options struct {
 	// (with their history and audit rows) into the database before the
 	// phases; see SeedResult.
 	SeedActivations int
+	// SkipCloud leaves out the cloud workload (in process it otherwise
+	// enables the Test Server and allows callbacks to 127.0.0.1).
+	SkipCloud bool
+	// CloudUser and CloudPassword are a Cloud ROLE_ADMIN user of a running
+	// target (in process the bench creates one); without them the cloud
+	// workload is skipped on a running target.
+	CloudUser, CloudPassword string
+	// CloudCPUProfile, when set, receives a CPU profile of the cloud
+	// saturation phase (in-process: server, test server and generator).
+	CloudCPUProfile string
 	// MaxInFlight is the in-process server's concurrency limit
 	// (app.Config.MaxInFlight; 0: its default).
 	MaxInFlight int
@@ -155,6 +165,8 @@ type Report struct {
 	PeakRSSKiB int64 `json:"peakRssKiB,omitempty"`
 	// Seed describes the activations loaded before the phases, if any.
 	Seed *SeedResult `json:"seed,omitempty"`
+	// Cloud is the cloud workload's detail (nil when it was not run).
+	Cloud *CloudReport `json:"cloud,omitempty"`
 	// Notes explain what was measured how.
 	Notes []string `json:"notes"`
 }
@@ -204,22 +216,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		logf(out, "  %-14s %-10s %9.1f/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  errors %d%s %s\n", r.Name, r.Mode, r.Throughput, r.P50, r.P99, r.P999, r.Errors, cpu, kinds(r.ErrorKinds))
 	}
 	workload := func(name string, workers int, fn op, profile string) error {
-		var stopProfile func()
-		if profile != "" {
-			f, err := os.Create(profile)
-			if err != nil {
-				return fmt.Errorf("bench: CPU profile: %w", err)
-			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				f.Close()
-				return fmt.Errorf("bench: CPU profile: %w", err)
-			}
-			stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		stopProfile, err := startCPUProfile(profile)
+		if err != nil {
+			return err
 		}
 		sat := closedLoop(ctx, out, name, workers, o.Duration, o.MaxRequests, fn)
-		if stopProfile != nil {
-			stopProfile()
-		}
+		stopProfile()
 		add(sat)
 		rep.Capacity[name] = sat.Throughput
 		if sat.Throughput > 0 {
@@ -305,6 +307,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.TokenBound = 1 / (1/rep.TokenCryptoBound + 1/rep.DBBound)
 		rep.Ratios["token/token-bound"] = rep.Capacity["token"] / rep.TokenBound
 	}
+	if !o.SkipCloud {
+		if err := t.runCloud(ctx, o, add, rep); err != nil {
+			if !errors.Is(err, errNoCloud) {
+				return nil, err
+			}
+			rep.Notes = append(rep.Notes, "cloud not measured: "+err.Error())
+		} else {
+			rep.Notes = append(rep.Notes, cloudNote)
+		}
+	}
 	for name, c := range rep.Capacity {
 		if rep.DBBound > 0 {
 			rep.Ratios[name+"/db-rmw"] = c / rep.DBBound
@@ -335,7 +347,25 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"crypto-token: MAC token digest check + activation-scope ECIES decrypt and response of /pa/v3/activation/detail, one goroutine per CPU, no I/O; the token bound adds one write transaction (db-rmw) for the replay record",
 		"operation: operation/create of a payment for the device's user (private API) + /api/auth/token/app/operation/authorize of exactly its data with a possession_knowledge signature (Mobile Token API)")
 	printTable(out, rep)
+	printCloud(out, rep.Cloud)
 	return rep, nil
+}
+
+// startCPUProfile starts a CPU profile into path (empty: none) and
+// returns the function that stops it.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: CPU profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // WriteJSON writes the report to path.
@@ -367,13 +397,13 @@ func printTable(out io.Writer, r *Report) {
 	if out == nil {
 		return
 	}
-	fmt.Fprintf(out, "\n%-14s %12s %12s %12s %12s %9s %9s %12s %12s\n", "workload", "capacity/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "dropped", "÷ db-rmw", "÷ crypto")
-	for _, name := range []string{"verify", "token", "activation", "operation"} {
+	fmt.Fprintf(out, "\n%-18s %12s %12s %12s %12s %9s %9s %12s %12s\n", "workload", "capacity/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "dropped", "÷ db-rmw", "÷ crypto")
+	for _, name := range []string{"verify", "token", "activation", "operation", "cloud-registration", "cloud", "cloud-pending"} {
 		c, ok := r.Capacity[name]
 		if !ok {
 			continue
 		}
-		var ol PhaseResult
+		var ol, sat PhaseResult
 		// errors are answers the server got wrong or refused; dropped are
 		// open-loop arrivals the generator could not start because its
 		// bound of requests in flight was reached (a queue after a stall).
@@ -383,10 +413,17 @@ func printTable(out io.Writer, r *Report) {
 				d := p.ErrorKinds[kindGeneratorFull]
 				errs += p.Errors - d
 				dropped += d
-				if p.Mode == "open-loop" {
+				switch p.Mode {
+				case "open-loop":
 					ol = p
+				case "saturation":
+					sat = p
 				}
 			}
+		}
+		if ol.Mode == "" {
+			// No open-loop phase (cloud registrations): the saturated latencies.
+			ol = sat
 		}
 		ratio := func(k string) string {
 			if v, ok := r.Ratios[k]; ok {
@@ -394,7 +431,7 @@ func printTable(out io.Writer, r *Report) {
 			}
 			return "-"
 		}
-		fmt.Fprintf(out, "%-14s %12.1f %12.2f %12.2f %12.2f %9d %9d %12s %12s\n", name, c, ol.P50, ol.P99, ol.P999, errs, dropped, ratio(name+"/db-rmw"), ratio(name+"/crypto-verify"))
+		fmt.Fprintf(out, "%-18s %12.1f %12.2f %12.2f %12.2f %9d %9d %12s %12s\n", name, c, ol.P50, ol.P99, ol.P999, errs, dropped, ratio(name+"/db-rmw"), ratio(name+"/crypto-verify"))
 	}
 	if r.DBBound > 0 {
 		fmt.Fprintf(out, "%-14s %12.1f  (mean of before and after the verify phases)\n", "bound db-rmw", r.DBBound)
@@ -422,5 +459,5 @@ func printTable(out io.Writer, r *Report) {
 	if r.PeakRSSKiB > 0 {
 		fmt.Fprintf(out, "peak RSS %.1f MiB (server and generator)\n", float64(r.PeakRSSKiB)/1024)
 	}
-	fmt.Fprintln(out, "latencies are of the open-loop phase at the given fraction of capacity")
+	fmt.Fprintln(out, "latencies are of the open-loop phase at the given fraction of capacity (cloud-registration: saturated)")
 }

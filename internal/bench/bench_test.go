@@ -53,16 +53,20 @@ func TestRunSmall(t *testing.T) {
 					t.Errorf("%s %s: CPU use not measured: %+v", p.Name, p.Mode, p)
 				}
 			}
-			for _, n := range []string{"verify", "token", "activation", "operation", "db-rmw", "crypto-verify", "crypto-activation", "generator-activation", "crypto-token"} {
+			for _, n := range []string{"verify", "token", "activation", "operation", "db-rmw", "crypto-verify", "crypto-activation", "generator-activation", "crypto-token", "cloud-registration", "cloud", "cloud-pending"} {
 				if !seen[n] {
 					t.Errorf("phase %s missing", n)
 				}
+			}
+			if rep.Cloud == nil || rep.Cloud.Callbacks.Expected == 0 || rep.Cloud.Callbacks.Received != rep.Cloud.Callbacks.Expected || rep.Cloud.Callbacks.BadSignature != 0 {
+				t.Errorf("cloud callbacks: %+v", rep.Cloud)
 			}
 			if rep.GeneratorSignUs <= 0 {
 				t.Errorf("generator signing time not measured")
 			}
 			if rep.DBBound <= 0 || rep.CryptoBound <= 0 || rep.Ratios["verify/db-rmw"] <= 0 || rep.PeakRSSKiB <= 0 ||
-				rep.Capacity["operation"] <= 0 || rep.Ratios["operation/db-rmw"] <= 0 || rep.Ratios["operation/crypto-verify"] <= 0 {
+				rep.Capacity["operation"] <= 0 || rep.Ratios["operation/db-rmw"] <= 0 || rep.Ratios["operation/crypto-verify"] <= 0 ||
+				rep.Capacity["cloud"] <= 0 || rep.Ratios["cloud/operation"] <= 0 {
 				t.Fatalf("bounds, ratios or RSS missing: %+v", rep)
 			}
 			if rep.ActivationCryptoBound <= 0 || rep.TokenBound <= 0 || rep.Ratios["activation/crypto-activation"] <= 0 || rep.Ratios["token/token-bound"] <= 0 {

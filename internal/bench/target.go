@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/mauth/mauth/client"
 	"github.com/mauth/mauth/internal/app"
 	"github.com/mauth/mauth/internal/coreclient"
+	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/protocol"
@@ -38,6 +40,9 @@ type target struct {
 	stop      func()
 	// creds are the private API credentials (HTTP Basic).
 	creds [2]string
+	// cloudAdmin are a Cloud ROLE_ADMIN user's name and password (the
+	// cloud workload's administrator); empty: the workload is skipped.
+	cloudAdmin [2]string
 
 	appName   string
 	appKey    string
@@ -59,7 +64,8 @@ func startTarget(ctx context.Context, o Options) (*target, error) {
 	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: 30 * time.Second}
 	// The client timeout is a safety net against a hung target: a slow or
 	// busy machine must not turn slow answers into errors.
-	t := &target{version: protocol.Version33, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, creds: [2]string{o.ClientToken, o.ClientSecret}}
+	t := &target{version: protocol.Version33, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, creds: [2]string{o.ClientToken, o.ClientSecret},
+		cloudAdmin: [2]string{o.CloudUser, o.CloudPassword}}
 	if o.PublicURL != "" {
 		if o.PrivateURL == "" {
 			return nil, errors.New("bench: --public-url needs --private-url (and credentials unless the private API is open)")
@@ -108,6 +114,12 @@ func (t *target) startInProcess(ctx context.Context, o Options) error {
 	// off; admission control (MaxInFlight) stays on.
 	cfg.RateLimit = app.RateLimitConfig{PerIP: -1, PerActivation: -1}
 	cfg.CallbackAllowedDestinations = o.CallbackAllowedDestinations
+	if !o.SkipCloud {
+		// The cloud workload: the Test Server simulates the devices, and
+		// the operation callbacks go to the bench's receiver on loopback.
+		cfg.TestServer.Enabled = true
+		cfg.CallbackAllowedDestinations = append(slices.Clone(cfg.CallbackAllowedDestinations), "127.0.0.1/32")
+	}
 	cfg.Logger = o.Logger
 	cfg.Out = io.Discard
 	if o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "sqlite:") {
@@ -123,6 +135,15 @@ func (t *target) startInProcess(ctx context.Context, o Options) error {
 		_ = a.Close()
 		_ = os.RemoveAll(dir)
 		return fmt.Errorf("bench: integration: %w", err)
+	}
+	if a.Cloud != nil && !o.SkipCloud {
+		admin, err := a.Cloud.CreateUser(ctx, fmt.Sprintf("bench-admin-%d", time.Now().UnixNano()), domain.CloudRoleAdmin)
+		if err != nil {
+			_ = a.Close()
+			_ = os.RemoveAll(dir)
+			return fmt.Errorf("bench: Cloud administrator: %w", err)
+		}
+		t.cloudAdmin = [2]string{admin.Username, admin.Password}
 	}
 	if err := a.Listen(ctx); err != nil {
 		_ = a.Close()
