@@ -27,12 +27,14 @@ import (
 	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
+	apioidc "github.com/mauth/mauth/internal/api/oidc"
 	apipush "github.com/mauth/mauth/internal/api/push"
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/buildinfo"
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/metrics"
 	"github.com/mauth/mauth/internal/netguard"
+	"github.com/mauth/mauth/internal/oidc"
 	"github.com/mauth/mauth/internal/push"
 	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/service"
@@ -208,11 +210,18 @@ func New(ctx context.Context, c Config) (*App, error) {
 			_ = a.Close()
 			return nil, err
 		}
-		pub := public.New(a.Core, public.Options{Logger: c.Logger, IdentityProvider: provider})
+		popts := public.Options{Logger: c.Logger, IdentityProvider: provider}
+		var oidcActivator *oidc.Activator
+		if a.Service != nil { // OIDC activation over the application's oauth2_providers
+			oidcActivator = NewOIDCActivator(a.Service, oidc.Options{})
+			popts.OIDC = oidcActivator
+		}
+		pub := public.New(a.Core, popts)
 		a.Public = pub.Handler()
 		if a.Service != nil { // Mobile Token API, activation spawn and push registration (issue #5)
 			mux := http.NewServeMux()
 			mux.Handle("/", pub.Handler())
+			MountOIDCConfig(mux, oidcActivator, apioidc.Options{Middleware: pub.Middleware(), Logger: c.Logger})
 			mtoken.New(mtoken.Options{Middleware: pub.Middleware(), Operations: mtoken.ServiceOperations{Service: a.Service}, Activations: a.Service, Logger: c.Logger}).Register(mux)
 			apipush.New(apipush.Options{Middleware: pub.Middleware(), Registrar: push.NewRegistry(a.Store, nil), Logger: c.Logger}).Register(mux)
 			// The whole public surface records the caller's IP and user agent for the audit log.
