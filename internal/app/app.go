@@ -25,9 +25,9 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/api/mtoken"
+	apioidc "github.com/mauth/mauth/internal/api/oidc"
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
-	apioidc "github.com/mauth/mauth/internal/api/oidc"
 	apipush "github.com/mauth/mauth/internal/api/push"
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/buildinfo"
