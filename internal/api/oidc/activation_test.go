@@ -146,7 +146,10 @@ func (e *env) activations(t *testing.T, userID string) int {
 // configuration from /api/config/oidc and returns the identity attributes.
 func (e *env) signIn(t *testing.T, cfg *client.OIDCConfig, clientID string) client.OIDCIdentity {
 	t.Helper()
-	ar := authRequest{nonce: "n-" + base64.RawURLEncoding.EncodeToString(protocol.RandomBytes(12)), verifier: oauth2.GenerateVerifier()}
+	ar := authRequest{nonce: "n-" + base64.RawURLEncoding.EncodeToString(protocol.RandomBytes(12))}
+	if cfg.PKCEEnabled {
+		ar.verifier = oauth2.GenerateVerifier()
+	}
 	conf := oauth2.Config{ClientID: clientID, RedirectURL: cfg.RedirectURI, Scopes: strings.Fields(cfg.Scopes), Endpoint: oauth2.Endpoint{AuthURL: cfg.AuthorizeURI}}
 	code := e.op.login(t, authCodeURL(conf, ar))
 	return client.OIDCIdentity{ProviderID: cfg.ProviderID, Code: code, Nonce: ar.nonce, CodeVerifier: ar.verifier}
@@ -292,4 +295,99 @@ func TestOIDCActivation(t *testing.T) {
 		_, err = c.OIDCConfig(ctx, "nope")
 		wantAPIError(t, err, http.StatusBadRequest, apioidc.CodeConfiguration)
 	})
+}
+
+// TestOIDCActivationConfiguredEndpoints: when the issuer publishes no
+// metadata, the configured authorizeUri, tokenUri and jwkSetUri are used
+// (the reference's fallback), and a configured userIdClaim names the user.
+func TestOIDCActivationConfiguredEndpoints(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st, nil)
+		ctx := context.Background()
+		e.op.setDiscovery(false)
+		raw, _ := json.Marshal(map[string]any{
+			"providerId": providerID, "clientId": e.clientID, "clientSecret": e.secret,
+			"issuerUri": e.op.issuer, "redirectUri": redirectURI, "pkceEnabled": false,
+			"authorizeUri": e.op.issuer + "/auth", "tokenUri": e.op.issuer + "/oauth/token", "jwkSetUri": e.op.issuer + "/keys",
+			"clientAuthenticationMethod": oidc.AuthClientSecretBasic, "signatureAlgorithm": "RS256", "userIdClaim": "customer_no",
+		})
+		if _, err := e.svc.CreateApplicationConfig(ctx, e.appName, oidc.ConfigKey, []json.RawMessage{raw}); err != nil {
+			t.Fatalf("oauth2_providers: %v", err)
+		}
+		c := e.device(t, protocol.Version33)
+		cfg, err := c.OIDCConfig(ctx, providerID)
+		if err != nil {
+			t.Fatalf("oidc config: %v", err)
+		}
+		if cfg.AuthorizeURI != e.op.issuer+"/auth" || cfg.Scopes != "openid" || cfg.PKCEEnabled {
+			t.Fatalf("oidc config %+v", *cfg)
+		}
+		// The provider puts the bank's customer number into its ID token.
+		e.op.setForge(func(t *testing.T, claims map[string]any) string {
+			claims["customer_no"] = "C-1001"
+			key := newRSAKey(t, "customer-key")
+			e.op.addKey(key)
+			return signedToken(t, key, jose.RS256, claims)
+		})
+		id := e.signIn(t, cfg, e.clientID) // no PKCE for this provider
+		res, err := c.ActivateWithOIDC(ctx, id, pin, client.ActivationOptions{})
+		if err != nil {
+			t.Fatalf("activation: %v\n%s", err, e.log.take())
+		}
+		as, err := e.svc.GetActivationStatus(ctx, res.Device.ActivationID, nil)
+		if err != nil || as.Activation.UserID != "C-1001" {
+			t.Fatalf("activation user %q, %v; want the customer_no claim", as.Activation.UserID, err)
+		}
+		if n := e.op.discoveryCount(); n != 0 {
+			t.Fatalf("metadata served %d times while switched off", n)
+		}
+	})
+}
+
+// TestOIDCMetadataCached: the issuer's metadata is fetched once and
+// reused by the configuration and by every activation.
+func TestOIDCMetadataCached(t *testing.T) {
+	e := newEnv(t, teststore.SQLite(t), nil)
+	ctx := context.Background()
+	c := e.device(t, protocol.Version32)
+	for i := range 3 {
+		cfg, err := c.OIDCConfig(ctx, providerID)
+		if err != nil {
+			t.Fatalf("oidc config %d: %v", i, err)
+		}
+		if _, err := c.ActivateWithOIDC(ctx, e.signIn(t, cfg, e.clientID), pin, client.ActivationOptions{}); err != nil {
+			t.Fatalf("activation %d: %v", i, err)
+		}
+	}
+	if n := e.op.discoveryCount(); n != 1 {
+		t.Fatalf("metadata fetched %d times, want 1 (cached)", n)
+	}
+	if n := e.activations(t, opUserID); n != 3 {
+		t.Fatalf("%d activations, want 3", n)
+	}
+}
+
+// TestOIDCConfigErrors: an application without oauth2_providers and an
+// unknown provider answer APPLICATION_CONFIGURATION_ERROR; the client
+// secret never appears in an answer.
+func TestOIDCConfigErrors(t *testing.T) {
+	e := newEnv(t, teststore.SQLite(t), nil)
+	ctx := context.Background()
+	c := e.device(t, protocol.Version31)
+	for _, p := range []string{"nope", "", strings.Repeat("x", 300)} {
+		_, err := c.OIDCConfig(ctx, p)
+		wantAPIError(t, err, http.StatusBadRequest, apioidc.CodeConfiguration)
+	}
+	if err := e.svc.RemoveApplicationConfig(ctx, e.appName, oidc.ConfigKey); err != nil {
+		t.Fatalf("remove config: %v", err)
+	}
+	_, err := c.OIDCConfig(ctx, providerID)
+	wantAPIError(t, err, http.StatusBadRequest, apioidc.CodeConfiguration)
+	// Without the configuration the activation is refused too.
+	e.log.take()
+	_, err = c.ActivateWithOIDC(ctx, client.OIDCIdentity{ProviderID: providerID, Code: "c", Nonce: "n"}, pin, client.ActivationOptions{})
+	wantAPIError(t, err, http.StatusBadRequest, "ERR_ACTIVATION")
+	if log := e.log.take(); strings.Contains(log, e.secret) {
+		t.Fatalf("the client secret is in the log: %s", log)
+	}
 }

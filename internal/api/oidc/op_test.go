@@ -34,10 +34,29 @@ type testOP struct {
 	op     http.Handler
 	http   *http.Client // never follows redirects
 
-	mu    sync.Mutex
-	forge func(t *testing.T, claims map[string]any) string
-	keys  []jose.JSONWebKey
-	t     *testing.T
+	mu          sync.Mutex
+	forge       func(t *testing.T, claims map[string]any) string
+	keys        []jose.JSONWebKey
+	noDiscovery bool // the metadata document answers 404
+	discoveries int  // metadata documents served
+	t           *testing.T
+}
+
+// discoveryPath is the OP's metadata document.
+const discoveryPath = "/.well-known/openid-configuration"
+
+// discoveryCount returns how many metadata documents the OP served.
+func (o *testOP) discoveryCount() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.discoveries
+}
+
+// setDiscovery switches the metadata document on or off.
+func (o *testOP) setDiscovery(on bool) {
+	o.mu.Lock()
+	o.noDiscovery = !on
+	o.mu.Unlock()
 }
 
 // The example OP's test user (its user store names it after the issuer host).
@@ -78,9 +97,14 @@ func (o *testOP) addKey(k jose.JSONWebKey) {
 
 func (o *testOP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
-	forge, keys := o.forge, append([]jose.JSONWebKey(nil), o.keys...)
+	forge, keys, noDiscovery := o.forge, append([]jose.JSONWebKey(nil), o.keys...), o.noDiscovery
+	if r.URL.Path == discoveryPath && !noDiscovery {
+		o.discoveries++
+	}
 	o.mu.Unlock()
 	switch {
+	case r.URL.Path == discoveryPath && noDiscovery:
+		http.NotFound(w, r)
 	case r.URL.Path == "/oauth/token" && forge != nil:
 		rec := httptest.NewRecorder()
 		o.op.ServeHTTP(rec, r)
