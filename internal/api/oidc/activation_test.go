@@ -23,6 +23,7 @@ import (
 	"github.com/mauth/mauth/internal/app"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/oidc"
+	"github.com/mauth/mauth/internal/oidc/oidctest"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/internal/service/servicetest"
 	"github.com/mauth/mauth/internal/store"
@@ -46,7 +47,7 @@ const (
 // activation and /api/config/oidc) next to a real OpenID Provider.
 type env struct {
 	svc       *service.Service
-	op        *testOP
+	op        *oidctest.OP
 	publicURL string
 	httpc     *http.Client
 	appName   string
@@ -80,7 +81,7 @@ func (l *logBuffer) take() string {
 func newEnv(t *testing.T, st store.Store, provider map[string]any) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{op: newTestOP(t), httpc: &http.Client{Timeout: testTimeout}, log: &logBuffer{}}
+	e := &env{op: oidctest.New(t), httpc: &http.Client{Timeout: testTimeout}, log: &logBuffer{}}
 	e.svc = servicetest.New(t, servicetest.Options{Store: st}).Service
 	e.appName = "oidc-app"
 	if _, err := e.svc.CreateApplication(ctx, e.appName, nil); err != nil {
@@ -93,10 +94,10 @@ func newEnv(t *testing.T, st store.Store, provider map[string]any) *env {
 	e.sdkConfig = d.SDKConfig(d.Versions[0])
 
 	e.clientID, e.secret = "mauth-"+strings.ReplaceAll(t.Name(), "/", "-"), "client-secret-1"
-	e.op.registerClient(e.clientID, e.secret, redirectURI)
+	e.op.RegisterClient(e.clientID, e.secret, redirectURI)
 	cfg := map[string]any{
 		"providerId": providerID, "clientId": e.clientID, "clientSecret": e.secret,
-		"issuerUri": e.op.issuer, "redirectUri": redirectURI, "scopes": "openid profile", "pkceEnabled": true,
+		"issuerUri": e.op.Issuer, "redirectUri": redirectURI, "scopes": "openid profile", "pkceEnabled": true,
 	}
 	for k, v := range provider {
 		cfg[k] = v
@@ -146,13 +147,13 @@ func (e *env) activations(t *testing.T, userID string) int {
 // configuration from /api/config/oidc and returns the identity attributes.
 func (e *env) signIn(t *testing.T, cfg *client.OIDCConfig, clientID string) client.OIDCIdentity {
 	t.Helper()
-	ar := authRequest{nonce: "n-" + base64.RawURLEncoding.EncodeToString(protocol.RandomBytes(12))}
+	ar := oidctest.AuthRequest{Nonce: "n-" + base64.RawURLEncoding.EncodeToString(protocol.RandomBytes(12))}
 	if cfg.PKCEEnabled {
-		ar.verifier = oauth2.GenerateVerifier()
+		ar.Verifier = oauth2.GenerateVerifier()
 	}
 	conf := oauth2.Config{ClientID: clientID, RedirectURL: cfg.RedirectURI, Scopes: strings.Fields(cfg.Scopes), Endpoint: oauth2.Endpoint{AuthURL: cfg.AuthorizeURI}}
-	code := e.op.login(t, authCodeURL(conf, ar))
-	return client.OIDCIdentity{ProviderID: cfg.ProviderID, Code: code, Nonce: ar.nonce, CodeVerifier: ar.verifier}
+	code := e.op.Login(t, oidctest.AuthCodeURL(conf, ar))
+	return client.OIDCIdentity{ProviderID: cfg.ProviderID, Code: code, Nonce: ar.Nonce, CodeVerifier: ar.Verifier}
 }
 
 // wantAPIError requires err to be the error answer status/code.
@@ -182,7 +183,7 @@ func TestOIDCActivation(t *testing.T) {
 			t.Fatalf("oidc config: %v", err)
 		}
 		want := client.OIDCConfig{ProviderID: providerID, ClientID: e.clientID, Scopes: "openid profile",
-			AuthorizeURI: e.op.issuer + "/auth", RedirectURI: redirectURI, PKCEEnabled: true}
+			AuthorizeURI: e.op.Issuer + "/auth", RedirectURI: redirectURI, PKCEEnabled: true}
 		if *cfg != want {
 			t.Fatalf("oidc config %+v, want %+v (authorizeUri discovered from the issuer)", *cfg, want)
 		}
@@ -194,7 +195,7 @@ func TestOIDCActivation(t *testing.T) {
 			t.Fatalf("oidc activation: %v", err)
 		}
 		as, err := e.svc.GetActivationStatus(ctx, res.Device.ActivationID, nil)
-		if err != nil || as.Activation.UserID != opUserID || as.Activation.Status != domain.ActivationActive {
+		if err != nil || as.Activation.UserID != oidctest.UserID || as.Activation.Status != domain.ActivationActive {
 			t.Fatalf("activation in the core: %+v, %v", as.Activation, err)
 		}
 		if err := c.ValidateSignature(ctx, res.Device, client.PossessionKnowledge(pin), []byte(`{"hello":"oidc"}`)); err != nil {
@@ -204,62 +205,62 @@ func TestOIDCActivation(t *testing.T) {
 
 		// Key rotation: the provider starts signing with a new key that
 		// only its refreshed JWKS has (mauth cached the old set).
-		rotated := newRSAKey(t, "rotated-2")
-		e.op.addKey(rotated)
-		e.op.setForge(func(t *testing.T, claims map[string]any) string {
-			return signedToken(t, rotated, jose.RS256, claims)
+		rotated := oidctest.NewRSAKey(t, "rotated-2")
+		e.op.AddKey(rotated)
+		e.op.SetForge(func(t testing.TB, claims map[string]any) string {
+			return oidctest.SignedToken(t, rotated, jose.RS256, claims)
 		})
 		if _, err := c.ActivateWithOIDC(ctx, e.signIn(t, cfg, e.clientID), pin, client.ActivationOptions{}); err != nil {
 			t.Fatalf("activation with a rotated provider key: %v", err)
 		}
-		e.op.setForge(nil)
-		before := e.activations(t, opUserID)
+		e.op.SetForge(nil)
+		before := e.activations(t, oidctest.UserID)
 		if before != 2 {
 			t.Fatalf("user has %d activations, want 2", before)
 		}
 
-		opKey := e.op.providerKey(t)
-		ghost := newRSAKey(t, "ghost")
+		opKey := e.op.ProviderKey(t)
+		ghost := oidctest.NewRSAKey(t, "ghost")
 		now := time.Now()
 		other := "other-client-" + strings.ReplaceAll(t.Name(), "/", "-")
-		e.op.registerClient(other, "other-secret", redirectURI)
+		e.op.RegisterClient(other, "other-secret", redirectURI)
 		// Each case is refused for its own reason (the cause in the log).
 		refused := []struct {
 			name   string
-			forge  func(t *testing.T, claims map[string]any) string
+			forge  func(t testing.TB, claims map[string]any) string
 			modify func(id *client.OIDCIdentity)
 			reason string
 		}{
 			{"wrong nonce", nil, func(id *client.OIDCIdentity) { id.Nonce = "another-nonce" }, "nonce does not match"},
-			{"expired token", func(t *testing.T, c map[string]any) string {
+			{"expired token", func(t testing.TB, c map[string]any) string {
 				c["exp"], c["iat"] = now.Add(-10*time.Minute).Unix(), now.Add(-70*time.Minute).Unix()
-				return signedToken(t, rotated, jose.RS256, c)
+				return oidctest.SignedToken(t, rotated, jose.RS256, c)
 			}, nil, "token is expired"},
-			{"issued in the future", func(t *testing.T, c map[string]any) string {
+			{"issued in the future", func(t testing.TB, c map[string]any) string {
 				c["iat"], c["exp"] = now.Add(30*time.Minute).Unix(), now.Add(90*time.Minute).Unix()
-				return signedToken(t, rotated, jose.RS256, c)
+				return oidctest.SignedToken(t, rotated, jose.RS256, c)
 			}, nil, "iat is missing or in the future"},
-			{"wrong audience", func(t *testing.T, c map[string]any) string {
+			{"wrong audience", func(t testing.TB, c map[string]any) string {
 				c["aud"] = []string{"someone-else"}
-				return signedToken(t, rotated, jose.RS256, c)
+				return oidctest.SignedToken(t, rotated, jose.RS256, c)
 			}, nil, "expected audience"},
-			{"wrong issuer", func(t *testing.T, c map[string]any) string {
+			{"wrong issuer", func(t testing.TB, c map[string]any) string {
 				c["iss"] = "https://evil.example"
-				return signedToken(t, rotated, jose.RS256, c)
+				return oidctest.SignedToken(t, rotated, jose.RS256, c)
 			}, nil, "issued by a different provider"},
-			{"unknown kid", func(t *testing.T, c map[string]any) string { return signedToken(t, ghost, jose.RS256, c) }, nil, "failed to verify signature"},
-			{"alg none", func(t *testing.T, c map[string]any) string { return unsignedToken(t, opKey.KeyID, c) }, nil, "unexpected signature algorithm"},
-			{"HS256 with the provider's public key as secret", func(t *testing.T, c map[string]any) string {
-				return hmacWithPublicKey(t, opKey, c)
+			{"unknown kid", func(t testing.TB, c map[string]any) string { return oidctest.SignedToken(t, ghost, jose.RS256, c) }, nil, "failed to verify signature"},
+			{"alg none", func(t testing.TB, c map[string]any) string { return oidctest.UnsignedToken(t, opKey.KeyID, c) }, nil, "unexpected signature algorithm"},
+			{"HS256 with the provider's public key as secret", func(t testing.TB, c map[string]any) string {
+				return oidctest.HMACWithPublicKey(t, opKey, c)
 			}, nil, "unexpected signature algorithm"},
-			{"not pinned algorithm (RS384 by the provider's key set)", func(t *testing.T, c map[string]any) string {
+			{"not pinned algorithm (RS384 by the provider's key set)", func(t testing.TB, c map[string]any) string {
 				k := rotated
 				k.Algorithm = string(jose.RS384)
-				return signedToken(t, k, jose.RS384, c)
+				return oidctest.SignedToken(t, k, jose.RS384, c)
 			}, nil, "unexpected signature algorithm"},
-			{"subject missing", func(t *testing.T, c map[string]any) string {
+			{"subject missing", func(t testing.TB, c map[string]any) string {
 				delete(c, "sub")
-				return signedToken(t, rotated, jose.RS256, c)
+				return oidctest.SignedToken(t, rotated, jose.RS256, c)
 			}, nil, `claim \"sub\" is missing`},
 			{"replayed code", nil, func(id *client.OIDCIdentity) { *id = used }, "invalid_grant"},
 			{"code for another client", nil, func(id *client.OIDCIdentity) { *id = e.signIn(t, cfg, other) }, "invalid_grant"},
@@ -274,15 +275,15 @@ func TestOIDCActivation(t *testing.T) {
 				if tc.modify != nil {
 					tc.modify(&id)
 				}
-				e.op.setForge(tc.forge)
-				defer e.op.setForge(nil)
+				e.op.SetForge(tc.forge)
+				defer e.op.SetForge(nil)
 				e.log.take()
 				_, err := c.ActivateWithOIDC(ctx, id, pin, client.ActivationOptions{})
 				wantAPIError(t, err, http.StatusBadRequest, "ERR_ACTIVATION")
 				if log := e.log.take(); !strings.Contains(log, tc.reason) {
 					t.Fatalf("refused, but not because of %q: %s", tc.reason, log)
 				}
-				if n := e.activations(t, opUserID); n != before {
+				if n := e.activations(t, oidctest.UserID); n != before {
 					t.Fatalf("a refused activation was created (%d → %d)", before, n)
 				}
 				if n := e.activations(t, "id2"); n != 0 {
@@ -304,11 +305,11 @@ func TestOIDCActivationConfiguredEndpoints(t *testing.T) {
 	teststore.Each(t, func(t *testing.T, st store.Store) {
 		e := newEnv(t, st, nil)
 		ctx := context.Background()
-		e.op.setDiscovery(false)
+		e.op.SetDiscovery(false)
 		raw, _ := json.Marshal(map[string]any{
 			"providerId": providerID, "clientId": e.clientID, "clientSecret": e.secret,
-			"issuerUri": e.op.issuer, "redirectUri": redirectURI, "pkceEnabled": false,
-			"authorizeUri": e.op.issuer + "/auth", "tokenUri": e.op.issuer + "/oauth/token", "jwkSetUri": e.op.issuer + "/keys",
+			"issuerUri": e.op.Issuer, "redirectUri": redirectURI, "pkceEnabled": false,
+			"authorizeUri": e.op.Issuer + "/auth", "tokenUri": e.op.Issuer + "/oauth/token", "jwkSetUri": e.op.Issuer + "/keys",
 			"clientAuthenticationMethod": oidc.AuthClientSecretBasic, "signatureAlgorithm": "RS256", "userIdClaim": "customer_no",
 		})
 		if _, err := e.svc.CreateApplicationConfig(ctx, e.appName, oidc.ConfigKey, []json.RawMessage{raw}); err != nil {
@@ -319,15 +320,15 @@ func TestOIDCActivationConfiguredEndpoints(t *testing.T) {
 		if err != nil {
 			t.Fatalf("oidc config: %v", err)
 		}
-		if cfg.AuthorizeURI != e.op.issuer+"/auth" || cfg.Scopes != "openid" || cfg.PKCEEnabled {
+		if cfg.AuthorizeURI != e.op.Issuer+"/auth" || cfg.Scopes != "openid" || cfg.PKCEEnabled {
 			t.Fatalf("oidc config %+v", *cfg)
 		}
 		// The provider puts the bank's customer number into its ID token.
-		e.op.setForge(func(t *testing.T, claims map[string]any) string {
+		e.op.SetForge(func(t testing.TB, claims map[string]any) string {
 			claims["customer_no"] = "C-1001"
-			key := newRSAKey(t, "customer-key")
-			e.op.addKey(key)
-			return signedToken(t, key, jose.RS256, claims)
+			key := oidctest.NewRSAKey(t, "customer-key")
+			e.op.AddKey(key)
+			return oidctest.SignedToken(t, key, jose.RS256, claims)
 		})
 		id := e.signIn(t, cfg, e.clientID) // no PKCE for this provider
 		res, err := c.ActivateWithOIDC(ctx, id, pin, client.ActivationOptions{})
@@ -338,7 +339,7 @@ func TestOIDCActivationConfiguredEndpoints(t *testing.T) {
 		if err != nil || as.Activation.UserID != "C-1001" {
 			t.Fatalf("activation user %q, %v; want the customer_no claim", as.Activation.UserID, err)
 		}
-		if n := e.op.discoveryCount(); n != 0 {
+		if n := e.op.DiscoveryCount(); n != 0 {
 			t.Fatalf("metadata served %d times while switched off", n)
 		}
 	})
@@ -359,10 +360,10 @@ func TestOIDCMetadataCached(t *testing.T) {
 			t.Fatalf("activation %d: %v", i, err)
 		}
 	}
-	if n := e.op.discoveryCount(); n != 1 {
+	if n := e.op.DiscoveryCount(); n != 1 {
 		t.Fatalf("metadata fetched %d times, want 1 (cached)", n)
 	}
-	if n := e.activations(t, opUserID); n != 3 {
+	if n := e.activations(t, oidctest.UserID); n != 3 {
 		t.Fatalf("%d activations, want 3", n)
 	}
 }

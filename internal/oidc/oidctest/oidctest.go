@@ -1,4 +1,11 @@
-package oidc_test
+// Package oidctest runs a real, independent OpenID Provider in the test
+// process for the OIDC tests: the example OP of github.com/zitadel/oidc
+// (an OpenID-certified implementation), behind a front that can
+// substitute the ID token of a token response (forged tokens), publish
+// extra keys in its JWKS (key rotation) and switch its metadata document
+// off. Login signs the OP's test user in without a browser, as its login
+// form posts.
+package oidctest
 
 import (
 	"bytes"
@@ -17,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
@@ -24,36 +32,41 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// testOP is the real example OpenID Provider of zitadel/oidc (an
+// OP is the real example OpenID Provider of zitadel/oidc (an
 // OpenID-certified implementation) running in the test process, behind a
 // front that can substitute the ID token of a token response (forged
 // tokens) and publish extra keys in the JWKS (key rotation).
-type testOP struct {
+type OP struct {
 	srv    *httptest.Server
-	issuer string
+	// Issuer is the OP's issuer URL (its base URL).
+	Issuer string
 	op     http.Handler
 	http   *http.Client // never follows redirects
 
 	mu          sync.Mutex
-	forge       func(t *testing.T, claims map[string]any) string
+	forge       func(t testing.TB, claims map[string]any) string
 	keys        []jose.JSONWebKey
 	noDiscovery bool // the metadata document answers 404
 	discoveries int  // metadata documents served
-	t           *testing.T
+	t           testing.TB
 }
+
+// timeout bounds the OP's own calls in Login: a safety net against a
+// hang, never an assertion of speed.
+const timeout = 5 * time.Minute
 
 // discoveryPath is the OP's metadata document.
 const discoveryPath = "/.well-known/openid-configuration"
 
-// discoveryCount returns how many metadata documents the OP served.
-func (o *testOP) discoveryCount() int {
+// DiscoveryCount returns how many metadata documents the OP served.
+func (o *OP) DiscoveryCount() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.discoveries
 }
 
-// setDiscovery switches the metadata document on or off.
-func (o *testOP) setDiscovery(on bool) {
+// SetDiscovery switches the metadata document on or off.
+func (o *OP) SetDiscovery(on bool) {
 	o.mu.Lock()
 	o.noDiscovery = !on
 	o.mu.Unlock()
@@ -61,41 +74,41 @@ func (o *testOP) setDiscovery(on bool) {
 
 // The example OP's test user (its user store names it after the issuer host).
 const (
-	opUserID   = "id1"
+	UserID     = "id1"
 	opPassword = "verysecure"
 )
 
-func newTestOP(t *testing.T) *testOP {
+func New(t testing.TB) *OP {
 	t.Helper()
-	o := &testOP{t: t, http: &http.Client{Timeout: testTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	o := &OP{t: t, http: &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	o.srv = httptest.NewServer(o)
 	t.Cleanup(o.srv.Close)
-	o.issuer = o.srv.URL
-	o.op = exampleop.SetupServer(o.issuer, storage.NewStorage(storage.NewUserStore(o.issuer)), slog.New(slog.DiscardHandler), false)
+	o.Issuer = o.srv.URL
+	o.op = exampleop.SetupServer(o.Issuer, storage.NewStorage(storage.NewUserStore(o.Issuer)), slog.New(slog.DiscardHandler), false)
 	return o
 }
 
-// registerClient registers a confidential web client at the OP.
-func (o *testOP) registerClient(id, secret, redirect string) {
+// RegisterClient registers a confidential web client at the OP.
+func (o *OP) RegisterClient(id, secret, redirect string) {
 	storage.RegisterClients(storage.WebClient(id, secret, redirect))
 }
 
-// setForge makes the token endpoint answer the ID token f builds from the
+// SetForge makes the token endpoint answer the ID token f builds from the
 // real token's claims (nil: the real token).
-func (o *testOP) setForge(f func(t *testing.T, claims map[string]any) string) {
+func (o *OP) SetForge(f func(t testing.TB, claims map[string]any) string) {
 	o.mu.Lock()
 	o.forge = f
 	o.mu.Unlock()
 }
 
-// addKey publishes k (its public part) in the OP's JWKS.
-func (o *testOP) addKey(k jose.JSONWebKey) {
+// AddKey publishes k (its public part) in the OP's JWKS.
+func (o *OP) AddKey(k jose.JSONWebKey) {
 	o.mu.Lock()
 	o.keys = append(o.keys, k.Public())
 	o.mu.Unlock()
 }
 
-func (o *testOP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (o *OP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
 	forge, keys, noDiscovery := o.forge, append([]jose.JSONWebKey(nil), o.keys...), o.noDiscovery
 	if r.URL.Path == discoveryPath && !noDiscovery {
@@ -114,7 +127,7 @@ func (o *testOP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		raw, _ := body["id_token"].(string)
-		body["id_token"] = forge(o.t, unverifiedClaims(o.t, raw))
+		body["id_token"] = forge(o.t, UnverifiedClaims(o.t, raw))
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(body)
 	case r.URL.Path == "/keys" && len(keys) > 0:
@@ -140,8 +153,8 @@ func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 	_, _ = w.Write(rec.Body.Bytes())
 }
 
-// unverifiedClaims decodes the payload of a compact JWS.
-func unverifiedClaims(t *testing.T, raw string) map[string]any {
+// UnverifiedClaims decodes the payload of a compact JWS.
+func UnverifiedClaims(t testing.TB, raw string) map[string]any {
 	t.Helper()
 	parts := strings.Split(raw, ".")
 	if len(parts) != 3 {
@@ -158,8 +171,8 @@ func unverifiedClaims(t *testing.T, raw string) map[string]any {
 	return claims
 }
 
-// signedToken signs claims with key (RS256 unless alg is given).
-func signedToken(t *testing.T, key jose.JSONWebKey, alg jose.SignatureAlgorithm, claims map[string]any) string {
+// SignedToken signs claims with key (RS256 unless alg is given).
+func SignedToken(t testing.TB, key jose.JSONWebKey, alg jose.SignatureAlgorithm, claims map[string]any) string {
 	t.Helper()
 	payload, err := json.Marshal(claims)
 	if err != nil {
@@ -181,28 +194,28 @@ func signedToken(t *testing.T, key jose.JSONWebKey, alg jose.SignatureAlgorithm,
 	return out
 }
 
-// unsignedToken is a JWS with "alg": "none".
-func unsignedToken(t *testing.T, kid string, claims map[string]any) string {
+// UnsignedToken is a JWS with "alg": "none".
+func UnsignedToken(t testing.TB, kid string, claims map[string]any) string {
 	t.Helper()
 	h, _ := json.Marshal(map[string]any{"alg": "none", "typ": "JWT", "kid": kid})
 	p, _ := json.Marshal(claims)
 	return base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(p) + "."
 }
 
-// hmacWithPublicKey is the key-confusion attack: an HS256 token whose
+// HMACWithPublicKey is the key-confusion attack: an HS256 token whose
 // secret is the provider's RSA public key (PEM), with the provider's kid.
-func hmacWithPublicKey(t *testing.T, pub jose.JSONWebKey, claims map[string]any) string {
+func HMACWithPublicKey(t testing.TB, pub jose.JSONWebKey, claims map[string]any) string {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(pub.Key)
 	if err != nil {
 		t.Fatalf("public key: %v", err)
 	}
 	secret := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-	return signedToken(t, jose.JSONWebKey{Key: secret, KeyID: pub.KeyID, Algorithm: string(jose.HS256)}, jose.HS256, claims)
+	return SignedToken(t, jose.JSONWebKey{Key: secret, KeyID: pub.KeyID, Algorithm: string(jose.HS256)}, jose.HS256, claims)
 }
 
-// newRSAKey is a fresh RS256 signing key with kid.
-func newRSAKey(t *testing.T, kid string) jose.JSONWebKey {
+// NewRSAKey is a fresh RS256 signing key with kid.
+func NewRSAKey(t testing.TB, kid string) jose.JSONWebKey {
 	t.Helper()
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -211,10 +224,10 @@ func newRSAKey(t *testing.T, kid string) jose.JSONWebKey {
 	return jose.JSONWebKey{Key: k, KeyID: kid, Algorithm: string(jose.RS256), Use: "sig"}
 }
 
-// providerKey returns the OP's own (first) signing key from its JWKS.
-func (o *testOP) providerKey(t *testing.T) jose.JSONWebKey {
+// ProviderKey returns the OP's own (first) signing key from its JWKS.
+func (o *OP) ProviderKey(t testing.TB) jose.JSONWebKey {
 	t.Helper()
-	resp, err := o.http.Get(o.issuer + "/keys")
+	resp, err := o.http.Get(o.Issuer + "/keys")
 	if err != nil {
 		t.Fatalf("OP keys: %v", err)
 	}
@@ -226,10 +239,10 @@ func (o *testOP) providerKey(t *testing.T) jose.JSONWebKey {
 	return set.Keys[0]
 }
 
-// login signs the test user in at the OP without a browser, the way its
+// Login signs the test user in at the OP without a browser, the way its
 // login form posts, and returns the authorization code of the redirect.
 // authURL is the authorization request (from oauth2.Config.AuthCodeURL).
-func (o *testOP) login(t *testing.T, authURL string) string {
+func (o *OP) Login(t testing.TB, authURL string) string {
 	t.Helper()
 	ctx := context.Background()
 	loc := o.follow(t, ctx, http.MethodGet, authURL, nil)
@@ -241,10 +254,10 @@ func (o *testOP) login(t *testing.T, authURL string) string {
 	if id == "" {
 		t.Fatalf("the OP did not redirect to its login page: %q", loc)
 	}
-	host := strings.TrimPrefix(o.issuer, "http://")
+	host := strings.TrimPrefix(o.Issuer, "http://")
 	host = host[:strings.LastIndex(host, ":")]
 	form := url.Values{"id": {id}, "username": {"test-user@" + host}, "password": {opPassword}}
-	callback := o.follow(t, ctx, http.MethodPost, o.issuer+"/login/username", form)
+	callback := o.follow(t, ctx, http.MethodPost, o.Issuer+"/login/username", form)
 	final := o.follow(t, ctx, http.MethodGet, o.resolve(callback), nil)
 	fu, err := url.Parse(final)
 	if err != nil {
@@ -258,8 +271,8 @@ func (o *testOP) login(t *testing.T, authURL string) string {
 }
 
 // resolve makes a redirect location absolute against the issuer.
-func (o *testOP) resolve(loc string) string {
-	base, _ := url.Parse(o.issuer + "/")
+func (o *OP) resolve(loc string) string {
+	base, _ := url.Parse(o.Issuer + "/")
 	ref, err := url.Parse(loc)
 	if err != nil {
 		return loc
@@ -268,7 +281,7 @@ func (o *testOP) resolve(loc string) string {
 }
 
 // follow makes one request and returns the redirect location it answers.
-func (o *testOP) follow(t *testing.T, ctx context.Context, method, target string, form url.Values) string {
+func (o *OP) follow(t testing.TB, ctx context.Context, method, target string, form url.Values) string {
 	t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -294,16 +307,17 @@ func (o *testOP) follow(t *testing.T, ctx context.Context, method, target string
 	return loc
 }
 
-// authRequest is one sign-in at the OP as the app starts it.
-type authRequest struct {
-	nonce, verifier string
+// AuthRequest is one sign-in at the OP as the app starts it.
+type AuthRequest struct {
+	// Nonce and Verifier (PKCE S256 when not empty) of the request.
+	Nonce, Verifier string
 }
 
-// authCodeURL builds the authorization request of an app.
-func authCodeURL(conf oauth2.Config, ar authRequest) string {
-	opts := []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("nonce", ar.nonce)}
-	if ar.verifier != "" {
-		opts = append(opts, oauth2.S256ChallengeOption(ar.verifier))
+// AuthCodeURL builds the authorization request of an app.
+func AuthCodeURL(conf oauth2.Config, ar AuthRequest) string {
+	opts := []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("nonce", ar.Nonce)}
+	if ar.Verifier != "" {
+		opts = append(opts, oauth2.S256ChallengeOption(ar.Verifier))
 	}
 	return conf.AuthCodeURL("state-1", opts...)
 }
