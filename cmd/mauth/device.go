@@ -55,6 +55,7 @@ PINs come from --pin or the ` + envPIN + ` environment variable.`,
 		newDeviceTokenCommand(&df),
 		newDeviceUnlockCommand(&df),
 		newDeviceRemoveCommand(&df),
+		newDeviceOIDCConfigCommand(&df),
 	)
 	return cmd
 }
@@ -526,4 +527,49 @@ func firstArg(args []string) string {
 		return ""
 	}
 	return args[0]
+}
+
+func newDeviceOIDCConfigCommand(df *deviceFlags) *cobra.Command {
+	var sdkConfig, provider, version string
+	cmd := &cobra.Command{
+		Use:   "oidc-config --sdk-config STRING --provider ID",
+		Short: "Fetch the configuration of the application's OpenID provider (before an OIDC activation)",
+		Long: `Fetch the public configuration of an OpenID provider of the application
+(/api/config/oidc, encrypted in application scope): the client id, scopes,
+authorization endpoint, redirect URI and whether PKCE is required. Sign the
+user in at the provider with it, then activate with
+'mauth device activate --oidc-provider ID --oidc-code CODE --oidc-nonce NONCE'.
+Needs no state file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if sdkConfig == "" || provider == "" {
+				return errors.New("--sdk-config and --provider are required")
+			}
+			serverURL := df.url
+			if serverURL == "" {
+				serverURL = envOr(envPublicURL, defaultPublicURL)
+			}
+			c, err := newDeviceClient(serverURL, sdkConfig, version)
+			if err != nil {
+				return err
+			}
+			cfg, err := c.OIDCConfig(cmd.Context(), provider)
+			if err != nil {
+				return deviceError("oidc configuration", err)
+			}
+			f := fields{w: cmd.OutOrStdout()}
+			f.add("provider id", cfg.ProviderID)
+			f.add("client id", cfg.ClientID)
+			f.add("scopes", cfg.Scopes)
+			f.add("authorize uri", cfg.AuthorizeURI)
+			f.add("redirect uri", cfg.RedirectURI)
+			f.add("pkce", strconv.FormatBool(cfg.PKCEEnabled))
+			return f.print()
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&sdkConfig, "sdk-config", "", "the application's mobile SDK configuration string (printed by mauth app create)")
+	fl.StringVar(&provider, "provider", "", "providerId of an oauth2_providers entry of the application")
+	fl.StringVar(&version, "version", protocol.Version33, "protocol version: 3.1, 3.2 or 3.3")
+	return cmd
 }

@@ -37,7 +37,7 @@ import (
 // front that can substitute the ID token of a token response (forged
 // tokens) and publish extra keys in the JWKS (key rotation).
 type OP struct {
-	srv    *httptest.Server
+	srv *httptest.Server
 	// Issuer is the OP's issuer URL (its base URL).
 	Issuer string
 	op     http.Handler
