@@ -56,6 +56,7 @@ PINs come from --pin or the ` + envPIN + ` environment variable.`,
 		newDeviceUnlockCommand(&df),
 		newDeviceRemoveCommand(&df),
 		newDeviceOIDCConfigCommand(&df),
+		newDeviceMineCommand(&df),
 	)
 	return cmd
 }
