@@ -8,7 +8,6 @@ import (
 
 	"github.com/mauth/mauth/internal/api/devices"
 	"github.com/mauth/mauth/internal/deviceauth"
-
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
 )
