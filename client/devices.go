@@ -42,3 +42,22 @@ func (c *Client) RemoveDevice(ctx context.Context, d *Device, f Factors, activat
 	}
 	return decodeResponseObject(raw, nil)
 }
+
+// Activity is one event of the user's activity (one definition in package wire).
+type Activity = wire.Activity
+
+// ListActivity returns a page of the user's activity in the application,
+// newest first (MAC token): size 0 for the default page length, before ""
+// for the newest page or the previous page's next value. next is "" on
+// the last page.
+func (c *Client) ListActivity(ctx context.Context, t *Token, size int, before string) (items []Activity, next string, err error) {
+	raw, err := c.tokenPost(ctx, t, wire.DeviceActivityPath, "", wire.ActivityRequest{Size: size, Before: before})
+	if err != nil {
+		return nil, "", err
+	}
+	var out wire.ActivityPage
+	if err := decodeResponseObject(raw, &out); err != nil {
+		return nil, "", err
+	}
+	return out.Activities, out.NextBefore, nil
+}

@@ -42,3 +42,41 @@ type DeviceAction struct {
 	// ActivationID is another device of the same user and application.
 	ActivationID string `json:"activationId"`
 }
+
+// DeviceActivityPath lists the user's recent activity (MAC token).
+const DeviceActivityPath = "/api/device/activity"
+
+// ActivityRequest is the request object of DeviceActivityPath.
+type ActivityRequest struct {
+	// Size is the page length (1–100, default 50).
+	Size int `json:"size,omitempty"`
+	// Before continues a listing: the NextBefore of the previous page (an
+	// opaque cursor).
+	Before string `json:"before,omitempty"`
+}
+
+// Activity is one event of the user in the application.
+type Activity struct {
+	// Timestamp is when it happened (RFC 3339, UTC, with fractions).
+	Timestamp string `json:"timestamp"`
+	// Kind is SIGNATURE (a sign-in or approval signature), OPERATION (an
+	// operation changed state) or DEVICE (a device changed state).
+	Kind string `json:"kind"`
+	// Result is OK or FAILED for a signature, the new state otherwise.
+	Result string `json:"result"`
+	// OperationType is the operation's type (OPERATION only).
+	OperationType string `json:"operationType,omitempty"`
+	// ActivationID and DeviceName name the device involved.
+	ActivationID string `json:"activationId,omitempty"`
+	DeviceName   string `json:"deviceName,omitempty"`
+	// IP and UserAgent are the request's, when it came through an API.
+	IP        string `json:"ip,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
+}
+
+// ActivityPage is the response object of DeviceActivityPath.
+type ActivityPage struct {
+	Activities []Activity `json:"activities"`
+	// NextBefore continues the listing (empty on the last page).
+	NextBefore string `json:"nextBefore,omitempty"`
+}

@@ -85,7 +85,46 @@ func newDeviceMineCommand(df *deviceFlags) *cobra.Command {
 		out.add("status", "REMOVED")
 		return out.print()
 	})
-	cmd.AddCommand(list, block, remove)
+	var size int
+	var before string
+	activity := &cobra.Command{
+		Use:   "activity --state FILE [TOKEN_ID]",
+		Short: "List the user's recent activity in the application (MAC token), newest first",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, c, err := df.load()
+			if err != nil {
+				return err
+			}
+			tok, err := st.token(firstArg(args))
+			if err != nil {
+				return err
+			}
+			items, next, err := c.ListActivity(cmd.Context(), tok, size, before)
+			if err != nil {
+				return deviceError("list activity", err)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tKIND\tRESULT\tOPERATION\tDEVICE\tIP\tUSER AGENT")
+			for _, a := range items {
+				dev := a.DeviceName
+				if dev == "" {
+					dev = a.ActivationID
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Timestamp, a.Kind, oneLine(a.Result), oneLine(a.OperationType), oneLine(dev), a.IP, oneLine(a.UserAgent))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if next != "" {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "more: --before %s\n", next)
+			}
+			return err
+		},
+	}
+	activity.Flags().IntVar(&size, "size", 0, "page length, 1 to 100 (default 50)")
+	activity.Flags().StringVar(&before, "before", "", "continue a listing (the value after 'more: --before')")
+	cmd.AddCommand(list, activity, block, remove)
 	return cmd
 }
 

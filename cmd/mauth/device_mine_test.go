@@ -47,4 +47,13 @@ func TestDeviceMine(t *testing.T) {
 	if st := run(t, "activation", "status", bobID); st["status"] != "ACTIVE" {
 		t.Fatalf("bob: %v", st)
 	}
+	out, err = execute(t, "device", "mine", "activity", "--state", phone, "--size", "2")
+	if err != nil || strings.Count(out, "\n") != 4 || !strings.Contains(out, "more: --before ") || !strings.Contains(out, "DEVICE") {
+		t.Fatalf("mine activity: %v\n%s", err, out)
+	}
+	cursor := strings.TrimSpace(out[strings.Index(out, "more: --before ")+len("more: --before "):])
+	out, err = execute(t, "device", "mine", "activity", "--state", phone, "--before", cursor)
+	if err != nil || !strings.Contains(out, "SIGNATURE") || strings.Contains(out, bobID) {
+		t.Fatalf("mine activity page 2: %v\n%s", err, out)
+	}
 }

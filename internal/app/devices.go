@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/mauth/mauth/internal/api/devices"
 	"github.com/mauth/mauth/internal/deviceauth"
@@ -36,6 +37,11 @@ func (c devicesCore) UserActivations(ctx context.Context, userID, applicationNam
 		}
 	}
 	return out, nil
+}
+
+// UserAudit implements devices.Core over the audit log.
+func (c devicesCore) UserAudit(ctx context.Context, userID string, from, to time.Time, limit int) ([]domain.AuditEntry, error) {
+	return c.ListAuditLog(ctx, service.AuditQuery{UserID: userID, From: from, To: to, Limit: limit})
 }
 
 // MountDevices mounts the self-service device API over the core on mux.

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 // Paths and resource ids.
 const (
 	ListPath       = wire.DeviceListPath
+	ActivityPath   = wire.DeviceActivityPath
 	BlockPath      = wire.DeviceBlockPath
 	RemovePath     = wire.DeviceRemovePath
 	ResourceBlock  = wire.DeviceBlockResource
@@ -58,6 +60,9 @@ type Core interface {
 	BlockActivation(ctx context.Context, activationID, reason, externalUserID string) (domain.Activation, error)
 	// RemoveActivation removes an activation (activation/remove).
 	RemoveActivation(ctx context.Context, activationID, externalUserID string, revokeRecoveryCodes bool) (domain.Activation, error)
+	// UserAudit returns the user's audit log entries created in [from,
+	// to], newest first, at most limit.
+	UserAudit(ctx context.Context, userID string, from, to time.Time, limit int) ([]domain.AuditEntry, error)
 }
 
 // BlockedReason is the reason recorded when a user blocks their device.
@@ -73,7 +78,15 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes limits request bodies (default deviceauth.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// ActivityPeriod is how far back the activity list reaches (default
+	// DefaultActivityPeriod).
+	ActivityPeriod time.Duration
+	// Now is the clock of the activity period (default time.Now).
+	Now func() time.Time
 }
+
+// DefaultActivityPeriod is the default reach of the activity list.
+const DefaultActivityPeriod = 90 * 24 * time.Hour
 
 // Server serves the API.
 type Server struct {
@@ -88,6 +101,12 @@ func New(opts Options) *Server {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.ActivityPeriod <= 0 {
+		opts.ActivityPeriod = DefaultActivityPeriod
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	return &Server{opts: opts, log: opts.Logger}
 }
@@ -107,6 +126,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 		return render.AllowMethods(g.Wrap(render.Serve(s.log, failInternal, render.OK, fn)), http.MethodPost)
 	}
 	mux.Handle(ListPath, guard(mw.RequireToken(deviceauth.PossessionTypes...), s.list))
+	mux.Handle(ActivityPath, guard(mw.RequireToken(deviceauth.PossessionTypes...), s.activity))
 	mux.Handle(BlockPath, guard(mw.RequireSignature(ResourceBlock, twoFactor...), s.action(s.block)))
 	mux.Handle(RemovePath, guard(mw.RequireSignature(ResourceRemove, twoFactor...), s.action(s.remove)))
 }
@@ -193,4 +213,157 @@ func (s *Server) block(ctx context.Context, activationID string) error {
 func (s *Server) remove(ctx context.Context, activationID string) error {
 	_, err := s.opts.Core.RemoveActivation(ctx, activationID, "", false)
 	return err
+}
+
+// Activity page sizes.
+const (
+	defaultActivitySize = 50
+	maxActivitySize     = 100
+	// auditBatch is how many audit entries one page reads before filtering.
+	auditBatch = 1000
+)
+
+// activity answers a page of the user's activity in the caller's
+// application: signatures, operation and device state changes from the
+// audit log, newest first, within the activity period.
+func (s *Server) activity(r *http.Request) (any, error) {
+	auth, ok := deviceauth.AuthFromContext(r.Context())
+	if !ok {
+		return nil, errors.New("devices: no authenticated device")
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, deviceauth.FailInvalidRequest.Withf("read body: %w", err)
+	}
+	var env struct {
+		RequestObject *wire.ActivityRequest `json:"requestObject"`
+	}
+	if len(bytes.TrimSpace(body)) == 0 || json.Unmarshal(body, &env) != nil {
+		return nil, deviceauth.FailInvalidRequest.Withf("the request is not {\"requestObject\": …}")
+	}
+	req := wire.ActivityRequest{}
+	if env.RequestObject != nil {
+		req = *env.RequestObject
+	}
+	size := req.Size
+	switch {
+	case size == 0:
+		size = defaultActivitySize
+	case size < 0 || size > maxActivitySize:
+		return nil, deviceauth.FailInvalidRequest.Withf("size must be 1 to %d", maxActivitySize)
+	}
+	now := s.opts.Now()
+	from := now.Add(-s.opts.ActivityPeriod)
+	cur := cursor{at: now, id: -1}
+	if req.Before != "" {
+		if cur, err = parseCursor(req.Before); err != nil {
+			return nil, deviceauth.FailInvalidRequest.Withf("before is not a cursor of this listing")
+		}
+	}
+	names := map[string]string{}
+	acts, err := s.opts.Core.UserActivations(r.Context(), auth.UserID, auth.ApplicationID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range acts {
+		names[a.ActivationID] = a.Name
+	}
+	out := wire.ActivityPage{Activities: []wire.Activity{}}
+	var last cursor
+	for !cur.at.Before(from) {
+		entries, err := s.opts.Core.UserAudit(r.Context(), auth.UserID, from, cur.at, auditBatch)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if !cur.after(e) {
+				continue // on or before the cursor: an earlier page had it
+			}
+			a, ok := activityOf(e, auth.ApplicationID)
+			if !ok {
+				continue
+			}
+			if len(out.Activities) == size {
+				out.NextBefore = last.String()
+				return out, nil
+			}
+			a.DeviceName = names[a.ActivationID]
+			out.Activities = append(out.Activities, a)
+			last = cursor{at: e.Created, id: e.ID}
+		}
+		if len(entries) < auditBatch {
+			break
+		}
+		end := entries[len(entries)-1]
+		if end.Created.Equal(cur.at) && end.ID == cur.id {
+			break // a full batch of one instant that was all read already
+		}
+		cur = cursor{at: end.Created, id: end.ID}
+	}
+	return out, nil
+}
+
+// cursor is a position in the audit log's order (newest first: creation
+// time, then id, both descending).
+type cursor struct {
+	at time.Time
+	id int64 // -1: every entry of at
+}
+
+// after reports whether e comes after the cursor in the listing order.
+func (c cursor) after(e domain.AuditEntry) bool {
+	if e.Created.Before(c.at) {
+		return true
+	}
+	return e.Created.Equal(c.at) && (c.id < 0 || e.ID < c.id)
+}
+
+// String is the cursor's wire form: RFC 3339 time, "~", id.
+func (c cursor) String() string {
+	return c.at.UTC().Format(time.RFC3339Nano) + "~" + strconv.FormatInt(c.id, 10)
+}
+
+// parseCursor reads a cursor's wire form (untrusted input).
+func parseCursor(s string) (cursor, error) {
+	ts, id, ok := strings.Cut(s, "~")
+	if !ok || len(s) > 64 {
+		return cursor{}, errors.New("malformed cursor")
+	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return cursor{}, err
+	}
+	if y := at.UTC().Year(); y < 1970 || y > 9999 {
+		return cursor{}, errors.New("cursor time out of range")
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n < 0 {
+		return cursor{}, errors.New("malformed cursor id")
+	}
+	return cursor{at: at, id: n}, nil
+}
+
+// activityOf maps an audit entry of the application to an activity; other
+// entries (token checks, administration, other applications) are left out.
+func activityOf(e domain.AuditEntry, application string) (wire.Activity, bool) {
+	if e.Application != application {
+		return wire.Activity{}, false
+	}
+	a := wire.Activity{
+		Timestamp: e.Created.UTC().Format(time.RFC3339Nano), ActivationID: e.ActivationID,
+		IP: e.IP, UserAgent: e.UserAgent,
+	}
+	switch e.Type {
+	case domain.AuditSignatureVerified:
+		a.Kind, a.Result = "SIGNATURE", "OK"
+	case domain.AuditSignatureFailed:
+		a.Kind, a.Result = "SIGNATURE", "FAILED"
+	case domain.AuditOperationTransition:
+		a.Kind, a.Result, a.OperationType = "OPERATION", e.Details["status"], e.Details["operationType"]
+	case domain.AuditActivationStatusChanged:
+		a.Kind, a.Result = "DEVICE", e.Details["status"]
+	default:
+		return wire.Activity{}, false
+	}
+	return a, true
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mauth/mauth/client"
 	"github.com/mauth/mauth/internal/api/devices"
 	"github.com/mauth/mauth/internal/api/public"
+	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/app"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
@@ -41,7 +42,9 @@ func newEnv(t *testing.T, st store.Store) *env {
 	mux := http.NewServeMux()
 	mux.Handle("/", pub.Handler())
 	app.MountDevices(mux, e.svc, pub.Middleware(), nil)
-	srv := httptest.NewServer(apicontract.New(t, "openapi/public.yaml", openapi.Public).Wrap(mux))
+	// As in `mauth serve`: the whole public surface records the caller's
+	// IP and user agent for the audit log.
+	srv := httptest.NewServer(apicontract.New(t, "openapi/public.yaml", openapi.Public).Wrap(render.WithRequestInfo("public-api", mux)))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	return e
@@ -183,4 +186,105 @@ func TestUserDevices(t *testing.T) {
 			t.Fatalf("after remove: %+v, %v", list, err)
 		}
 	})
+}
+
+// TestUserActivity: the user's signatures, device and operation changes in
+// the application, newest first, paged, with the request's IP; other
+// users' and other applications' events are left out.
+func TestUserActivity(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st)
+		ctx := context.Background()
+		sdk, sdk2 := e.app(t, "bank"), e.app(t, "broker")
+		a := e.activate(t, sdk, "bank", "alice", "alice phone")
+		b := e.activate(t, sdk, "bank", "alice", "alice tablet")
+		x := e.activate(t, sdk, "bank", "bob", "bob phone")
+		other := e.activate(t, sdk2, "broker", "alice", "alice broker")
+		if err := a.c.ValidateSignature(ctx, a.d, client.PossessionKnowledge(pin), []byte(`{"login":1}`)); err != nil {
+			t.Fatalf("signature: %v", err)
+		}
+		if err := a.c.ValidateSignature(ctx, a.d, client.PossessionKnowledge("0000"), []byte(`{"login":2}`)); err == nil {
+			t.Fatal("wrong PIN accepted")
+		}
+		for _, p := range []*phone{x, other} {
+			if err := p.c.ValidateSignature(ctx, p.d, client.PossessionKnowledge(pin), []byte(`{}`)); err != nil {
+				t.Fatalf("signature: %v", err)
+			}
+		}
+		if err := a.c.BlockDevice(ctx, a.d, client.PossessionKnowledge(pin), b.d.ActivationID); err != nil {
+			t.Fatalf("block: %v", err)
+		}
+		tok, err := a.c.CreateToken(ctx, a.d, client.PossessionKnowledge(pin))
+		if err != nil {
+			t.Fatalf("token: %v", err)
+		}
+
+		all, next, err := a.c.ListActivity(ctx, tok, 100, "")
+		if err != nil || next != "" {
+			t.Fatalf("activity: %v (next %q)", err, next)
+		}
+		var failed, blocked, okSigs int
+		for i, act := range all {
+			if act.ActivationID != a.d.ActivationID && act.ActivationID != b.d.ActivationID {
+				t.Fatalf("activity of another user or application: %+v", act)
+			}
+			if i > 0 && parseTime(t, act.Timestamp).After(parseTime(t, all[i-1].Timestamp)) {
+				t.Fatalf("not newest first: %s after %s", act.Timestamp, all[i-1].Timestamp)
+			}
+			switch {
+			case act.Kind == "SIGNATURE" && act.Result == "FAILED":
+				failed++
+				if act.IP != "127.0.0.1" || act.DeviceName != "alice phone" {
+					t.Fatalf("failed signature recorded as %+v", act)
+				}
+			case act.Kind == "SIGNATURE" && act.Result == "OK":
+				okSigs++
+			case act.Kind == "DEVICE" && act.Result == "BLOCKED":
+				blocked++
+				if act.ActivationID != b.d.ActivationID || act.DeviceName != "alice tablet" {
+					t.Fatalf("block recorded as %+v", act)
+				}
+			}
+		}
+		// Signatures: validate, block, token create.
+		if failed != 1 || blocked != 1 || okSigs != 3 {
+			t.Fatalf("activity: %d failed, %d blocked, %d signatures; want 1, 1, 3: %+v", failed, blocked, okSigs, all)
+		}
+
+		// Paged by 2: the same events in the same order.
+		var paged []client.Activity
+		before := ""
+		for range len(all) {
+			page, n, err := a.c.ListActivity(ctx, tok, 2, before)
+			if err != nil {
+				t.Fatalf("page: %v", err)
+			}
+			paged = append(paged, page...)
+			if n == "" {
+				break
+			}
+			before = n
+		}
+		if len(paged) != len(all) {
+			t.Fatalf("paged %d events, listed %d", len(paged), len(all))
+		}
+		for i := range all {
+			if paged[i] != all[i] {
+				t.Fatalf("page item %d %+v, want %+v", i, paged[i], all[i])
+			}
+		}
+		_, _, err = a.c.ListActivity(ctx, tok, 101, "")
+		wantAPIError(t, err, http.StatusBadRequest, devices.CodeInvalidRequest)
+		_, _, err = a.c.ListActivity(ctx, tok, 0, "yesterday")
+		wantAPIError(t, err, http.StatusBadRequest, devices.CodeInvalidRequest)
+	})
+}
+
+func parseTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("timestamp %q: %v", s, err)
+	}
+	return v
 }
