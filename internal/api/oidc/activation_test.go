@@ -78,7 +78,7 @@ func (l *logBuffer) take() string {
 	return s
 }
 
-func newEnv(t *testing.T, st store.Store, provider map[string]any) *env {
+func newEnv(t testing.TB, st store.Store, provider map[string]any) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{op: oidctest.New(t), httpc: &http.Client{Timeout: testTimeout}, log: &logBuffer{}}
@@ -120,7 +120,7 @@ func newEnv(t *testing.T, st store.Store, provider map[string]any) *env {
 }
 
 // device is the Go client of the application.
-func (e *env) device(t *testing.T, version string) *client.Client {
+func (e *env) device(t testing.TB, version string) *client.Client {
 	t.Helper()
 	cfg := client.Config{BaseURL: e.publicURL, Version: version, HTTPClient: e.httpc}
 	if err := cfg.FromSDKConfig(e.sdkConfig); err != nil {
@@ -145,7 +145,7 @@ func (e *env) activations(t *testing.T, userID string) int {
 
 // signIn runs the app's side of the sign-in at the provider with the
 // configuration from /api/config/oidc and returns the identity attributes.
-func (e *env) signIn(t *testing.T, cfg *client.OIDCConfig, clientID string) client.OIDCIdentity {
+func (e *env) signIn(t testing.TB, cfg *client.OIDCConfig, clientID string) client.OIDCIdentity {
 	t.Helper()
 	ar := oidctest.AuthRequest{Nonce: "n-" + base64.RawURLEncoding.EncodeToString(protocol.RandomBytes(12))}
 	if cfg.PKCEEnabled {
@@ -390,5 +390,28 @@ func TestOIDCConfigErrors(t *testing.T) {
 	wantAPIError(t, err, http.StatusBadRequest, "ERR_ACTIVATION")
 	if log := e.log.take(); strings.Contains(log, e.secret) {
 		t.Fatalf("the client secret is in the log: %s", log)
+	}
+}
+
+// BenchmarkOIDCActivation measures an OIDC activation as the device sees
+// it: /pa/v3/activation/create with a fresh code, including mauth's code
+// exchange at the in-process OP, the ID token verification, the key
+// exchange and the commit (SQLite). The sign-in at the OP is not timed.
+func BenchmarkOIDCActivation(b *testing.B) {
+	e := newEnv(b, teststore.SQLite(b), nil)
+	ctx := context.Background()
+	c := e.device(b, protocol.Version33)
+	cfg, err := c.OIDCConfig(ctx, providerID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		id := e.signIn(b, cfg, e.clientID)
+		b.StartTimer()
+		if _, err := c.ActivateWithOIDC(ctx, id, pin, client.ActivationOptions{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
