@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mauth/mauth/internal/api/devices"
 	"github.com/mauth/mauth/internal/api/mtoken"
 	apioidc "github.com/mauth/mauth/internal/api/oidc"
 	"github.com/mauth/mauth/internal/api/private"
@@ -222,7 +223,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 			mux := http.NewServeMux()
 			mux.Handle("/", pub.Handler())
 			MountOIDCConfig(mux, oidcActivator, apioidc.Options{Middleware: pub.Middleware(), Logger: c.Logger})
-			MountDevices(mux, a.Service, pub.Middleware(), c.Logger)
+			MountDevices(mux, a.Service, devices.Options{Middleware: pub.Middleware(), Logger: c.Logger})
 			mtoken.New(mtoken.Options{Middleware: pub.Middleware(), Operations: mtoken.ServiceOperations{Service: a.Service}, Activations: a.Service, Logger: c.Logger}).Register(mux)
 			apipush.New(apipush.Options{Middleware: pub.Middleware(), Registrar: push.NewRegistry(a.Store, nil), Logger: c.Logger}).Register(mux)
 			// The whole public surface records the caller's IP and user agent for the audit log.

@@ -3,12 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/mauth/mauth/internal/api/devices"
-	"github.com/mauth/mauth/internal/deviceauth"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/service"
 )
@@ -44,7 +42,9 @@ func (c devicesCore) UserAudit(ctx context.Context, userID string, from, to time
 	return c.ListAuditLog(ctx, service.AuditQuery{UserID: userID, From: from, To: to, Limit: limit})
 }
 
-// MountDevices mounts the self-service device API over the core on mux.
-func MountDevices(mux *http.ServeMux, svc *service.Service, guards deviceauth.Guards, log *slog.Logger) {
-	devices.New(devices.Options{Middleware: guards, Core: devicesCore{svc}, Logger: log}).Register(mux)
+// MountDevices mounts the self-service device API over the core on mux
+// (o.Core is set here).
+func MountDevices(mux *http.ServeMux, svc *service.Service, o devices.Options) {
+	o.Core = devicesCore{svc}
+	devices.New(o).Register(mux)
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/public"
 	apipush "github.com/mauth/mauth/internal/api/push"
+	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/app"
+	"github.com/mauth/mauth/internal/oidc"
 	"github.com/mauth/mauth/internal/push"
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/testutil/teststore"
@@ -27,7 +30,8 @@ func mountMobile(t *testing.T, e *env, st store.Store) {
 	t.Helper()
 	mw := public.NewMiddleware(e.svc, public.MiddlewareOptions{Now: e.clock.Now})
 	mux := http.NewServeMux()
-	mux.Handle("/pa/", public.New(e.svc, public.Options{Now: e.clock.Now}).Handler())
+	act := app.NewOIDCActivator(e.svc, oidc.Options{HTTPClient: &http.Client{Timeout: testTimeout}})
+	mux.Handle("/pa/", public.New(e.svc, public.Options{Now: e.clock.Now, OIDC: act}).Handler())
 	mtoken.New(mtoken.Options{
 		Middleware:  mw,
 		Operations:  mtoken.ServiceOperations{Service: e.svc},
@@ -35,7 +39,8 @@ func mountMobile(t *testing.T, e *env, st store.Store) {
 		Now:         e.clock.Now,
 	}).Register(mux)
 	apipush.New(apipush.Options{Middleware: mw, Registrar: push.NewRegistry(st, e.clock.Now)}).Register(mux)
-	srv := httptest.NewServer(e.publicAPI.Wrap(mux))
+	mountSelfService(mux, e, mw, act)
+	srv := httptest.NewServer(e.publicAPI.Wrap(render.WithRequestInfo("public-api", mux)))
 	t.Cleanup(srv.Close)
 	e.publicURL = srv.URL
 }

@@ -41,7 +41,7 @@ func newEnv(t *testing.T, st store.Store) *env {
 	pub := public.New(e.svc, public.Options{})
 	mux := http.NewServeMux()
 	mux.Handle("/", pub.Handler())
-	app.MountDevices(mux, e.svc, pub.Middleware(), nil)
+	app.MountDevices(mux, e.svc, devices.Options{Middleware: pub.Middleware()})
 	// As in `mauth serve`: the whole public surface records the caller's
 	// IP and user agent for the audit log.
 	srv := httptest.NewServer(apicontract.New(t, "openapi/public.yaml", openapi.Public).Wrap(render.WithRequestInfo("public-api", mux)))
