@@ -55,6 +55,8 @@ PINs come from --pin or the ` + envPIN + ` environment variable.`,
 		newDeviceTokenCommand(&df),
 		newDeviceUnlockCommand(&df),
 		newDeviceRemoveCommand(&df),
+		newDeviceOIDCConfigCommand(&df),
+		newDeviceMineCommand(&df),
 	)
 	cmd.AddCommand(newDeviceOpsCommands(&df)...) // device_ops.go
 	return cmd
@@ -142,6 +144,7 @@ func newDeviceActivateCommand(df *deviceFlags) *cobra.Command {
 	var (
 		sdkConfig, code, version, name, otp, platform string
 		recoveryCode, puk                             string
+		oidcID                                        client.OIDCIdentity
 		credentials                                   []string
 		force                                         bool
 	)
@@ -157,6 +160,11 @@ Activate with one of:
   --credential KEY=VALUE ...    custom credentials that the server's identity
                                 provider maps to a user
   --recovery-code CODE --puk P  a recovery code and PUK of a lost device
+  --oidc-provider ID --oidc-code CODE --oidc-nonce NONCE [--oidc-code-verifier V]
+                                an authorization code of the application's OpenID
+                                provider (see 'mauth device oidc-config'); the server
+                                exchanges it and activates for the user of the
+                                verified ID token
 
 A code activation waits in PENDING_COMMIT until the bank's backend commits it
 ('mauth activation commit'), unless the activation OTP was checked in the key
@@ -167,13 +175,16 @@ exchange (--otp with an activation initialised with --otp-mode ON_KEY_EXCHANGE).
 				return errors.New("--state and --sdk-config are required")
 			}
 			methods := 0
-			for _, set := range []bool{code != "", len(credentials) > 0, recoveryCode != ""} {
+			for _, set := range []bool{code != "", len(credentials) > 0, recoveryCode != "", oidcID.ProviderID != ""} {
 				if set {
 					methods++
 				}
 			}
 			if methods != 1 {
-				return errors.New("activate with exactly one of --code, --credential or --recovery-code")
+				return errors.New("activate with exactly one of --code, --credential, --recovery-code or --oidc-provider")
+			}
+			if (oidcID.ProviderID != "") != (oidcID.Code != "" && oidcID.Nonce != "") || (oidcID.ProviderID == "" && oidcID.CodeVerifier != "") {
+				return errors.New("--oidc-provider, --oidc-code and --oidc-nonce go together (--oidc-code-verifier with them)")
 			}
 			if (recoveryCode != "") != (puk != "") {
 				return errors.New("--recovery-code and --puk go together")
@@ -203,6 +214,8 @@ exchange (--otp with an activation initialised with --otp-mode ON_KEY_EXCHANGE).
 				res, err = c.ActivateWithCode(cmd.Context(), code, pin, opts)
 			case recoveryCode != "":
 				res, err = c.ActivateWithRecoveryCode(cmd.Context(), recoveryCode, puk, pin, opts)
+			case oidcID.ProviderID != "":
+				res, err = c.ActivateWithOIDC(cmd.Context(), oidcID, pin, opts)
 			default:
 				creds := make(map[string]string, len(credentials))
 				for _, kv := range credentials {
@@ -243,6 +256,10 @@ exchange (--otp with an activation initialised with --otp-mode ON_KEY_EXCHANGE).
 	fl.StringArrayVar(&credentials, "credential", nil, "custom credential KEY=VALUE (repeat for each attribute)")
 	fl.StringVar(&recoveryCode, "recovery-code", "", "recovery code of a lost device")
 	fl.StringVar(&puk, "puk", "", "PUK of the recovery code")
+	fl.StringVar(&oidcID.ProviderID, "oidc-provider", "", "providerId of the application's OpenID provider (OIDC activation)")
+	fl.StringVar(&oidcID.Code, "oidc-code", "", "authorization code the provider redirected with")
+	fl.StringVar(&oidcID.Nonce, "oidc-nonce", "", "nonce of the authorization request")
+	fl.StringVar(&oidcID.CodeVerifier, "oidc-code-verifier", "", "PKCE code verifier of the authorization request")
 	fl.StringVar(&otp, "otp", "", "activation OTP, for activations that check it in the key exchange")
 	fl.StringVar(&version, "version", protocol.Version33, "protocol version: 3.1, 3.2 or 3.3")
 	fl.StringVar(&name, "name", "mauth simulated device", "device name shown to the user")
@@ -512,4 +529,49 @@ func firstArg(args []string) string {
 		return ""
 	}
 	return args[0]
+}
+
+func newDeviceOIDCConfigCommand(df *deviceFlags) *cobra.Command {
+	var sdkConfig, provider, version string
+	cmd := &cobra.Command{
+		Use:   "oidc-config --sdk-config STRING --provider ID",
+		Short: "Fetch the configuration of the application's OpenID provider (before an OIDC activation)",
+		Long: `Fetch the public configuration of an OpenID provider of the application
+(/api/config/oidc, encrypted in application scope): the client id, scopes,
+authorization endpoint, redirect URI and whether PKCE is required. Sign the
+user in at the provider with it, then activate with
+'mauth device activate --oidc-provider ID --oidc-code CODE --oidc-nonce NONCE'.
+Needs no state file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if sdkConfig == "" || provider == "" {
+				return errors.New("--sdk-config and --provider are required")
+			}
+			serverURL := df.url
+			if serverURL == "" {
+				serverURL = envOr(envPublicURL, defaultPublicURL)
+			}
+			c, err := newDeviceClient(serverURL, sdkConfig, version)
+			if err != nil {
+				return err
+			}
+			cfg, err := c.OIDCConfig(cmd.Context(), provider)
+			if err != nil {
+				return deviceError("oidc configuration", err)
+			}
+			f := fields{w: cmd.OutOrStdout()}
+			f.add("provider id", cfg.ProviderID)
+			f.add("client id", cfg.ClientID)
+			f.add("scopes", cfg.Scopes)
+			f.add("authorize uri", cfg.AuthorizeURI)
+			f.add("redirect uri", cfg.RedirectURI)
+			f.add("pkce", strconv.FormatBool(cfg.PKCEEnabled))
+			return f.print()
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&sdkConfig, "sdk-config", "", "the application's mobile SDK configuration string (printed by mauth app create)")
+	fl.StringVar(&provider, "provider", "", "providerId of an oauth2_providers entry of the application")
+	fl.StringVar(&version, "version", protocol.Version33, "protocol version: 3.1, 3.2 or 3.3")
+	return cmd
 }

@@ -26,7 +26,9 @@ import (
 
 	apiinbox "github.com/mauth/mauth/internal/api/inbox"
 	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
+	"github.com/mauth/mauth/internal/api/devices"
 	"github.com/mauth/mauth/internal/api/mtoken"
+	apioidc "github.com/mauth/mauth/internal/api/oidc"
 	"github.com/mauth/mauth/internal/api/private"
 	"github.com/mauth/mauth/internal/api/public"
 	apipush "github.com/mauth/mauth/internal/api/push"
@@ -36,6 +38,7 @@ import (
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/metrics"
 	"github.com/mauth/mauth/internal/netguard"
+	"github.com/mauth/mauth/internal/oidc"
 	"github.com/mauth/mauth/internal/push"
 	pushinbox "github.com/mauth/mauth/internal/push/inbox"
 	"github.com/mauth/mauth/internal/secretbox"
@@ -234,11 +237,19 @@ func New(ctx context.Context, c Config) (*App, error) {
 			_ = a.Close()
 			return nil, err
 		}
-		pub := public.New(a.Core, public.Options{Logger: c.Logger, IdentityProvider: provider})
+		popts := public.Options{Logger: c.Logger, IdentityProvider: provider}
+		var oidcActivator *oidc.Activator
+		if a.Service != nil { // OIDC activation over the application's oauth2_providers
+			oidcActivator = NewOIDCActivator(a.Service, oidc.Options{})
+			popts.OIDC = oidcActivator
+		}
+		pub := public.New(a.Core, popts)
 		a.Public = pub.Handler()
 		if a.Service != nil { // Mobile Token API, activation spawn and push registration (issue #5)
 			mux := http.NewServeMux()
 			mux.Handle("/", pub.Handler())
+			MountOIDCConfig(mux, oidcActivator, apioidc.Options{Middleware: pub.Middleware(), Logger: c.Logger})
+			MountDevices(mux, a.Service, devices.Options{Middleware: pub.Middleware(), Logger: c.Logger})
 			mtoken.New(mtoken.Options{Middleware: pub.Middleware(), Operations: mtoken.ServiceOperations{Service: a.Service}, Activations: a.Service, Logger: c.Logger}).Register(mux)
 			apipush.New(apipush.Options{Middleware: pub.Middleware(), Registrar: push.NewRegistry(a.Store, nil), Logger: c.Logger}).Register(mux)
 			apiinbox.NewPublic(apiinbox.PublicOptions{Middleware: pub.Middleware(), Inbox: a.inbox(), Logger: c.Logger}).Register(mux)

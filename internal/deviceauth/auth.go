@@ -90,3 +90,32 @@ func AuthFromContext(ctx context.Context) (*Auth, bool) {
 	a, ok := ctx.Value(authKey{}).(*Auth)
 	return a, ok && a != nil
 }
+
+// Envelope describes the ECIES envelope of a request that the Encrypted
+// guard decrypted; read it with EnvelopeFromContext.
+type Envelope struct {
+	// Scope is application or activation scope.
+	Scope protocol.EciesScope
+	// Version is the protocol version of the envelope ("3.0" … "3.3").
+	Version string
+	// ApplicationKey is the application key the device used.
+	ApplicationKey string
+	// ActivationID is the activation of an activation-scope envelope.
+	ActivationID string
+	// TemporaryKeyID is the 3.3 temporary key the request was encrypted to.
+	TemporaryKeyID string
+}
+
+type envelopeKey struct{}
+
+// WithEnvelope returns a context carrying e.
+func WithEnvelope(ctx context.Context, e *Envelope) context.Context {
+	return context.WithValue(ctx, envelopeKey{}, e)
+}
+
+// EnvelopeFromContext returns the envelope of a request that passed the
+// Encrypted guard.
+func EnvelopeFromContext(ctx context.Context) (*Envelope, bool) {
+	e, ok := ctx.Value(envelopeKey{}).(*Envelope)
+	return e, ok && e != nil
+}

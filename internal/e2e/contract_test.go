@@ -20,7 +20,8 @@ import (
 // every exchange on each backend):
 //
 //   - the end-to-end scenarios of the Standard RESTful API, then of the
-//     Mobile Token API, activation spawn and push registration, run
+//     Mobile Token API, activation spawn, push registration, the user's
+//     own devices and the OIDC activation, run
 //     through the same contract checker, and afterwards every operation
 //     of the document must have been exercised by a validated exchange;
 //   - the plaintexts of the encrypted endpoints, which the checker cannot
@@ -53,6 +54,8 @@ func TestPublicAPIContract(t *testing.T) {
 		t.Run("bad-input", o.badInput)
 		t.Run("spawn-plaintexts", func(t *testing.T) { spawnPlaintexts(t, o) })
 		t.Run("mobile-utility", func(t *testing.T) { mobileUtilityContract(t, e) })
+		t.Run("my-devices", o.myDevices)
+		t.Run("oidc-activation", o.oidcActivation)
 	})
 	if t.Failed() {
 		return

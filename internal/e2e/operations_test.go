@@ -17,6 +17,9 @@ import (
 	"github.com/mauth/mauth/internal/api/public"
 	apipush "github.com/mauth/mauth/internal/api/push"
 	"github.com/mauth/mauth/internal/mobileutil"
+	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/app"
+	"github.com/mauth/mauth/internal/oidc"
 	"github.com/mauth/mauth/internal/push"
 	pushinbox "github.com/mauth/mauth/internal/push/inbox"
 	"github.com/mauth/mauth/internal/secretbox"
@@ -33,7 +36,8 @@ func mountMobile(t *testing.T, e *env, st store.Store) {
 	t.Helper()
 	mw := public.NewMiddleware(e.svc, public.MiddlewareOptions{Now: e.clock.Now})
 	mux := http.NewServeMux()
-	mux.Handle("/pa/", public.New(e.svc, public.Options{Now: e.clock.Now}).Handler())
+	act := app.NewOIDCActivator(e.svc, oidc.Options{HTTPClient: &http.Client{Timeout: testTimeout}})
+	mux.Handle("/pa/", public.New(e.svc, public.Options{Now: e.clock.Now, OIDC: act}).Handler())
 	mtoken.New(mtoken.Options{
 		Middleware:  mw,
 		Operations:  mtoken.ServiceOperations{Service: e.svc},
@@ -48,7 +52,8 @@ func mountMobile(t *testing.T, e *env, st store.Store) {
 	}
 	e.mobileUtil = mobileutil.New(st, box, mobileutil.Options{Now: e.clock.Now})
 	apimobileutil.New(e.mobileUtil, nil).RegisterPublic(mux)
-	srv := httptest.NewServer(e.publicAPI.Wrap(mux))
+	mountSelfService(mux, e, mw, act)
+	srv := httptest.NewServer(e.publicAPI.Wrap(render.WithRequestInfo("public-api", mux)))
 	t.Cleanup(srv.Close)
 	e.publicURL = srv.URL
 }

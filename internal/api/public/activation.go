@@ -80,10 +80,20 @@ func (s *Server) activationCreate(r *http.Request) (any, error) {
 // customActivation maps the identity attributes to a user with the
 // identity provider and creates the activation for that user.
 func (s *Server) customActivation(ctx context.Context, ec *EncryptionContext, l1 *layer1Request, l2 service.EciesRequest) (service.KeyExchangeResult, error) {
-	if s.opts.IdentityProvider == nil {
+	var userID string
+	var err error
+	switch {
+	case l1.Type == activationTypeDirect && s.opts.OIDC != nil && l1.IdentityAttributes["method"] == identityMethodOIDC:
+		// The OIDC activation: the verifier exchanges the code and checks
+		// the ID token; nothing is created unless it names a user.
+		if userID, err = s.opts.OIDC.ResolveOIDC(ctx, ec.ApplicationKey, l1.IdentityAttributes); err != nil {
+			return service.KeyExchangeResult{}, failActivation.With(err)
+		}
+	case s.opts.IdentityProvider == nil:
 		return service.KeyExchangeResult{}, failActivation.Withf("custom activation is not configured (no identity provider)")
+	default:
+		userID, err = s.opts.IdentityProvider.Resolve(ctx, l1.IdentityAttributes)
 	}
-	userID, err := s.opts.IdentityProvider.Resolve(ctx, l1.IdentityAttributes)
 	if err != nil {
 		if !errors.Is(err, idp.ErrInvalidCredentials) && !errors.Is(err, idp.ErrUnavailable) {
 			err = fmt.Errorf("%w: %w", idp.ErrUnavailable, err)
@@ -103,6 +113,18 @@ func (s *Server) customActivation(ctx context.Context, ec *EncryptionContext, l1
 		return res, coreError(err, failActivation)
 	}
 	return res, s.autoCommit(ctx, res)
+}
+
+// identityMethodOIDC is the identity attribute method of an OIDC activation.
+const identityMethodOIDC = "oidc"
+
+// OIDCVerifier maps the identity attributes of an OIDC activation
+// ({method: "oidc", providerId, code, nonce, codeVerifier}) to a user:
+// internal/oidc's Activator, wired by internal/app.
+type OIDCVerifier interface {
+	// ResolveOIDC verifies the attributes against the provider configured
+	// for the application of applicationKey and returns the user id.
+	ResolveOIDC(ctx context.Context, applicationKey string, attributes map[string]any) (userID string, err error)
 }
 
 // autoCommit commits a PENDING_COMMIT activation unless disabled.

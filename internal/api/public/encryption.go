@@ -14,26 +14,13 @@ import (
 )
 
 // EncryptionContext describes the ECIES envelope of a request that
-// Encrypted decrypted.
-type EncryptionContext struct {
-	// Scope is application or activation scope.
-	Scope protocol.EciesScope
-	// Version is the protocol version of the envelope ("3.0" … "3.3").
-	Version string
-	// ApplicationKey is the application key the device used.
-	ApplicationKey string
-	// ActivationID is the activation of an activation-scope envelope.
-	ActivationID string
-	// TemporaryKeyID is the 3.3 temporary key the request was encrypted to.
-	TemporaryKeyID string
-}
-
-type encryptionKey struct{}
+// Encrypted decrypted (one definition, shared with the other device-facing
+// surfaces through deviceauth).
+type EncryptionContext = deviceauth.Envelope
 
 // EncryptionFromContext returns the envelope of a request that passed Encrypted.
 func EncryptionFromContext(ctx context.Context) (*EncryptionContext, bool) {
-	e, ok := ctx.Value(encryptionKey{}).(*EncryptionContext)
-	return e, ok && e != nil
+	return deviceauth.EnvelopeFromContext(ctx)
 }
 
 // Encrypted makes a handler end-to-end encrypted in scope with the
@@ -73,7 +60,7 @@ func (m *Middleware) Encrypted(scope protocol.EciesScope, sh1 string) func(http.
 				return
 			}
 			r = replaceBody(r, plain)
-			r = r.WithContext(context.WithValue(r.Context(), encryptionKey{}, ec))
+			r = r.WithContext(deviceauth.WithEnvelope(r.Context(), ec))
 			cw := &captureWriter{header: http.Header{}}
 			next.ServeHTTP(cw, r)
 			m.finish(w, r, cw, env)

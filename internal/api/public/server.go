@@ -28,6 +28,11 @@ type Options struct {
 	// activation (types CUSTOM and DIRECT) to a user; without one those
 	// activations are refused.
 	IdentityProvider idp.Provider
+	// OIDC verifies the identity attributes of a DIRECT activation with
+	// method "oidc" (an authorization code of the application's OpenID
+	// provider); without it such activations fall back to IdentityProvider
+	// like any custom activation.
+	OIDC OIDCVerifier
 	// DisableAutoCommit leaves custom-credential and recovery activations
 	// PENDING_COMMIT for the bank's backend to commit. By default the
 	// enrollment server commits them right after the key exchange.
