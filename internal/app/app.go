@@ -24,9 +24,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mauth/mauth/internal/api/devices"
 	apiinbox "github.com/mauth/mauth/internal/api/inbox"
 	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
-	"github.com/mauth/mauth/internal/api/devices"
 	"github.com/mauth/mauth/internal/api/mtoken"
 	apioidc "github.com/mauth/mauth/internal/api/oidc"
 	"github.com/mauth/mauth/internal/api/private"
