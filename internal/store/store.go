@@ -75,6 +75,8 @@ type Reader interface {
 	EventReader
 	// PushReader holds the lookups of push registrations (push.go).
 	PushReader
+	// ConsoleReader holds the lookups of the admin console (console.go).
+	ConsoleReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -181,6 +183,8 @@ type Tx interface {
 	EventWriter
 	// PushWriter holds the writes of push registrations (push.go).
 	PushWriter
+	// ConsoleWriter holds the writes of the admin console (console.go).
+	ConsoleWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

@@ -54,6 +54,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("SwapActivationWithSignatureAudit", func(t *testing.T) { testSwapActivationWithSignatureAudit(t, newStore(t)) })
 	t.Run("ActivationSigningState", func(t *testing.T) { testActivationSigningState(t, newStore(t)) })
 	t.Run("Operations", func(t *testing.T) { testOperations(t, newStore) })
+	t.Run("Console", func(t *testing.T) { testConsole(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
 
