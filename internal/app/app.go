@@ -30,6 +30,7 @@ import (
 	apipush "github.com/mauth/mauth/internal/api/push"
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/buildinfo"
+	"github.com/mauth/mauth/internal/console"
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/metrics"
 	"github.com/mauth/mauth/internal/netguard"
@@ -143,6 +144,9 @@ type App struct {
 	Private http.Handler
 	// Public serves the mobile-facing API; nil in the core role.
 	Public http.Handler
+	// Console is the admin console served at /admin/ on the private
+	// listener; nil in the enrollment role.
+	Console *console.Service
 
 	mu        sync.Mutex
 	listeners []surface
@@ -188,6 +192,10 @@ func New(ctx context.Context, c Config) (*App, error) {
 		}
 		a.Private = private.New(a.Service, private.Options{RestrictAccess: c.RestrictAccess, Logger: c.Logger, ServerVersion: buildinfo.Version}).Handler()
 		a.Core = a.Service
+		if err := a.mountConsole(); err != nil { // admin console at /admin/ (console.go)
+			_ = a.Close()
+			return nil, err
+		}
 	}
 	if c.role() == RoleEnrollment {
 		coreTLS, err := c.CoreTLS.Config()
