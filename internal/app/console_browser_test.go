@@ -72,13 +72,21 @@ func (b *browser) text(sel string) string {
 	return strings.TrimSpace(v)
 }
 
-// waitText waits until the element's text is want (the page may reload
-// meanwhile, e.g. the activation page polling for the phone).
+// waitText waits until the element's text is want. The page may reload
+// meanwhile (the activation page polls for the phone and reloads), which
+// interrupts a poll; the wait then polls the new page.
 func (b *browser) waitText(sel, want string) {
 	b.t.Helper()
 	expr := `(() => { const e = document.querySelector(` + jsString(sel) + `); return !!e && e.textContent.trim() === ` + jsString(want) + `; })()`
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(5*time.Minute))); err != nil {
-		b.t.Fatalf("waiting for %s to read %q (now %q): %v", sel, want, b.text(sel), err)
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) || b.ctx.Err() != nil {
+			b.t.Fatalf("waiting for %s to read %q: %v", sel, want, err)
+		}
 	}
 }
 
