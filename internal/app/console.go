@@ -2,7 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mauth/mauth/internal/api/admin"
@@ -169,4 +174,44 @@ func (a *App) mountConsole() error {
 	mux.Handle("/", a.Private)
 	a.Private = mux
 	return nil
+}
+
+// ConsoleUserActor is the audit actor of console users created offline.
+const ConsoleUserActor = "cli:admin-user-create"
+
+// CreateConsoleUser creates a console user directly in the database (the
+// first one, before anybody can sign in), like RecoverAdmin: it never
+// creates a database and refuses one with pending migrations.
+func CreateConsoleUser(ctx context.Context, c Config, username, password string, role domain.ConsoleRole) (domain.ConsoleUser, error) {
+	if c.embedded() {
+		path := strings.TrimPrefix(c.DatabaseURL, "sqlite:")
+		if path == "" {
+			path = filepath.Join(c.DataDir, "mauth.db")
+		}
+		if _, err := os.Stat(path); err != nil {
+			return domain.ConsoleUser{}, fmt.Errorf("no database (start `mauth serve` once, or run `mauth migrate`): %w", err)
+		}
+	}
+	st, err := OpenStore(ctx, c, false)
+	if err != nil {
+		return domain.ConsoleUser{}, err
+	}
+	defer st.Close()
+	n, err := st.PendingMigrations(ctx)
+	if err != nil {
+		return domain.ConsoleUser{}, fmt.Errorf("check migrations: %w", err)
+	}
+	if n > 0 {
+		return domain.ConsoleUser{}, fmt.Errorf("%d database migrations are pending: run `mauth migrate` first", n)
+	}
+	svc, err := console.New(console.Options{Store: st, PasswordMemoryKiB: c.Console.PasswordMemoryKiB})
+	if err != nil {
+		return domain.ConsoleUser{}, err
+	}
+	u, err := svc.CreateUser(ctx, ConsoleUserActor, username, password, role)
+	var ce *console.Error
+	if errors.As(err, &ce) {
+		return u, errors.New(ce.Message)
+	}
+	return u, err
 }

@@ -57,13 +57,13 @@ var funcs = template.FuncMap{
 	"operationStatuses": func() []string {
 		return []string{"PENDING", "APPROVED", "REJECTED", "FAILED", "CANCELED", "EXPIRED"}
 	},
-	"isCreated":  func(s domain.ActivationStatus) bool { return s == domain.ActivationCreated },
-	"isPending":  func(s domain.ActivationStatus) bool { return s == domain.ActivationPendingCommit },
-	"isActive":   func(s domain.ActivationStatus) bool { return s == domain.ActivationActive },
-	"isBlocked":  func(s domain.ActivationStatus) bool { return s == domain.ActivationBlocked },
-	"isRemoved":  func(s domain.ActivationStatus) bool { return s == domain.ActivationRemoved },
-	"opPending":  func(s domain.OperationStatus) bool { return s == domain.OperationPending },
-	"dur":        func(d time.Duration) string { return d.String() },
+	"isCreated": func(s domain.ActivationStatus) bool { return s == domain.ActivationCreated },
+	"isPending": func(s domain.ActivationStatus) bool { return s == domain.ActivationPendingCommit },
+	"isActive":  func(s domain.ActivationStatus) bool { return s == domain.ActivationActive },
+	"isBlocked": func(s domain.ActivationStatus) bool { return s == domain.ActivationBlocked },
+	"isRemoved": func(s domain.ActivationStatus) bool { return s == domain.ActivationRemoved },
+	"opPending": func(s domain.OperationStatus) bool { return s == domain.OperationPending },
+	"dur":       func(d time.Duration) string { return d.String() },
 	"orDash": func(s string) string {
 		if s == "" {
 			return "—"

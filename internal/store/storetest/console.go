@@ -81,7 +81,9 @@ func testConsoleSessions(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, old, got)
 
-	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.TouchConsoleSession(ctx, "aa", at(time.Minute)) })
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.TouchConsoleSession(ctx, "aa", at(time.Minute))
+	})
 	got, err = s.GetConsoleSession(ctx, "aa")
 	require.NoError(t, err)
 	require.Equal(t, at(time.Minute), got.LastSeen)
