@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/mauth/mauth/client"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/secretbox"
 	"github.com/mauth/mauth/internal/testutil/browsertest"
 	"github.com/mauth/mauth/internal/testutil/pgtest"
 )
@@ -34,6 +36,7 @@ func consoleApp(t *testing.T, backend string) (*running, string) {
 	c.Console.PasswordMemoryKiB = 1024 // fast Argon2id for tests
 	if backend == "postgres" {
 		c.DatabaseURL = pgtest.NewDatabase(t)
+		c.ServerKey = base64.StdEncoding.EncodeToString(secretbox.GenerateKey())
 	}
 	r := start(t, c)
 	if _, err := r.Console.CreateUser(context.Background(), "test", "root", consolePassword, domain.ConsoleRoleAdmin); err != nil {
