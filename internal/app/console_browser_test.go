@@ -454,6 +454,34 @@ func TestConsoleSessionSecurity(t *testing.T) {
 		t.Fatalf("POST with the token: %d, want 303", resp.StatusCode)
 	}
 
+	// A read-only user reads but changes nothing, even with its token.
+	if _, err := r.Console.CreateUser(context.Background(), "test", "viewer", consolePassword, domain.ConsoleRoleReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	viewerID, viewer, err := r.Console.SignIn(context.Background(), "viewer", consolePassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro := &http.Client{Timeout: testTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{{http.MethodGet, "/admin/applications", http.StatusOK}, {http.MethodPost, "/admin/applications", http.StatusForbidden},
+		{http.MethodPost, "/admin/users", http.StatusForbidden}} {
+		body := url.Values{"name": {"ro-app"}, "username": {"x"}, "password": {consolePassword}, "role": {"admin"}, "csrf": {viewer.CSRFToken()}}
+		req, _ := http.NewRequest(tc.method, base+tc.path, strings.NewReader(body.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "mauth_console", Value: viewerID})
+		resp, err := ro.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Fatalf("read-only %s %s: %d, want %d", tc.method, tc.path, resp.StatusCode, tc.want)
+		}
+	}
+
 	// Sign out: the old cookie is refused from now on.
 	if resp := post("/admin/signout", url.Values{"csrf": {token}}, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign out: %d", resp.StatusCode)
@@ -461,7 +489,7 @@ func TestConsoleSessionSecurity(t *testing.T) {
 	old := &http.Client{Timeout: testTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, _ := http.NewRequest(http.MethodGet, base+"/admin/dashboard", nil)
 	req.AddCookie(&http.Cookie{Name: "mauth_console", Value: cookie.Value})
-	resp, err := old.Do(req)
+	resp, err = old.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
