@@ -181,6 +181,12 @@ func TestSessionTimeouts(t *testing.T) {
 		if _, err := s.Authenticate(ctx, id); !errors.Is(err, console.ErrNoSession) {
 			t.Fatalf("session after sign-out: %v", err)
 		}
+		// Expired sessions nobody presents again are purged.
+		signIn()
+		clock.Advance(11 * time.Minute)
+		if n, err := s.PurgeSessions(ctx); err != nil || n != 1 {
+			t.Fatalf("PurgeSessions = %d, %v; want 1", n, err)
+		}
 		if p.Can(console.Change) || !p.Can(console.Read) {
 			t.Fatal("read-only role")
 		}

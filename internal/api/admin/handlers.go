@@ -24,8 +24,7 @@ func badInput(msg string) error {
 func form(r *http.Request, key string) string { return strings.TrimSpace(r.PostForm.Get(key)) }
 
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
-	if p, err := s.principal(r); err == nil {
-		_ = p
+	if _, err := s.principal(r); err == nil {
 		http.Redirect(w, r, "/admin/dashboard", http.StatusSeeOther)
 		return
 	}
