@@ -208,7 +208,8 @@ type OperationQuery struct {
 	UserID, Status string
 }
 
-// Operations lists the newest operations matching q.
+// Operations lists the newest operations matching q (of every user
+// when q.UserID is empty).
 func (s *Service) Operations(ctx context.Context, q OperationQuery) ([]domain.Operation, error) {
 	f := store.OperationListFilter{UserID: strings.TrimSpace(q.UserID), Limit: PageSize}
 	if q.Status != "" {
@@ -217,9 +218,6 @@ func (s *Service) Operations(ctx context.Context, q OperationQuery) ([]domain.Op
 			return nil, invalid("status: unknown operation status")
 		}
 		f.Statuses = []domain.OperationStatus{st}
-	}
-	if f.UserID == "" {
-		return nil, nil
 	}
 	return s.st.ListOperations(ctx, f)
 }
