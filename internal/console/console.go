@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mauth/mauth/internal/audit"
@@ -67,6 +68,9 @@ type Service struct {
 	lockout   time.Duration
 	memKiB    uint32
 	dummyHash string
+
+	countsMu sync.Mutex
+	counts   counts
 }
 
 // New returns a console service.
@@ -368,6 +372,10 @@ func (s *Service) auditNow(ctx context.Context, actor, action string, details ma
 // Record writes the console's audit entry of an action the user did
 // through the core (which writes its own entries with the same actor).
 func (s *Service) Record(ctx context.Context, p Principal, action string, details map[string]string) error {
+	// The operator sees the effect of their own change on the dashboard.
+	s.countsMu.Lock()
+	s.counts = counts{}
+	s.countsMu.Unlock()
 	err := s.st.InTx(ctx, func(tx store.Tx) error {
 		return audit.Write(ctx, tx, s.now(), consoleEntry(p.Actor(), action, details))
 	})

@@ -234,3 +234,66 @@ func TestCreateUserValidates(t *testing.T) {
 		})
 	}
 }
+
+// TestDashboardCounts: the counts are reused for a few seconds, recounted
+// after that or after a change made in the console.
+func TestDashboardCounts(t *testing.T) {
+	ctx := context.Background()
+	st := teststore.SQLite(t)
+	clock := &testclock.Clock{}
+	clock.Stop()
+	s := newService(t, st, clock)
+	active := func() int64 {
+		t.Helper()
+		d, err := s.Dashboard(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range d.Activations {
+			if c.Label == "ACTIVE" {
+				return c.N
+			}
+		}
+		t.Fatal("no ACTIVE count")
+		return 0
+	}
+	if n := active(); n != 0 {
+		t.Fatalf("ACTIVE = %d on an empty database", n)
+	}
+	app := domain.Application{Name: "app"}
+	a := domain.Activation{ActivationID: "a1", UserID: "u", Status: domain.ActivationActive, OtpValidation: domain.OtpValidationNone,
+		CommitPhase: domain.CommitPhaseOnCommit, CtrData: make([]byte, 16), Protocol: domain.ProtocolPowerAuth, MaxFailedAttempts: 5,
+		ServerPrivateKeyEncrypted: []byte("x"), ServerPublicKey: []byte{4}, Created: clock.Now(), ActivationExpire: clock.Now().Add(time.Hour), Version: 3}
+	err := st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.CreateApplication(ctx, &app); err != nil {
+			return err
+		}
+		a.ApplicationID = app.ID
+		return tx.CreateActivation(ctx, &a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := active(); n != 0 {
+		t.Fatalf("ACTIVE = %d within the reuse period, want the reused 0", n)
+	}
+	clock.Advance(5 * time.Second)
+	if n := active(); n != 1 {
+		t.Fatalf("ACTIVE = %d after the reuse period, want 1", n)
+	}
+	// A change in the console shows at once.
+	err = st.InTx(ctx, func(tx store.Tx) error {
+		b := a
+		b.ActivationID = "a2"
+		return tx.CreateActivation(ctx, &b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record(ctx, console.Principal{User: domain.ConsoleUser{Username: "x"}}, "TEST", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := active(); n != 2 {
+		t.Fatalf("ACTIVE = %d after a console change, want 2", n)
+	}
+}

@@ -43,21 +43,59 @@ type Dashboard struct {
 // NotFound is a missing object.
 var NotFound = &Error{"CONSOLE_NOT_FOUND", "Not found.", http.StatusNotFound}
 
-// Dashboard collects the dashboard's figures.
+// countsTTL is how long the dashboard reuses its counts: counting every
+// activation of a large database on each page view would cost more than
+// the page's latency budget, and figures a few seconds old serve an
+// operator as well.
+const countsTTL = 5 * time.Second
+
+// counts are the dashboard's counted figures, computed at most once per
+// countsTTL.
+type counts struct {
+	at          time.Time
+	activations map[domain.ActivationStatus]int64
+	operations  map[domain.OperationStatus]int64
+	outbox      int64
+}
+
+// dashboardCounts returns the counts, recounting when they are older than
+// countsTTL (or from another day, for the operations of today).
+func (s *Service) dashboardCounts(ctx context.Context, now, midnight time.Time) (counts, error) {
+	s.countsMu.Lock()
+	defer s.countsMu.Unlock()
+	if c := s.counts; c.activations != nil && now.Sub(c.at) < countsTTL && !c.at.Before(midnight) && !now.Before(c.at) {
+		return c, nil
+	}
+	var c counts
+	var err error
+	if c.activations, err = s.st.CountActivationsByStatus(ctx); err != nil {
+		return c, err
+	}
+	if c.operations, err = s.st.CountOperationsByStatus(ctx, midnight); err != nil {
+		return c, err
+	}
+	if c.outbox, err = s.st.CountQueuedCallbackEvents(ctx); err != nil {
+		return c, err
+	}
+	c.at = now
+	s.counts = c
+	return c, nil
+}
+
+// Dashboard collects the dashboard's figures. The counts may be up to
+// countsTTL old; the lists are read on each call.
 func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 	var d Dashboard
-	byStatus, err := s.st.CountActivationsByStatus(ctx)
-	if err != nil {
-		return d, err
-	}
-	for _, st := range ActivationStatuses {
-		d.Activations = append(d.Activations, Count{st.String(), byStatus[st]})
-	}
 	now := s.now().UTC()
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	ops, err := s.st.CountOperationsByStatus(ctx, midnight)
+	c, err := s.dashboardCounts(ctx, now, midnight)
 	if err != nil {
 		return d, err
+	}
+	byStatus, ops := c.activations, c.operations
+	d.OutboxDepth = c.outbox
+	for _, st := range ActivationStatuses {
+		d.Activations = append(d.Activations, Count{st.String(), byStatus[st]})
 	}
 	for _, st := range OperationStatuses {
 		d.OperationsToday = append(d.OperationsToday, Count{st.String(), ops[st]})
@@ -66,9 +104,6 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 		return d, err
 	}
 	if d.Blocked, err = s.st.PageActivations(ctx, store.ActivationPage{Statuses: []domain.ActivationStatus{domain.ActivationBlocked}, Limit: 10}); err != nil {
-		return d, err
-	}
-	if d.OutboxDepth, err = s.st.CountQueuedCallbackEvents(ctx); err != nil {
 		return d, err
 	}
 	return d, nil
