@@ -79,9 +79,11 @@ func (c *conn) PageActivations(ctx context.Context, f store.ActivationPage) ([]d
 		where = append(where, `activation_status IN `+in(&a, f.Statuses, statusArg))
 	}
 	if f.After.ActivationID != "" {
+		// The first conjunct is the index range bound; the second breaks
+		// ties of the timestamp by the id.
 		ms := millis(f.After.Created)
-		where = append(where, `(timestamp_created < `+a.add(ms)+` OR (timestamp_created = `+a.add(ms)+
-			` AND activation_id < `+a.add(f.After.ActivationID)+`))`)
+		where = append(where, `timestamp_created <= `+a.add(ms), `(timestamp_created < `+a.add(ms)+
+			` OR activation_id < `+a.add(f.After.ActivationID)+`)`)
 	}
 	q := `SELECT ` + activationColumns + ` FROM pa_activation`
 	if len(where) > 0 {
