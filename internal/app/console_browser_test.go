@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -452,6 +453,18 @@ func TestConsoleSessionSecurity(t *testing.T) {
 	}
 	if resp := post("/admin/applications", app, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("POST with the token: %d, want 303", resp.StatusCode)
+	}
+
+	// The audit log's CSV export holds the change just made, by its actor.
+	csvResp, err := hc.Get(base + "/admin/audit.csv?actor=console:root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvBody, _ := io.ReadAll(csvResp.Body)
+	csvResp.Body.Close()
+	if csvResp.StatusCode != http.StatusOK || csvResp.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		!strings.HasPrefix(string(csvBody), "id,time,type,actor,") || !strings.Contains(string(csvBody), "action=APPLICATION_CREATED") {
+		t.Fatalf("audit CSV: %d %s\n%s", csvResp.StatusCode, csvResp.Header.Get("Content-Type"), csvBody)
 	}
 
 	// A read-only user reads but changes nothing, even with its token.
