@@ -78,8 +78,16 @@ func (c consoleCore) RemoveCallback(ctx context.Context, id string) error {
 	return err
 }
 
-func (c consoleCore) InitActivation(ctx context.Context, application, userID string) (console.NewActivation, error) {
-	a, err := c.svc.InitActivation(ctx, service.InitActivationInput{ApplicationID: application, UserID: userID})
+func (c consoleCore) InitActivation(ctx context.Context, in console.ActivationInput) (console.NewActivation, error) {
+	req := service.InitActivationInput{ApplicationID: in.Application, UserID: in.UserID, ActivationOTP: in.OTP}
+	if in.OTP != "" {
+		phase := domain.CommitPhaseOnCommit
+		if in.OTPOnKeyExchange {
+			phase = domain.CommitPhaseOnKeyExchange
+		}
+		req.CommitPhase = &phase
+	}
+	a, err := c.svc.InitActivation(ctx, req)
 	if err != nil {
 		return console.NewActivation{}, err
 	}
@@ -87,8 +95,8 @@ func (c consoleCore) InitActivation(ctx context.Context, application, userID str
 		QR: protocol.ActivationQRString(a.ActivationCode, a.ActivationSignature), Expires: a.ActivationExpire}, nil
 }
 
-func (c consoleCore) CommitActivation(ctx context.Context, id string) error {
-	_, err := c.svc.CommitActivation(ctx, id, actor(ctx), "")
+func (c consoleCore) CommitActivation(ctx context.Context, id, otp string) error {
+	_, err := c.svc.CommitActivation(ctx, id, actor(ctx), otp)
 	return err
 }
 

@@ -544,3 +544,54 @@ func (r *running) consoleCSRF(t *testing.T, session string) string {
 	}
 	return p.CSRFToken()
 }
+
+// TestConsoleActivationOTP starts activations with an OTP: checked at the
+// key exchange (the phone sends it) and at commit (the operator enters it;
+// a wrong one is refused and the activation stays PENDING_COMMIT).
+func TestConsoleActivationOTP(t *testing.T) {
+	r, base := consoleApp(t, "sqlite")
+	ctx := context.Background()
+	b := newBrowser(t, base, false)
+	b.signIn("root", consolePassword)
+	b.open("/admin/applications")
+	b.do(chromedp.SendKeys("#application-name", "otp-app"), chromedp.Submit("#create-application"), chromedp.WaitVisible("#versions"))
+	cfg := client.Config{BaseURL: "http://" + r.PublicAddr().String(), HTTPClient: &http.Client{Timeout: testTimeout}}
+	if err := cfg.FromSDKConfig(b.text(".sdk-config")); err != nil {
+		t.Fatal(err)
+	}
+	phone, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newActivation := func(user, phase string) string {
+		b.open("/admin/activations/new")
+		b.do(chromedp.SendKeys("#new-activation-user", user), chromedp.SendKeys("#new-activation-otp", "24680"),
+			chromedp.Click(`input[name=otpPhase][value=`+phase+`]`), chromedp.Click("#new-activation-submit"),
+			chromedp.WaitVisible("#activation-qr-image"))
+		return b.text("#activation-qr")
+	}
+
+	// Key exchange: without the OTP the phone is refused; with it the
+	// activation is committed at once.
+	qr := newActivation("kx-user", "KEY_EXCHANGE")
+	if _, err := phone.ActivateWithCode(ctx, qr, "1234", client.ActivationOptions{}); err == nil {
+		t.Fatal("activation without the OTP accepted")
+	}
+	if _, err := phone.ActivateWithCode(ctx, qr, "1234", client.ActivationOptions{OTP: "24680"}); err != nil {
+		t.Fatalf("activation with the OTP: %v", err)
+	}
+	b.waitText("#activation-status", "ACTIVE")
+
+	// Commit: the operator enters the OTP; a wrong one is refused.
+	qr = newActivation("commit-user", "COMMIT")
+	if _, err := phone.ActivateWithCode(ctx, qr, "1234", client.ActivationOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitText("#activation-status", "PENDING_COMMIT")
+	page := b.text("#activation-id")
+	b.do(chromedp.SendKeys("#commit-otp", "11111"), chromedp.Click("#commit"), chromedp.WaitVisible("#error-message"))
+	b.open("/admin/activations/" + page)
+	b.waitText("#activation-status", "PENDING_COMMIT")
+	b.do(chromedp.SendKeys("#commit-otp", "24680"), chromedp.Click("#commit"))
+	b.waitText("#activation-status", "ACTIVE")
+}

@@ -30,9 +30,10 @@ type Core interface {
 	RemoveCallback(ctx context.Context, id string) error
 
 	// InitActivation starts an activation of a user.
-	InitActivation(ctx context.Context, application, userID string) (NewActivation, error)
-	// CommitActivation commits a PENDING_COMMIT activation.
-	CommitActivation(ctx context.Context, activationID string) error
+	InitActivation(ctx context.Context, in ActivationInput) (NewActivation, error)
+	// CommitActivation commits a PENDING_COMMIT activation; otp is its
+	// activation OTP when it is checked at commit.
+	CommitActivation(ctx context.Context, activationID, otp string) error
 	// BlockActivation blocks an ACTIVE activation with a reason.
 	BlockActivation(ctx context.Context, activationID, reason string) error
 	// UnblockActivation unblocks a BLOCKED activation.
@@ -71,6 +72,16 @@ type VersionView struct {
 // CallbackView is a callback of an application.
 type CallbackView struct {
 	ID, Name, URL, Type string
+}
+
+// ActivationInput asks for a new activation.
+type ActivationInput struct {
+	Application, UserID string
+	// OTP is an optional activation OTP; OTPOnKeyExchange says the phone
+	// must send it with the key exchange (else the operator enters it at
+	// commit).
+	OTP              string
+	OTPOnKeyExchange bool
 }
 
 // NewActivation is a started activation: what the phone scans.

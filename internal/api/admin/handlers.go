@@ -214,7 +214,8 @@ func (s *Server) newActivationPage(w http.ResponseWriter, r *http.Request, p con
 
 func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, p console.Principal) {
 	app, user := form(r, "application"), r.PostForm.Get("userId")
-	na, err := s.c.Core().InitActivation(r.Context(), app, user)
+	na, err := s.c.Core().InitActivation(r.Context(), console.ActivationInput{Application: app, UserID: user,
+		OTP: form(r, "otp"), OTPOnKeyExchange: form(r, "otpPhase") == "KEY_EXCHANGE"})
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -262,7 +263,7 @@ func (s *Server) activationAction(w http.ResponseWriter, r *http.Request, p cons
 	details := map[string]string{"activationId": id}
 	switch action {
 	case "commit":
-		err = core.CommitActivation(r.Context(), id)
+		err = core.CommitActivation(r.Context(), id, form(r, "otp"))
 	case "block":
 		reason := form(r, "reason")
 		if reason == "" {
