@@ -19,6 +19,7 @@ func testConsole(t *testing.T, newStore Factory) {
 	t.Run("Sessions", func(t *testing.T) { testConsoleSessions(t, newStore(t)) })
 	t.Run("ActivationPages", func(t *testing.T) { testConsoleActivationPages(t, newStore(t)) })
 	t.Run("AuditPages", func(t *testing.T) { testConsoleAuditPages(t, newStore(t)) })
+	t.Run("OperationCounts", func(t *testing.T) { testConsoleOperationCounts(t, newStore(t)) })
 }
 
 func testConsoleUsers(t *testing.T, s store.Store) {
@@ -171,12 +172,17 @@ func testConsoleActivationPages(t *testing.T, s store.Store) {
 
 func testConsoleAuditPages(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	// audit_log may hold entries of earlier tests (a backend may hand out
+	// one database to several tests and keep its audit log): this test's
+	// entries lie in a time range of their own and carry unique names.
+	tag := uid()
+	from := at(1000 * time.Hour)
 	var entries []domain.AuditEntry
 	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
 		for i := range 6 {
-			e := domain.AuditEntry{Created: at(time.Duration(i) * time.Second), Type: domain.AuditAdminChange,
-				Actor: fmt.Sprintf("console:%d", i%2), ActivationID: fmt.Sprintf("act-%d", i%3),
-				Details: map[string]string{"operationId": fmt.Sprintf("op_%d", i)}}
+			e := domain.AuditEntry{Created: from.Add(time.Duration(i) * time.Second), Type: domain.AuditAdminChange,
+				Actor: fmt.Sprintf("console:%s-%d", tag, i%2), ActivationID: fmt.Sprintf("%s-act-%d", tag, i%3),
+				Details: map[string]string{"operationId": fmt.Sprintf("%s_op_%d", tag, i)}}
 			if err := tx.CreateAuditEntry(ctx, &e); err != nil {
 				return err
 			}
@@ -184,34 +190,50 @@ func testConsoleAuditPages(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	first, err := s.PageAuditEntries(ctx, store.AuditPage{Limit: 4})
+	first, err := s.PageAuditEntries(ctx, store.AuditPage{From: from, Limit: 4})
 	require.NoError(t, err)
 	require.Len(t, first, 4)
 	require.Equal(t, entries[5].ID, first[0].ID)
-	rest, err := s.PageAuditEntries(ctx, store.AuditPage{Limit: 4, BeforeID: first[3].ID})
+	rest, err := s.PageAuditEntries(ctx, store.AuditPage{From: from, Limit: 4, BeforeID: first[3].ID})
 	require.NoError(t, err)
 	require.Len(t, rest, 2)
 	require.Equal(t, entries[0].ID, rest[1].ID)
 
-	byActor, err := s.PageAuditEntries(ctx, store.AuditPage{Actor: "console:1"})
+	byActor, err := s.PageAuditEntries(ctx, store.AuditPage{Actor: "console:" + tag + "-1"})
 	require.NoError(t, err)
 	require.Len(t, byActor, 3)
-	byAct, err := s.PageAuditEntries(ctx, store.AuditPage{ActivationID: "act-0"})
+	byAct, err := s.PageAuditEntries(ctx, store.AuditPage{ActivationID: tag + "-act-0"})
 	require.NoError(t, err)
 	require.Len(t, byAct, 2)
-	// "op_1" must not match "op%1"-like neighbours: wildcards are escaped.
-	byOp, err := s.PageAuditEntries(ctx, store.AuditPage{OperationID: "op_1"})
+	// "_" and "%" in the operation id are matched literally, not as LIKE wildcards.
+	byOp, err := s.PageAuditEntries(ctx, store.AuditPage{OperationID: tag + "_op_1"})
 	require.NoError(t, err)
 	require.Len(t, byOp, 1)
 	require.Equal(t, entries[1].ID, byOp[0].ID)
-	none, err := s.PageAuditEntries(ctx, store.AuditPage{OperationID: "op%"})
+	none, err := s.PageAuditEntries(ctx, store.AuditPage{OperationID: tag + "_op%"})
 	require.NoError(t, err)
 	require.Empty(t, none)
-	inRange, err := s.PageAuditEntries(ctx, store.AuditPage{From: at(2 * time.Second), To: at(3 * time.Second)})
+	none, err = s.PageAuditEntries(ctx, store.AuditPage{OperationID: tag + "_op_"})
+	require.NoError(t, err)
+	require.Empty(t, none)
+	inRange, err := s.PageAuditEntries(ctx, store.AuditPage{From: from.Add(2 * time.Second), To: from.Add(3 * time.Second)})
 	require.NoError(t, err)
 	require.Len(t, inRange, 2)
+}
 
-	ops, err := s.CountOperationsByStatus(ctx, base)
+func testConsoleOperationCounts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	mk := func(status domain.OperationStatus, created time.Time) {
+		op := domain.Operation{ID: uid(), UserID: "u", ApplicationIDs: []int64{app.ID}, OperationType: "login", TemplateName: "login",
+			Data: "A2", Status: status, SignatureTypes: []string{"possession"}, MaxFailureCount: 3, Created: created, Expires: created.Add(time.Hour)}
+		inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateOperation(ctx, &op) })
+	}
+	mk(domain.OperationPending, at(time.Hour))
+	mk(domain.OperationPending, at(2*time.Hour))
+	mk(domain.OperationApproved, at(2*time.Hour))
+	mk(domain.OperationCanceled, at(-time.Hour)) // before the day
+	counts, err := s.CountOperationsByStatus(ctx, base)
 	require.NoError(t, err)
-	require.Empty(t, ops)
+	require.Equal(t, map[domain.OperationStatus]int64{domain.OperationPending: 2, domain.OperationApproved: 1}, counts)
 }
