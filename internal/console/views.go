@@ -240,21 +240,56 @@ func (s *Service) Applications(ctx context.Context) ([]domain.Application, error
 
 // OperationQuery selects operations.
 type OperationQuery struct {
-	UserID, Status string
+	UserID, Status, Template string
+	// From and To are dates or times (RFC 3339, or 2006-01-02); empty is open.
+	From, To string
+	// After is the cursor of the page (from OperationList.Next).
+	After string
 }
 
-// Operations lists the newest operations matching q (of every user
-// when q.UserID is empty).
-func (s *Service) Operations(ctx context.Context, q OperationQuery) ([]domain.Operation, error) {
-	f := store.OperationListFilter{UserID: strings.TrimSpace(q.UserID), Limit: PageSize}
+// OperationList is a page of operations.
+type OperationList struct {
+	Operations []domain.Operation
+	// Next is the cursor of the next page ("" on the last).
+	Next string
+}
+
+// Operations returns a page of operations matching q, newest first (of
+// every user when q.UserID is empty).
+func (s *Service) Operations(ctx context.Context, q OperationQuery) (OperationList, error) {
+	f := store.OperationPage{UserID: strings.TrimSpace(q.UserID), TemplateName: strings.TrimSpace(q.Template), Limit: PageSize + 1}
 	if q.Status != "" {
 		st, err := domain.ParseOperationStatus(q.Status)
 		if err != nil {
-			return nil, invalid("status: unknown operation status")
+			return OperationList{}, invalid("status: unknown operation status")
 		}
 		f.Statuses = []domain.OperationStatus{st}
 	}
-	return s.st.ListOperations(ctx, f)
+	var err error
+	if f.From, err = parseTime("from", q.From, false); err != nil {
+		return OperationList{}, err
+	}
+	if f.To, err = parseTime("to", q.To, true); err != nil {
+		return OperationList{}, err
+	}
+	if q.After != "" {
+		c, err := decodeCursor(q.After)
+		if err != nil {
+			return OperationList{}, err
+		}
+		f.After = store.PageCursor{Created: c.Created, ID: c.ActivationID}
+	}
+	found, err := s.st.PageOperations(ctx, f)
+	if err != nil {
+		return OperationList{}, err
+	}
+	out := OperationList{Operations: found}
+	if len(found) > PageSize {
+		out.Operations = found[:PageSize]
+		last := out.Operations[PageSize-1]
+		out.Next = encodeCursor(store.ActivationCursor{Created: last.Created, ActivationID: last.ID})
+	}
+	return out, nil
 }
 
 // Operation returns an operation.

@@ -29,6 +29,10 @@ type ConsoleReader interface {
 	// CountOperationsByStatus counts operations created at or after since,
 	// per status.
 	CountOperationsByStatus(ctx context.Context, since time.Time) (map[domain.OperationStatus]int64, error)
+	// PageOperations returns operations matching f, newest first
+	// (timestamp_created, then id, descending), starting after the keyset
+	// cursor f.After.
+	PageOperations(ctx context.Context, f OperationPage) ([]domain.Operation, error)
 	// PageAuditEntries returns audit entries matching f, newest id first,
 	// with ids below f.BeforeID when it is not zero.
 	PageAuditEntries(ctx context.Context, f AuditPage) ([]domain.AuditEntry, error)
@@ -77,6 +81,32 @@ type ActivationCursor struct {
 	Created time.Time
 	// ActivationID is its id.
 	ActivationID string
+}
+
+// OperationPage selects a page of operations; zero fields match all.
+type OperationPage struct {
+	// UserID restricts to one user.
+	UserID string
+	// TemplateName restricts to one template.
+	TemplateName string
+	// Statuses restricts to these states.
+	Statuses []domain.OperationStatus
+	// From and To bound the creation time (inclusive; zero is open).
+	From, To time.Time
+	// After is the keyset cursor: the last operation of the previous page
+	// (its creation time and id; zero: the first page).
+	After PageCursor
+	// Limit caps the number of rows (0: no limit).
+	Limit int
+}
+
+// PageCursor is a position in a newest-first list ordered by creation
+// time, then id.
+type PageCursor struct {
+	// Created is the creation time of the last row seen.
+	Created time.Time
+	// ID is its id.
+	ID string
 }
 
 // AuditPage selects a page of audit entries; zero fields match all.

@@ -44,7 +44,7 @@ type Console interface {
 	Activations(ctx context.Context, q console.ActivationQuery) (console.ActivationList, error)
 	Activation(ctx context.Context, id string) (console.ActivationDetail, error)
 	ActivationStatus(ctx context.Context, id string) (domain.ActivationStatus, error)
-	Operations(ctx context.Context, q console.OperationQuery) ([]domain.Operation, error)
+	Operations(ctx context.Context, q console.OperationQuery) (console.OperationList, error)
 	Operation(ctx context.Context, id string) (domain.Operation, error)
 	Templates(ctx context.Context) ([]domain.OperationTemplate, error)
 	Integrations(ctx context.Context) ([]domain.Integration, error)

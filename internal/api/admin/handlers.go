@@ -290,8 +290,9 @@ func (s *Server) activationAction(w http.ResponseWriter, r *http.Request, p cons
 
 func (s *Server) operations(w http.ResponseWriter, r *http.Request, p console.Principal) {
 	q := r.URL.Query()
-	query := console.OperationQuery{UserID: q.Get("userId"), Status: q.Get("status")}
-	ops, err := s.c.Operations(r.Context(), query)
+	query := console.OperationQuery{UserID: q.Get("userId"), Status: q.Get("status"), Template: q.Get("template"),
+		From: q.Get("from"), To: q.Get("to"), After: q.Get("after")}
+	list, err := s.c.Operations(r.Context(), query)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -306,7 +307,14 @@ func (s *Server) operations(w http.ResponseWriter, r *http.Request, p console.Pr
 		s.fail(w, r, p, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "operations", p, map[string]any{"Query": query, "Operations": ops, "Apps": apps, "Templates": tpls})
+	next := ""
+	if list.Next != "" {
+		v := r.URL.Query()
+		v.Set("after", list.Next)
+		next = "/admin/operations?" + v.Encode()
+	}
+	s.render(w, r, http.StatusOK, "operations", p, map[string]any{"Query": query, "Operations": list.Operations,
+		"NextURL": next, "Apps": apps, "Templates": tpls})
 }
 
 func (s *Server) createOperation(w http.ResponseWriter, r *http.Request, p console.Principal) {

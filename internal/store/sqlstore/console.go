@@ -93,6 +93,36 @@ func (c *conn) PageActivations(ctx context.Context, f store.ActivationPage) ([]d
 	return listDynamic(ctx, c, "page activations", q, scanActivation, a...)
 }
 
+// PageOperations implements store.Reader.
+func (c *conn) PageOperations(ctx context.Context, f store.OperationPage) ([]domain.Operation, error) {
+	var a args
+	var where []string
+	if f.UserID != "" {
+		where = append(where, `user_id = `+a.add(f.UserID))
+	}
+	if f.TemplateName != "" {
+		where = append(where, `template_name = `+a.add(f.TemplateName))
+	}
+	if len(f.Statuses) > 0 {
+		where = append(where, `status IN `+in(&a, f.Statuses, operationStatusArg))
+	}
+	if f.After.ID != "" {
+		ms := millis(f.After.Created)
+		where = append(where, `timestamp_created <= `+a.add(ms), `(timestamp_created < `+a.add(ms)+` OR id < `+a.add(f.After.ID)+`)`)
+	}
+	q := `SELECT ` + operationColumns + ` FROM pa_operation WHERE 1 = 1`
+	if len(where) > 0 {
+		q += ` AND ` + strings.Join(where, " AND ")
+	}
+	q += timeRange(&a, "timestamp_created", f.From, f.To)
+	q += ` ORDER BY timestamp_created DESC, id DESC` + limitOffset(&a, f.Limit, 0)
+	ops, err := listDynamic(ctx, c, "page operations", q, scanOperation, a...)
+	if err != nil {
+		return nil, err
+	}
+	return c.withApplications(ctx, ops)
+}
+
 // CountActivationsByStatus implements store.Reader.
 func (c *conn) CountActivationsByStatus(ctx context.Context) (map[domain.ActivationStatus]int64, error) {
 	type row struct {

@@ -227,6 +227,9 @@ func testConsoleOperationCounts(t *testing.T, s store.Store) {
 	mk := func(status domain.OperationStatus, created time.Time) {
 		op := domain.Operation{ID: uid(), UserID: "u", ApplicationIDs: []int64{app.ID}, OperationType: "login", TemplateName: "login",
 			Data: "A2", Status: status, SignatureTypes: []string{"possession"}, MaxFailureCount: 3, Created: created, Expires: created.Add(time.Hour)}
+		if status == domain.OperationApproved {
+			op.UserID, op.TemplateName = "v", "payment"
+		}
 		inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateOperation(ctx, &op) })
 	}
 	mk(domain.OperationPending, at(time.Hour))
@@ -236,4 +239,35 @@ func testConsoleOperationCounts(t *testing.T, s store.Store) {
 	counts, err := s.CountOperationsByStatus(ctx, base)
 	require.NoError(t, err)
 	require.Equal(t, map[domain.OperationStatus]int64{domain.OperationPending: 2, domain.OperationApproved: 1}, counts)
+
+	// Keyset pages of 2 (two operations share a timestamp: the id breaks the tie).
+	all, err := s.PageOperations(ctx, store.OperationPage{})
+	require.NoError(t, err)
+	require.Len(t, all, 4)
+	require.Equal(t, []int64{app.ID}, all[0].ApplicationIDs)
+	var paged []domain.Operation
+	var cur store.PageCursor
+	for {
+		page, err := s.PageOperations(ctx, store.OperationPage{After: cur, Limit: 2})
+		require.NoError(t, err)
+		paged = append(paged, page...)
+		if len(page) < 2 {
+			break
+		}
+		last := page[len(page)-1]
+		cur = store.PageCursor{Created: last.Created, ID: last.ID}
+	}
+	require.Equal(t, all, paged)
+	for i := 1; i < len(all); i++ {
+		require.True(t, all[i-1].Created.After(all[i].Created) || (all[i-1].Created.Equal(all[i].Created) && all[i-1].ID > all[i].ID))
+	}
+	filtered := func(f store.OperationPage) int {
+		ops, err := s.PageOperations(ctx, f)
+		require.NoError(t, err)
+		return len(ops)
+	}
+	require.Equal(t, 3, filtered(store.OperationPage{UserID: "u"}))
+	require.Equal(t, 1, filtered(store.OperationPage{TemplateName: "payment"}))
+	require.Equal(t, 2, filtered(store.OperationPage{Statuses: []domain.OperationStatus{domain.OperationPending}}))
+	require.Equal(t, 1, filtered(store.OperationPage{From: at(-2 * time.Hour), To: at(0)}))
 }

@@ -25,8 +25,12 @@ CREATE INDEX pa_console_session_user_idx ON pa_console_session (user_id);
 CREATE INDEX pa_activation_created_idx ON pa_activation (timestamp_created, activation_id);
 CREATE INDEX pa_activation_status_created_idx ON pa_activation (activation_status, timestamp_created, activation_id);
 CREATE INDEX audit_log_actor_idx ON audit_log (actor, id);
+CREATE INDEX pa_operation_created_id_idx ON pa_operation (timestamp_created, id);
+CREATE INDEX pa_operation_user_created_idx ON pa_operation (user_id, timestamp_created, id);
 
 -- +goose Down
+DROP INDEX pa_operation_user_created_idx;
+DROP INDEX pa_operation_created_id_idx;
 DROP INDEX audit_log_actor_idx;
 DROP INDEX pa_activation_status_created_idx;
 DROP INDEX pa_activation_created_idx;
