@@ -126,13 +126,23 @@ func (c consoleCore) CancelOperation(ctx context.Context, id string) error {
 	return err
 }
 
-func (c consoleCore) CreateTemplate(ctx context.Context, in console.TemplateInput) error {
+// templateInput is the core's form of a console template.
+func templateInput(in console.TemplateInput) service.OperationTemplateInput {
 	types := make([]protocol.SignatureType, 0, len(in.SignatureTypes))
 	for _, t := range in.SignatureTypes {
 		types = append(types, protocol.SignatureType(t))
 	}
-	_, err := c.svc.CreateOperationTemplate(ctx, service.OperationTemplateInput{Name: in.Name, OperationType: in.OperationType,
-		DataTemplate: in.DataTemplate, SignatureTypes: types, MaxFailureCount: in.MaxFailureCount, Expiration: in.Expiration})
+	return service.OperationTemplateInput{Name: in.Name, OperationType: in.OperationType,
+		DataTemplate: in.DataTemplate, SignatureTypes: types, MaxFailureCount: in.MaxFailureCount, Expiration: in.Expiration}
+}
+
+func (c consoleCore) CreateTemplate(ctx context.Context, in console.TemplateInput) error {
+	_, err := c.svc.CreateOperationTemplate(ctx, templateInput(in))
+	return err
+}
+
+func (c consoleCore) UpdateTemplate(ctx context.Context, id int64, in console.TemplateInput) error {
+	_, err := c.svc.UpdateOperationTemplate(ctx, id, templateInput(in))
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mauth/mauth/internal/domain"
 )
@@ -156,6 +157,15 @@ func TestConsoleForms(t *testing.T) {
 	}
 	if code, _ := s.post("/admin/templates", url.Values{"name": {"x"}, "maxFailureCount": {"many"}, "expiration": {"1"}}); code != http.StatusBadRequest {
 		t.Fatalf("template with a bad number: %d", code)
+	}
+	if page := s.get("/admin/templates/" + itoa(tpl.ID)); !strings.Contains(page, `value="120"`) || !strings.Contains(page, `value="possession_knowledge" checked`) {
+		t.Fatalf("edit page does not show the template:\n%s", page)
+	}
+	s.mustPost("/admin/templates/"+itoa(tpl.ID), url.Values{"operationType": {"login"}, "dataTemplate": {"A2*R${reason}"},
+		"signatureType": {"possession", "possession_biometry"}, "maxFailureCount": {"7"}, "expiration": {"60"}})
+	if tpl, err = r.Store.GetOperationTemplate(ctx, tpl.ID); err != nil || tpl.MaxFailureCount != 7 || tpl.DataTemplate != "A2*R${reason}" ||
+		tpl.Expiration != time.Minute || strings.Join(tpl.SignatureTypes, ",") != "possession,possession_biometry" {
+		t.Fatalf("template after update: %+v %v", tpl, err)
 	}
 	s.mustPost("/admin/templates/"+itoa(tpl.ID)+"/remove", url.Values{})
 	if _, err := r.Store.GetOperationTemplateByName(ctx, "login"); err == nil {

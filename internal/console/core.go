@@ -47,6 +47,9 @@ type Core interface {
 	CancelOperation(ctx context.Context, id string) error
 	// CreateTemplate creates an operation template.
 	CreateTemplate(ctx context.Context, in TemplateInput) error
+	// UpdateTemplate replaces the fields of an operation template (all but
+	// its name).
+	UpdateTemplate(ctx context.Context, id int64, in TemplateInput) error
 	// RemoveTemplate removes an operation template.
 	RemoveTemplate(ctx context.Context, id int64) error
 

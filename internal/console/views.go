@@ -306,6 +306,15 @@ func (s *Service) Templates(ctx context.Context) ([]domain.OperationTemplate, er
 	return s.st.ListOperationTemplates(ctx)
 }
 
+// Template returns an operation template.
+func (s *Service) Template(ctx context.Context, id int64) (domain.OperationTemplate, error) {
+	t, err := s.st.GetOperationTemplate(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return t, NotFound
+	}
+	return t, err
+}
+
 // Integrations lists the private API integrations.
 func (s *Service) Integrations(ctx context.Context) ([]domain.Integration, error) {
 	return s.st.ListIntegrations(ctx)

@@ -47,6 +47,7 @@ type Console interface {
 	Operations(ctx context.Context, q console.OperationQuery) (console.OperationList, error)
 	Operation(ctx context.Context, id string) (domain.Operation, error)
 	Templates(ctx context.Context) ([]domain.OperationTemplate, error)
+	Template(ctx context.Context, id int64) (domain.OperationTemplate, error)
 	Integrations(ctx context.Context) ([]domain.Integration, error)
 	Users(ctx context.Context) ([]domain.ConsoleUser, error)
 	Audit(ctx context.Context, q console.AuditQuery) (console.AuditList, error)
@@ -133,6 +134,8 @@ func (s *Server) Handler() http.Handler {
 
 	mux.Handle("GET /admin/templates", s.get(s.templates))
 	mux.Handle("POST /admin/templates", s.post(console.Change, s.createTemplate))
+	mux.Handle("GET /admin/templates/{id}", s.get(s.template))
+	mux.Handle("POST /admin/templates/{id}", s.post(console.Change, s.updateTemplate))
 	mux.Handle("POST /admin/templates/{id}/remove", s.post(console.Change, s.removeTemplate))
 
 	mux.Handle("GET /admin/integrations", s.get(s.integrations))

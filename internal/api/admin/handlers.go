@@ -365,20 +365,60 @@ func (s *Server) templates(w http.ResponseWriter, r *http.Request, p console.Pri
 	s.render(w, r, http.StatusOK, "templates", p, tpls)
 }
 
-func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request, p console.Principal) {
+// templateForm reads the template form.
+func templateForm(r *http.Request) (console.TemplateInput, error) {
 	maxFail, err := strconv.ParseInt(form(r, "maxFailureCount"), 10, 64)
 	if err != nil {
-		s.fail(w, r, p, badInput("Max failures: a whole number."))
-		return
+		return console.TemplateInput{}, badInput("Max failures: a whole number.")
 	}
 	exp, err := strconv.ParseInt(form(r, "expiration"), 10, 64)
 	if err != nil || exp <= 0 || exp > 365*24*3600 {
-		s.fail(w, r, p, badInput("Expiration: seconds, a positive whole number."))
+		return console.TemplateInput{}, badInput("Expiration: seconds, a positive whole number.")
+	}
+	return console.TemplateInput{Name: form(r, "name"), OperationType: form(r, "operationType"),
+		DataTemplate: r.PostForm.Get("dataTemplate"), SignatureTypes: r.PostForm["signatureType"],
+		MaxFailureCount: maxFail, Expiration: time.Duration(exp) * time.Second}, nil
+}
+
+func (s *Server) template(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, p, console.NotFound)
 		return
 	}
-	in := console.TemplateInput{Name: form(r, "name"), OperationType: form(r, "operationType"),
-		DataTemplate: r.PostForm.Get("dataTemplate"), SignatureTypes: r.PostForm["signatureType"],
-		MaxFailureCount: maxFail, Expiration: time.Duration(exp) * time.Second}
+	t, err := s.c.Template(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "template", p, t)
+}
+
+func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, p, console.NotFound)
+		return
+	}
+	in, err := templateForm(r)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	if err := s.c.Core().UpdateTemplate(r.Context(), id, in); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.record(r, p, "TEMPLATE_UPDATED", map[string]string{"templateId": r.PathValue("id")})
+	done(w, r, "/admin/templates")
+}
+
+func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	in, err := templateForm(r)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
 	if err := s.c.Core().CreateTemplate(r.Context(), in); err != nil {
 		s.fail(w, r, p, err)
 		return

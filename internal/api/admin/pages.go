@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ var titles = map[string]string{
 	"signin": "Sign in", "error": "Error", "dashboard": "Dashboard", "applications": "Applications",
 	"application": "Application", "activations": "Activations", "activation": "Activation",
 	"activation_new": "New activation", "operations": "Operations", "operation": "Operation",
-	"templates": "Templates", "integrations": "Integrations", "users": "Console users",
+	"templates": "Templates", "template": "Edit template", "integrations": "Integrations", "users": "Console users",
 	"audit": "Audit log", "push": "Push",
 }
 
@@ -25,7 +26,7 @@ var titles = map[string]string{
 var navOf = map[string]string{
 	"dashboard": "dashboard", "applications": "applications", "application": "applications",
 	"activations": "activations", "activation": "activations", "activation_new": "activations",
-	"operations": "operations", "operation": "operations", "templates": "templates",
+	"operations": "operations", "operation": "operations", "templates": "templates", "template": "templates",
 	"integrations": "integrations", "users": "users", "audit": "audit", "push": "push",
 }
 
@@ -64,6 +65,9 @@ var funcs = template.FuncMap{
 	"isRemoved": func(s domain.ActivationStatus) bool { return s == domain.ActivationRemoved },
 	"opPending": func(s domain.OperationStatus) bool { return s == domain.OperationPending },
 	"dur":       func(d time.Duration) string { return d.String() },
+	"seconds":   func(d time.Duration) int64 { return int64(d / time.Second) },
+	"list":      func(v ...string) []string { return v },
+	"has":       func(list []string, v string) bool { return slices.Contains(list, v) },
 	"orDash": func(s string) string {
 		if s == "" {
 			return "—"
