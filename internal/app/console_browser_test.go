@@ -66,14 +66,23 @@ func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// text returns the text content of the first element matching sel.
+// text returns the text content of the first element matching sel,
+// waiting for it to exist. It reads through the page's script context
+// rather than DOM node ids, which a navigation started by a form (not by
+// chromedp) can invalidate between finding a node and reading it.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.TextContent(sel))
-	if err != nil {
-		b.t.Fatalf("text of %s: %v", sel, err)
+	expr := `(() => { const e = document.querySelector(` + jsString(sel) + `); return e ? e.textContent.trim() || " " : null; })()`
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		v, err := chromedp.Run(b.ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil {
+			return strings.TrimSpace(v)
+		}
+		if time.Now().After(deadline) || b.ctx.Err() != nil {
+			b.t.Fatalf("text of %s: %v", sel, err)
+		}
 	}
-	return strings.TrimSpace(v)
 }
 
 // waitText waits until the element's text is want. The page may reload
