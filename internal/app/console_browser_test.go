@@ -360,6 +360,19 @@ func TestConsoleEscapesUserInput(t *testing.T) {
 				t.Fatalf("templates rendered as %q", got)
 			}
 			b.assertNothingRan()
+			// The edit page puts the texts into a heading and input values.
+			href, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("#templates a").getAttribute("href")`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.open(href)
+			if got := b.text("#template-title"); got != "t"+img {
+				t.Fatalf("template title rendered as %q", got)
+			}
+			if got, err := chromedp.Run(b.ctx, chromedp.Value("#edit-template-data")); err != nil || got != "A2*"+script {
+				t.Fatalf("template data field holds %q (%v)", got, err)
+			}
+			b.assertNothingRan()
 		})
 	}
 }
