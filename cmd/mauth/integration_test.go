@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,5 +170,45 @@ func TestCLIIntegrationRecoverRefuses(t *testing.T) {
 	list, err := execute(t, "integration", "list")
 	if err != nil || strings.Count(list, "ADMIN") != 2 || !strings.Contains(list, "mauth-recovery") {
 		t.Fatalf("integrations after the refused attempts: %v\n%s", err, list)
+	}
+}
+
+// TestCLIAdminUserCreate creates the first console user offline with
+// `mauth admin user create` against the database of a running server
+// (SQLite and PostgreSQL) and signs in to the console with it.
+func TestCLIAdminUserCreate(t *testing.T) {
+	key := secretbox.GenerateKey()
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			cfg := app.DefaultConfig()
+			cfg.DataDir = t.TempDir()
+			flags := []string{"--data-dir", cfg.DataDir}
+			if name == "postgres" {
+				cfg.DatabaseURL = pgtest.NewDatabase(t)
+				cfg.ServerKey = base64.StdEncoding.EncodeToString(key)
+				flags = []string{"--database", cfg.DatabaseURL}
+			}
+			startServerWith(t, cfg)
+			t.Setenv(envConsolePassword, "a long console passphrase")
+			got := run(t, append([]string{"admin", "user", "create", "alice", "--role", "operator"}, flags...)...)
+			if got["username"] != "alice" || got["role"] != "operator" {
+				t.Fatalf("admin user create printed %v", got)
+			}
+			fail(t, "exists", append([]string{"admin", "user", "create", "alice"}, flags...)...)
+			t.Setenv(envConsolePassword, "short")
+			fail(t, "at least 12", append([]string{"admin", "user", "create", "bob"}, flags...)...)
+
+			// Sign in to the console on the private listener.
+			base := os.Getenv(envPrivateURL)
+			hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := hc.PostForm(base+"/admin/signin", url.Values{"username": {"alice"}, "password": {"a long console passphrase"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/dashboard" {
+				t.Fatalf("sign in as the created user: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
+		})
 	}
 }

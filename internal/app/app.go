@@ -35,6 +35,7 @@ import (
 	"github.com/mauth/mauth/internal/api/render"
 	"github.com/mauth/mauth/internal/buildinfo"
 	"github.com/mauth/mauth/internal/cloud"
+	"github.com/mauth/mauth/internal/console"
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/metrics"
 	"github.com/mauth/mauth/internal/netguard"
@@ -153,6 +154,9 @@ type App struct {
 	// Push is the push server (credentials, outbox, dispatcher); nil in
 	// the enrollment role.
 	Push *push.Service
+	// Console is the admin console served at /admin/ on the private
+	// listener; nil in the enrollment role.
+	Console *console.Service
 
 	mu        sync.Mutex
 	listeners []surface
@@ -216,6 +220,10 @@ func New(ctx context.Context, c Config) (*App, error) {
 				_ = a.Close()
 				return nil, err
 			}
+		}
+		if err := a.mountConsole(); err != nil { // admin console at /admin/ (console.go)
+			_ = a.Close()
+			return nil, err
 		}
 	}
 	if c.role() == RoleEnrollment {

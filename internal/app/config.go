@@ -69,6 +69,8 @@ type Config struct {
 	ServerKeyFile string
 	// RestrictAccess requires integration credentials (HTTP Basic) on the private API.
 	RestrictAccess bool
+	// Console tunes the admin console.
+	Console ConsoleOptions
 	// AutoMigrate applies pending migrations at start-up.
 	AutoMigrate bool
 	// Service holds the core server's behaviour settings.

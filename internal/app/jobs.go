@@ -28,7 +28,7 @@ func (a *App) runJobs(ctx context.Context) {
 
 // runJobsOnce runs each maintenance job once: the expiry of unfinished
 // activations and of pending operations, and the purge of expired temporary keys and replay-cache
-// entries. Failures are logged (errors carry no secrets) and retried on the
+// entries, and of expired console sessions. Failures are logged (errors carry no secrets) and retried on the
 // next tick; a run cut short by shutdown is not an error.
 func (a *App) runJobsOnce(ctx context.Context) {
 	if a.Service == nil {
@@ -54,6 +54,15 @@ func (a *App) runJobsOnce(ctx context.Context) {
 		a.log.ErrorContext(ctx, "job failed: purge expired records", "error", err)
 	case res.TemporaryKeys+res.UniqueValues > 0:
 		a.log.DebugContext(ctx, "purged expired records", "temporaryKeys", res.TemporaryKeys, "replayCacheEntries", res.UniqueValues)
+	}
+	if a.Console != nil {
+		sessions, err := a.Console.PurgeSessions(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.ErrorContext(ctx, "job failed: purge console sessions", "error", err)
+		case sessions > 0:
+			a.log.DebugContext(ctx, "purged expired console sessions", "count", sessions)
+		}
 	}
 }
 

@@ -464,4 +464,3 @@ func testMobileUtility(t *testing.T, c Config) {
 	}
 }
 
-func itoa(n int64) string { return big.NewInt(n).String() }

@@ -30,6 +30,7 @@ var Verticals = []string{
 	"internal/mobileutil/...",
 	"internal/testserver/...",
 	"internal/operation/...",
+	"internal/console/...",
 }
 
 // BuildingBlocks are the packages the core and every vertical use inside

@@ -47,6 +47,7 @@ func (c Config) App() (app.Config, error) {
 		ServerKey:           c.Server.Key,
 		ServerKeyFile:       c.Server.KeyFile,
 		RestrictAccess:      c.Private.RestrictAccess,
+		Console:             app.ConsoleOptions{IdleTimeout: c.Private.ConsoleIdleTimeout, AbsoluteTimeout: c.Private.ConsoleAbsoluteTimeout},
 		AutoMigrate:         c.Database.Migrate,
 		Service: service.Config{
 			ActivationValidity:              s.ActivationValidity,

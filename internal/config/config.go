@@ -103,6 +103,10 @@ type Private struct {
 	TLSKeyFile string `yaml:"tls_key_file" doc:"PEM private key of tls_cert_file (both or neither)"`
 	// TLSClientCAFile turns on mutual TLS.
 	TLSClientCAFile string `yaml:"tls_client_ca_file" doc:"PEM CA certificates: mutual TLS, clients without a certificate they issued are refused during the handshake (health and metrics included); needs tls_cert_file"`
+	// ConsoleIdleTimeout ends an admin console session without requests.
+	ConsoleIdleTimeout time.Duration `yaml:"console_idle_timeout" doc:"admin console (/admin/ on this listener): a session without requests for this long is signed out (0: 30m)"`
+	// ConsoleAbsoluteTimeout ends any admin console session.
+	ConsoleAbsoluteTimeout time.Duration `yaml:"console_absolute_timeout" doc:"admin console: every session is signed out this long after its sign-in (0: 12h)"`
 }
 
 // Database selects and tunes the database.

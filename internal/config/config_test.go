@@ -77,6 +77,7 @@ service:
 	c, err = Load(file, env(map[string]string{
 		"MAUTH_PRIVATE_ADDR":                        "127.0.0.1:9100",
 		"MAUTH_SERVICE_VAULT_UNLOCK_ALLOW_BIOMETRY": "true",
+		"MAUTH_PRIVATE_CONSOLE_IDLE_TIMEOUT":        "15m",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +111,8 @@ service:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ac.DatabaseURL != "postgres://mauth:s3cret-pw@db:5432/mauth" || ac.PrivateAddr != "127.0.0.1:9100" || ac.Service.SignatureLookAhead != 30 {
+	if ac.DatabaseURL != "postgres://mauth:s3cret-pw@db:5432/mauth" || ac.PrivateAddr != "127.0.0.1:9100" || ac.Service.SignatureLookAhead != 30 ||
+		ac.Console.IdleTimeout != 15*time.Minute || ac.Console.AbsoluteTimeout != 0 {
 		t.Fatalf("app config %+v", ac)
 	}
 }

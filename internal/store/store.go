@@ -86,6 +86,8 @@ type Reader interface {
 	// PushOutboxReader holds the lookups of push credentials and messages (push_outbox.go).
 	PushOutboxReader
 	PushCampaignReader
+	// ConsoleReader holds the lookups of the admin console (console.go).
+	ConsoleReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -203,6 +205,8 @@ type Tx interface {
 	// PushOutboxWriter holds the writes of push credentials and messages (push_outbox.go).
 	PushOutboxWriter
 	PushCampaignWriter
+	// ConsoleWriter holds the writes of the admin console (console.go).
+	ConsoleWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

@@ -537,3 +537,13 @@ func (s *Server) removeByBody(p push.Platform) render.Endpoint {
 		return nil, s.opts.Push.RemoveCredentials(r.Context(), req.AppID, p)
 	}
 }
+
+// AdminRoot is the path root of the push server's application
+// administration. The private listener also serves other /admin/…
+// surfaces (the console, the mobile utility administration), so the push
+// server claims only this root.
+const AdminRoot = "/admin/app/"
+
+// OwnsAdmin reports whether path belongs to the push server's
+// application administration.
+func OwnsAdmin(path string) bool { return strings.HasPrefix(path, AdminRoot) }

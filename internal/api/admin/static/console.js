@@ -1,0 +1,38 @@
+// mauth console: small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Ask before destructive actions.
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
+
+  // Refresh an activation page when its status changes (waiting for the phone).
+  var card = document.querySelector("[data-poll]");
+  if (card) {
+    var url = card.getAttribute("data-poll"), was = card.getAttribute("data-status");
+    var poll = function () {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (j && j.status && j.status !== was) { window.location.reload(); return; }
+          window.setTimeout(poll, 1500);
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    };
+    window.setTimeout(poll, 1500);
+  }
+
+  // Live preview of a template's data as the Mobile Token renders the parameters.
+  document.querySelectorAll("[data-preview-of]").forEach(function (out) {
+    var input = document.getElementById(out.getAttribute("data-preview-of"));
+    if (!input) { return; }
+    var show = function () {
+      out.textContent = input.value.replace(/\$\{([^}]+)\}/g, function (_, name) { return "‹" + name + "›"; });
+    };
+    input.addEventListener("input", show);
+    show();
+  });
+})();

@@ -1,0 +1,118 @@
+package console
+
+import (
+	"context"
+	"time"
+
+	"github.com/mauth/mauth/internal/domain"
+)
+
+// Core is the port through which the console changes the core's data.
+// internal/app implements it over the core service. The actor of every
+// call is the console user carried by ctx (Principal.Context), which the
+// core writes into its audit entries and activation history.
+type Core interface {
+	// CreateApplication creates an application with its first version
+	// and master key pair.
+	CreateApplication(ctx context.Context, name string) (domain.Application, error)
+	// Application returns an application with its versions and the SDK
+	// configuration string of each.
+	Application(ctx context.Context, name string) (ApplicationView, error)
+	// CreateApplicationVersion adds a version to an application.
+	CreateApplicationVersion(ctx context.Context, application, version string) error
+	// SetApplicationVersionSupported supports or unsupports a version.
+	SetApplicationVersionSupported(ctx context.Context, application, version string, supported bool) error
+	// Callbacks lists the callbacks of an application.
+	Callbacks(ctx context.Context, application string) ([]CallbackView, error)
+	// CreateCallback registers an activation-status callback.
+	CreateCallback(ctx context.Context, application, name, url string) error
+	// RemoveCallback removes a callback.
+	RemoveCallback(ctx context.Context, id string) error
+
+	// InitActivation starts an activation of a user.
+	InitActivation(ctx context.Context, in ActivationInput) (NewActivation, error)
+	// CommitActivation commits a PENDING_COMMIT activation; otp is its
+	// activation OTP when it is checked at commit.
+	CommitActivation(ctx context.Context, activationID, otp string) error
+	// BlockActivation blocks an ACTIVE activation with a reason.
+	BlockActivation(ctx context.Context, activationID, reason string) error
+	// UnblockActivation unblocks a BLOCKED activation.
+	UnblockActivation(ctx context.Context, activationID string) error
+	// RemoveActivation removes an activation.
+	RemoveActivation(ctx context.Context, activationID string) error
+
+	// CreateOperation creates an approval operation for a user.
+	CreateOperation(ctx context.Context, in NewOperation) (domain.Operation, error)
+	// CancelOperation cancels a PENDING operation.
+	CancelOperation(ctx context.Context, id string) error
+	// CreateTemplate creates an operation template.
+	CreateTemplate(ctx context.Context, in TemplateInput) error
+	// UpdateTemplate replaces the fields of an operation template (all but
+	// its name).
+	UpdateTemplate(ctx context.Context, id int64, in TemplateInput) error
+	// RemoveTemplate removes an operation template.
+	RemoveTemplate(ctx context.Context, id int64) error
+
+	// CreateIntegration creates private API credentials (ADMIN role); the
+	// secret is in the answer only.
+	CreateIntegration(ctx context.Context, name string) (NewIntegration, error)
+	// RemoveIntegration removes an integration.
+	RemoveIntegration(ctx context.Context, id string) error
+}
+
+// ApplicationView is an application with what its detail page shows.
+type ApplicationView struct {
+	Application domain.Application
+	Versions    []VersionView
+}
+
+// VersionView is a version with its SDK configuration string.
+type VersionView struct {
+	Version   domain.ApplicationVersion
+	SDKConfig string
+}
+
+// CallbackView is a callback of an application.
+type CallbackView struct {
+	ID, Name, URL, Type string
+}
+
+// ActivationInput asks for a new activation.
+type ActivationInput struct {
+	Application, UserID string
+	// OTP is an optional activation OTP; OTPOnKeyExchange says the phone
+	// must send it with the key exchange (else the operator enters it at
+	// commit).
+	OTP              string
+	OTPOnKeyExchange bool
+}
+
+// NewActivation is a started activation: what the phone scans.
+type NewActivation struct {
+	ActivationID   string
+	ActivationCode string
+	// QR is the activation QR string "CODE#signature".
+	QR      string
+	Expires time.Time
+}
+
+// NewOperation asks for an operation.
+type NewOperation struct {
+	UserID      string
+	Application string
+	Template    string
+	Parameters  map[string]string
+}
+
+// TemplateInput describes an operation template.
+type TemplateInput struct {
+	Name, OperationType, DataTemplate string
+	SignatureTypes                    []string
+	MaxFailureCount                   int64
+	Expiration                        time.Duration
+}
+
+// NewIntegration is a created integration with its one-time secret.
+type NewIntegration struct {
+	ID, Name, ClientToken, ClientSecret string
+}
