@@ -463,4 +463,3 @@ func testMobileUtility(t *testing.T, c Config) {
 		t.Fatalf("init after removing every certificate: HTTP %d %s", code, body)
 	}
 }
-
