@@ -182,7 +182,7 @@ func RunPush(ctx context.Context, o PushOptions) (*PushReport, error) {
 		return nil, fmt.Errorf("bench: send campaign: %w", err)
 	}
 	var c push.Campaign
-	tick := time.NewTicker(100 * time.Millisecond)
+	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
 		select {
@@ -232,7 +232,7 @@ func RunPush(ctx context.Context, o PushOptions) (*PushReport, error) {
 		"in-process: mauth (campaign queueing, outbox dispatcher, APNs client) and the fake APNs share the CPUs",
 		"delivery: from the live send to the last outcome recorded in the database; rate = sent / that time",
 		"ceiling: pre-built APNs requests straight to a fake of its own over one HTTP/2 connection, no database",
-		"rss: VmRSS sampled every 100 ms during delivery, after the users were added; peak is VmHWM of the whole run")
+		"rss: VmRSS sampled every second during delivery, after the users were added; peak is VmHWM of the whole run")
 	printPush(out, rep)
 	if rep.Sent != int64(o.Devices) || rep.Delivered != int64(o.Devices) {
 		return rep, fmt.Errorf("bench: %d devices, %d recorded sent, %d received by the fake", o.Devices, rep.Sent, rep.Delivered)

@@ -75,13 +75,23 @@ func (s *Service) deliverAll(ctx context.Context, rows []domain.PushMessage, lea
 	}
 	outs := make([]outcome, len(rows))
 	clients := &roundClients{s: s, m: map[int64]*roundEntry{}}
+	// One query checks the registrations of the whole round.
+	ids := make([]int64, len(rows))
+	for i, m := range rows {
+		ids[i] = m.ID
+	}
+	ok, regErr := s.st.DeliverablePushMessages(ctx, ids)
+	registered := make(map[int64]bool, len(ok))
+	for _, id := range ok {
+		registered[id] = true
+	}
 	sem := make(chan struct{}, s.cfg.Workers)
 	var wg sync.WaitGroup
 	for i, m := range rows {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			outs[i] = s.deliver(ctx, clients, m, lease)
+			outs[i] = s.deliver(ctx, clients, m, lease, registered[m.ID], regErr)
 		})
 	}
 	wg.Wait()
@@ -92,17 +102,18 @@ func (s *Service) deliverAll(ctx context.Context, rows []domain.PushMessage, lea
 }
 
 // deliver sends one claimed message and records its outcome.
-func (s *Service) deliver(ctx context.Context, rc *roundClients, m domain.PushMessage, lease string) outcome {
+// registered tells whether the message's device still holds the token
+// it was queued for and its activation may get it (regErr: unknown).
+func (s *Service) deliver(ctx context.Context, rc *roundClients, m domain.PushMessage, lease string, registered bool, regErr error) outcome {
 	p := Platform(m.Platform)
 	fail := func(reason string) outcome {
 		s.observe(p, "failed")
 		return s.finish(ctx, m, lease, domain.PushMessageFailed, reason, time.Time{}, false)
 	}
-	ok, err := s.stillRegistered(ctx, m)
-	if err != nil {
-		return s.retry(ctx, m, lease, "database: "+err.Error(), 0)
+	if regErr != nil {
+		return s.retry(ctx, m, lease, "database: "+regErr.Error(), 0)
 	}
-	if !ok {
+	if !registered {
 		return fail("registration removed or activation not deliverable")
 	}
 	var body stored
@@ -214,22 +225,6 @@ func (s *Service) observe(p Platform, outcome string) {
 	if s.cfg.Observer != nil {
 		s.cfg.Observer.Delivery(string(p), outcome)
 	}
-}
-
-// stillRegistered tells whether the message's device still holds the
-// token it was queued for and its activation may get it.
-func (s *Service) stillRegistered(ctx context.Context, m domain.PushMessage) (bool, error) {
-	d, err := s.st.GetPushDevice(ctx, m.ActivationID)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if d.Token != m.Token || d.ApplicationID != m.ApplicationID {
-		return false, nil
-	}
-	return deliverable(ctx, s.st, m.ActivationID, m.Personal)
 }
 
 // outcome is a delivery's result waiting to be recorded.

@@ -22,6 +22,11 @@ type PushOutboxReader interface {
 	ListPushMessages(ctx context.Context, activationID string, limit int) ([]domain.PushMessage, error)
 	// CountPushMessages counts the outbox messages in a state.
 	CountPushMessages(ctx context.Context, status domain.PushMessageStatus) (int64, error)
+	// DeliverablePushMessages returns, of the messages with the ids, those
+	// whose activation still holds a registration with the message's
+	// application and token and may get it: not REMOVED, and ACTIVE for a
+	// personal message (one query for a dispatcher round).
+	DeliverablePushMessages(ctx context.Context, ids []int64) ([]int64, error)
 }
 
 // PushOutboxWriter holds the writes of push provider credentials and of the

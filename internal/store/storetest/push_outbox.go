@@ -205,3 +205,52 @@ func testPushDevicesByToken(t *testing.T, s store.Store) {
 	_, err = s.GetPushDevice(ctx, a2.ActivationID)
 	require.NoError(t, err)
 }
+
+// testDeliverablePushMessages: a message is deliverable while its
+// activation holds a registration with the message's application and
+// token and is not REMOVED (ACTIVE for a personal message).
+func testDeliverablePushMessages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	active := newActivation(t, s, app.ID, "user-"+uid(), func(a *domain.Activation) { a.Status = domain.ActivationActive })
+	blocked := newActivation(t, s, app.ID, "user-"+uid(), func(a *domain.Activation) { a.Status = domain.ActivationBlocked })
+	removed := newActivation(t, s, app.ID, "user-"+uid(), func(a *domain.Activation) { a.Status = domain.ActivationRemoved })
+	unregistered := newActivation(t, s, app.ID, "user-"+uid(), func(a *domain.Activation) { a.Status = domain.ActivationActive })
+	for _, a := range []domain.Activation{active, blocked, removed} {
+		inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+			return tx.AddPushDevice(ctx, &domain.PushDevice{ActivationID: a.ActivationID, ApplicationID: app.ID, UserID: a.UserID,
+				Platform: "apns", Token: "aabbcc", Created: at(0), LastRegistered: at(0)})
+		})
+	}
+	msg := func(a domain.Activation, personal bool, token string) domain.PushMessage {
+		m := newPushMessage(app.ID, a.ActivationID, at(0))
+		m.Personal, m.Token = personal, token
+		inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreatePushMessage(ctx, &m) })
+		return m
+	}
+	cases := []struct {
+		m    domain.PushMessage
+		want bool
+	}{
+		{msg(active, true, "aabbcc"), true},
+		{msg(active, false, "aabbcc"), true},
+		{msg(active, false, "ddeeff"), false}, // token changed since queued
+		{msg(blocked, false, "aabbcc"), true},
+		{msg(blocked, true, "aabbcc"), false},
+		{msg(removed, false, "aabbcc"), false},
+		{msg(unregistered, false, "aabbcc"), false},
+	}
+	var ids, want []int64
+	for _, c := range cases {
+		ids = append(ids, c.m.ID)
+		if c.want {
+			want = append(want, c.m.ID)
+		}
+	}
+	got, err := s.DeliverablePushMessages(ctx, append(ids, 1<<40))
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	got, err = s.DeliverablePushMessages(ctx, nil)
+	require.NoError(t, err)
+	require.Empty(t, got)
+}
