@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -64,7 +65,11 @@ func NewAPNs(t testing.TB, cfg APNsConfig) *APNs {
 // mauth bench); Close stops it.
 func StartAPNs(cfg APNsConfig) *APNs {
 	f := &APNs{cfg: cfg, verified: map[string]int64{}}
-	f.Server = newTLS2(http.HandlerFunc(f.serve))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // a closed connection at the end is no news
+	srv.StartTLS()
+	f.Server = srv
 	return f
 }
 
