@@ -33,6 +33,7 @@ SDKs work against it unchanged.`,
 		newOperationCommand(),
 		newRecoveryCommand(),
 		newAuditCommand(),
+		newPushCommand(),
 	)
 	return root
 }
