@@ -241,6 +241,11 @@ func (c *Client) do(ctx context.Context, name, httpMethod, path string, withBody
 	if len(raw) > maxResponseBody {
 		return fmt.Errorf("coreclient: %s: the core's answer exceeds %d bytes", name, maxResponseBody)
 	}
+	if !strings.HasPrefix(path, restPrefix) && res.StatusCode == http.StatusNotFound {
+		// Outside /rest/v3 a 404 with an error envelope is the API's own
+		// answer (e.g. an unknown campaign), not a missing method.
+		return decodeAnswer(name, http.StatusBadRequest, raw, resp)
+	}
 	return decodeAnswer(name, res.StatusCode, raw, resp)
 }
 
