@@ -16,14 +16,31 @@ import (
 )
 
 // Run delivers due outbox messages until ctx ends. Errors of single
-// rounds are logged and retried at the next poll.
+// rounds are logged and retried at the next poll. Rounds are pipelined:
+// the outcomes of one round are written while the next round is claimed
+// and sent (its messages stay leased meanwhile, so nobody claims them
+// again), at most one round's outcomes waiting.
 func (s *Service) Run(ctx context.Context) {
+	var recording chan struct{}
+	settle := func() {
+		if recording != nil {
+			<-recording
+			recording = nil
+		}
+	}
+	defer settle()
 	for {
 		queued, err := s.QueueCampaignsOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.cfg.Logger.WarnContext(ctx, "push campaign step failed", "error", err)
 		}
-		n, err := s.DispatchOnce(ctx)
+		n, record, err := s.dispatch(ctx)
+		settle()
+		if record != nil {
+			done := make(chan struct{})
+			go func() { defer close(done); record() }()
+			recording = done
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -33,6 +50,7 @@ func (s *Service) Run(ctx context.Context) {
 		if n >= s.cfg.BatchSize || queued > 0 {
 			continue
 		}
+		settle()
 		t := time.NewTimer(s.cfg.PollInterval)
 		select {
 		case <-ctx.Done():
@@ -49,8 +67,18 @@ func (s *Service) Run(ctx context.Context) {
 // Workers at a time) and records the outcomes; it returns how many it
 // claimed.
 func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
+	n, record, err := s.dispatch(ctx)
+	if record != nil {
+		record()
+	}
+	return n, err
+}
+
+// dispatch claims one batch of due messages and delivers them; record
+// (nil when nothing was claimed) writes their outcomes.
+func (s *Service) dispatch(ctx context.Context) (int, func(), error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	lease := uuid.NewString()
 	var rows []domain.PushMessage
@@ -61,10 +89,13 @@ func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("claim push messages: %w", err)
+		return 0, nil, fmt.Errorf("claim push messages: %w", err)
 	}
-	s.deliverAll(ctx, rows, lease, nil)
-	return len(rows), nil
+	if len(rows) == 0 {
+		return 0, nil, nil
+	}
+	outs := s.sendAll(ctx, rows, lease)
+	return len(rows), func() { s.record(ctx, outs, lease) }, nil
 }
 
 // deliverAll delivers claimed rows and records the outcomes; done (when
@@ -73,6 +104,17 @@ func (s *Service) deliverAll(ctx context.Context, rows []domain.PushMessage, lea
 	if len(rows) == 0 {
 		return
 	}
+	outs := s.sendAll(ctx, rows, lease)
+	s.record(ctx, outs, lease)
+	for i := range done {
+		done[i] = outs[i].m
+	}
+}
+
+// sendAll sends claimed rows (at most Workers at once, multiplexed over
+// the providers' HTTP/2 connections) and returns their outcomes, not yet
+// recorded.
+func (s *Service) sendAll(ctx context.Context, rows []domain.PushMessage, lease string) []outcome {
 	outs := make([]outcome, len(rows))
 	clients := &roundClients{s: s, m: map[int64]*roundEntry{}}
 	// One query checks the registrations of the whole round.
@@ -95,10 +137,7 @@ func (s *Service) deliverAll(ctx context.Context, rows []domain.PushMessage, lea
 		})
 	}
 	wg.Wait()
-	s.record(ctx, outs, lease)
-	for i := range done {
-		done[i] = outs[i].m
-	}
+	return outs
 }
 
 // deliver sends one claimed message and records its outcome.
