@@ -288,7 +288,8 @@ func (s *Service) finish(_ context.Context, m domain.PushMessage, _ string, stat
 }
 
 // record writes the outcomes of a round in one transaction (one commit,
-// one fsync, for the whole round); when that fails (a lease lost to
+// one fsync, for the whole round; the plain successes in one statement,
+// finished at the time of the record); when that fails (a lease lost to
 // another dispatcher, a database error) each outcome is written on its
 // own, so one lost lease does not lose the others. An outcome that cannot
 // be written keeps its claim and is retried when the lease ends.
@@ -306,10 +307,27 @@ func (s *Service) record(ctx context.Context, outs []outcome, lease string) {
 		return nil
 	}
 	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		// The plain successes (most of a round) in one statement.
+		var sent []int64
 		for i := range outs {
-			if err := write(tx, &outs[i]); err != nil {
+			o := &outs[i]
+			if o.m.Status == domain.PushMessageSent && !o.removeToken {
+				sent = append(sent, o.m.ID)
+				continue
+			}
+			if err := write(tx, o); err != nil {
 				return err
 			}
+		}
+		if len(sent) == 0 {
+			return nil
+		}
+		n, err := tx.FinishPushMessagesSent(ctx, sent, lease, s.now())
+		if err != nil {
+			return err
+		}
+		if n != int64(len(sent)) {
+			return fmt.Errorf("finish push messages: %d of %d still under the lease: %w", n, len(sent), store.ErrConflict)
 		}
 		return nil
 	})

@@ -50,6 +50,11 @@ type PushOutboxWriter interface {
 	// lease; ErrConflict otherwise (the claim expired and another
 	// dispatcher took it over).
 	FinishPushMessage(ctx context.Context, m *domain.PushMessage, lease string) error
+	// FinishPushMessagesSent records the messages with the ids as SENT at
+	// the time (no reason, attempts as claimed) and frees them, those
+	// still claimed under lease, in one statement; it returns how many it
+	// changed (fewer than len(ids) when some claim expired).
+	FinishPushMessagesSent(ctx context.Context, ids []int64, lease string, at time.Time) (int64, error)
 	// AddPushDevice creates or replaces the registration of d.ActivationID
 	// like PutPushDevice, but leaves other activations holding the same
 	// token alone (one device holding several activations).

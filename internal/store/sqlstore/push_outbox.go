@@ -170,6 +170,26 @@ func (c *conn) ClaimPushMessages(ctx context.Context, now, leaseUntil time.Time,
 	return due, nil
 }
 
+// FinishPushMessagesSent implements store.Tx.
+func (c *conn) FinishPushMessagesSent(ctx context.Context, ids []int64, lease string, at time.Time) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var a args
+	q := `UPDATE pa_push_message SET status = 'SENT', reason = NULL, timestamp_next = ` + a.add(millis(at)) +
+		`, timestamp_finished = ` + a.add(millis(at)) + `, lease = NULL WHERE lease = ` + a.add(lease) +
+		` AND status = 'PENDING' AND id IN ` + in(&a, ids, func(id int64) any { return id })
+	res, err := c.q.ExecContext(ctx, q, a...)
+	if err != nil {
+		return 0, c.d.wrap("finish push messages", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, c.d.wrap("finish push messages", err)
+	}
+	return n, nil
+}
+
 // FinishPushMessage implements store.Tx.
 func (c *conn) FinishPushMessage(ctx context.Context, m *domain.PushMessage, lease string) error {
 	n, err := c.execN(ctx, "finish push message",

@@ -254,3 +254,53 @@ func testDeliverablePushMessages(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Empty(t, got)
 }
+
+// testFinishPushMessagesSent: the claimed messages under the lease become
+// SENT in one statement; others (another lease, not claimed) are left
+// alone and not counted.
+func testFinishPushMessagesSent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	act := newActivation(t, s, app.ID, "user-"+uid())
+	var ms []domain.PushMessage
+	for range 4 {
+		m := newPushMessage(app.ID, act.ActivationID, at(0))
+		inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreatePushMessage(ctx, &m) })
+		ms = append(ms, m)
+	}
+	var claimed []domain.PushMessage
+	inTx(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		claimed, err = tx.ClaimPushMessages(ctx, at(time.Second), at(time.Minute), "lease-s", 3)
+		return err
+	})
+	require.Len(t, claimed, 3)
+	var n int64
+	inTx(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		n, err = tx.FinishPushMessagesSent(ctx, []int64{claimed[0].ID, claimed[1].ID, ms[3].ID}, "lease-s", at(2*time.Second))
+		return err
+	})
+	require.Equal(t, int64(2), n, "the unclaimed message is not under the lease")
+	for i, m := range ms {
+		got, err := s.GetPushMessage(ctx, m.ID)
+		require.NoError(t, err)
+		if i < 2 {
+			require.Equal(t, domain.PushMessageSent, got.Status)
+			require.Empty(t, got.Lease)
+			require.Empty(t, got.Reason)
+			require.Equal(t, 1, got.Attempts)
+			require.True(t, got.Finished.Equal(at(2*time.Second)), "finished %v", got.Finished)
+		} else {
+			require.Equal(t, domain.PushMessagePending, got.Status)
+		}
+	}
+	inTx(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		n, err = tx.FinishPushMessagesSent(ctx, []int64{claimed[2].ID}, "other-lease", at(3*time.Second))
+		return err
+	})
+	require.Zero(t, n)
+	inTx(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		n, err = tx.FinishPushMessagesSent(ctx, nil, "lease-s", at(3*time.Second))
+		return err
+	})
+	require.Zero(t, n)
+}
