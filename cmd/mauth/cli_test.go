@@ -18,12 +18,21 @@ import (
 // points the commands at it through the environment.
 func testServer(t *testing.T) *app.App {
 	t.Helper()
+	return testServerWith(t, nil)
+}
+
+// testServerWith is testServer with a change of the configuration.
+func testServerWith(t *testing.T, change func(*app.Config)) *app.App {
+	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.PublicAddr, cfg.PrivateAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Service.RecoveryPUKHashMemoryKiB = 1024
 	var out strings.Builder
 	cfg.Out = &out
+	if change != nil {
+		change(&cfg)
+	}
 	a, err := app.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

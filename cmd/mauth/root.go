@@ -34,6 +34,7 @@ SDKs work against it unchanged.`,
 		newOperationCommand(),
 		newRecoveryCommand(),
 		newAuditCommand(),
+		newPushCommand(),
 	)
 	return root
 }

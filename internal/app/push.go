@@ -37,6 +37,9 @@ type PushConfig struct {
 	// CAFile is a PEM file of CA certificates trusted for the provider
 	// connections besides the system roots.
 	CAFile string
+	// Workers and BatchSize are the dispatcher's messages sent at once
+	// and claimed per round (0: the push service's defaults).
+	Workers, BatchSize int
 }
 
 // providerClient returns the HTTP client of the provider connections: the
@@ -85,6 +88,7 @@ func (a *App) pushConfig() (push.Config, error) {
 		FCMBaseURL: c.FCMURL, FCMTokenURL: c.FCMTokenURL, HMSBaseURL: c.HMSURL, HMSTokenURL: c.HMSTokenURL,
 		APNsDefaultEnvironment: c.APNsEnvironment, FCMDataOnly: c.FCMDataOnly,
 		HTTPClient: hc, Now: o.now, Logger: a.log, PollInterval: o.pollInterval,
+		Workers: c.Workers, BatchSize: c.BatchSize,
 		BreakerFailures: o.breakerFailures, BreakerOpenFor: o.breakerOpenFor, RetryBase: o.retryBase,
 		Observer: m.PushObserver(),
 	}, nil

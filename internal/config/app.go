@@ -91,6 +91,7 @@ func (c Config) App() (app.Config, error) {
 			APNsEnvironment: c.Push.APNsEnvironment, APNsDevelopmentURL: c.Push.APNsDevelopmentURL,
 			APNsProductionURL: c.Push.APNsProductionURL, FCMURL: c.Push.FCMURL, FCMTokenURL: c.Push.FCMTokenURL,
 			FCMDataOnly: c.Push.FCMDataOnly, HMSURL: c.Push.HMSURL, HMSTokenURL: c.Push.HMSTokenURL, CAFile: c.Push.CAFile,
+			Workers: c.Push.Workers, BatchSize: c.Push.BatchSize,
 		},
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,

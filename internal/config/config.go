@@ -205,6 +205,10 @@ type Push struct {
 	HMSTokenURL string `yaml:"hms_token_url" doc:"HMS OAuth 2.0 token endpoint (default https://oauth-login.cloud.huawei.com/oauth2/v3/token)"`
 	// CAFile adds trusted CA certificates for the provider connections.
 	CAFile string `yaml:"ca_file" doc:"PEM file of CA certificates trusted for the push provider connections besides the system roots (a TLS-inspecting proxy, test providers)"`
+	// Workers is how many messages one dispatcher sends at once.
+	Workers int `yaml:"workers" doc:"push messages one node sends at once (0: 64)"`
+	// BatchSize is how many messages one dispatcher round claims.
+	BatchSize int `yaml:"batch_size" doc:"push messages one dispatcher round claims from the outbox (0: 500)"`
 }
 
 // Log configures logging.

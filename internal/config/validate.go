@@ -149,6 +149,12 @@ func (c Config) Validate() error {
 			return bad("push.ca_file", "%v", err)
 		}
 	}
+	if c.Push.Workers < 0 || c.Push.Workers > 4096 {
+		return bad("push.workers", "%d is not between 0 and 4096", c.Push.Workers)
+	}
+	if c.Push.BatchSize < 0 || c.Push.BatchSize > 10000 {
+		return bad("push.batch_size", "%d is not between 0 and 10000", c.Push.BatchSize)
+	}
 	switch c.Push.APNsEnvironment {
 	case "", "development", "production":
 	default:

@@ -284,3 +284,12 @@ func (c *Client) ChangeIntegrationApplications(ctx context.Context, id string, a
 func (c *Client) Call(ctx context.Context, method string, req, resp any) error {
 	return c.call(ctx, method, req, resp)
 }
+
+// CallPath calls another enveloped API of the private listener (the push
+// server's /push/..., /admin/app/..., /inbox/...): httpMethod on path
+// (with its query), with {"requestObject": req} as the body unless req is
+// nil, and decodes the responseObject of an OK answer into resp. Errors
+// are those of Call.
+func (c *Client) CallPath(ctx context.Context, httpMethod, path string, req, resp any) error {
+	return c.do(ctx, httpMethod+" "+path, httpMethod, path, req != nil, req, resp)
+}

@@ -194,19 +194,31 @@ type errorObject struct {
 // call sends {"requestObject": req} to method and decodes the
 // responseObject of an OK answer into resp (when resp is not nil).
 func (c *Client) call(ctx context.Context, method string, req, resp any) error {
-	body, err := json.Marshal(struct {
-		RequestObject any `json:"requestObject"`
-	}{req})
-	if err != nil {
-		return fmt.Errorf("coreclient: %s: encode request: %w", method, err)
+	return c.do(ctx, method, http.MethodPost, restPrefix+method, true, req, resp)
+}
+
+// do sends one request to path (an envelope {"requestObject": req} when
+// withBody) and decodes the answer's envelope; name labels errors.
+func (c *Client) do(ctx context.Context, name, httpMethod, path string, withBody bool, req, resp any) error {
+	var rd io.Reader
+	if withBody {
+		body, err := json.Marshal(struct {
+			RequestObject any `json:"requestObject"`
+		}{req})
+		if err != nil {
+			return fmt.Errorf("coreclient: %s: encode request: %w", name, err)
+		}
+		rd = bytes.NewReader(body)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+restPrefix+method, bytes.NewReader(body))
+	hr, err := http.NewRequestWithContext(ctx, httpMethod, c.base+path, rd)
 	if err != nil {
-		return fmt.Errorf("coreclient: %s: %w", method, err)
+		return fmt.Errorf("coreclient: %s: %w", name, err)
 	}
-	hr.Header.Set("Content-Type", "application/json")
+	if withBody {
+		hr.Header.Set("Content-Type", "application/json")
+	}
 	hr.Header.Set("Accept", "application/json")
 	hr.Header.Set("User-Agent", "mauth-coreclient/"+buildinfo.Version)
 	// The device's own User-Agent, for the device information the core
@@ -219,17 +231,22 @@ func (c *Client) call(ctx context.Context, method string, req, resp any) error {
 	}
 	res, err := c.http.Do(hr)
 	if err != nil {
-		return &UnavailableError{Method: method, Err: err}
+		return &UnavailableError{Method: name, Err: err}
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponseBody+1))
 	if err != nil {
-		return &UnavailableError{Method: method, Err: fmt.Errorf("read answer: %w", err)}
+		return &UnavailableError{Method: name, Err: fmt.Errorf("read answer: %w", err)}
 	}
 	if len(raw) > maxResponseBody {
-		return fmt.Errorf("coreclient: %s: the core's answer exceeds %d bytes", method, maxResponseBody)
+		return fmt.Errorf("coreclient: %s: the core's answer exceeds %d bytes", name, maxResponseBody)
 	}
-	return decodeAnswer(method, res.StatusCode, raw, resp)
+	if !strings.HasPrefix(path, restPrefix) && res.StatusCode == http.StatusNotFound {
+		// Outside /rest/v3 a 404 with an error envelope is the API's own
+		// answer (e.g. an unknown campaign), not a missing method.
+		return decodeAnswer(name, http.StatusBadRequest, raw, resp)
+	}
+	return decodeAnswer(name, res.StatusCode, raw, resp)
 }
 
 // decodeAnswer interprets a core answer; see the package documentation.

@@ -69,7 +69,7 @@ func TestCampaignResumesAfterCrash(t *testing.T) {
 		require.Len(t, inflight, 3)
 		rc := &roundClients{s: node, m: map[int64]*roundEntry{}}
 		for _, m := range inflight {
-			out := node.deliver(ctx, rc, m, "dead-node")
+			out := node.deliver(ctx, rc, m, "dead-node", true, nil)
 			require.Equal(t, domain.PushMessageSent, out.m.Status)
 		}
 

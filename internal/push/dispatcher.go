@@ -16,14 +16,31 @@ import (
 )
 
 // Run delivers due outbox messages until ctx ends. Errors of single
-// rounds are logged and retried at the next poll.
+// rounds are logged and retried at the next poll. Rounds are pipelined:
+// the outcomes of one round are written while the next round is claimed
+// and sent (its messages stay leased meanwhile, so nobody claims them
+// again), at most one round's outcomes waiting.
 func (s *Service) Run(ctx context.Context) {
+	var recording chan struct{}
+	settle := func() {
+		if recording != nil {
+			<-recording
+			recording = nil
+		}
+	}
+	defer settle()
 	for {
 		queued, err := s.QueueCampaignsOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.cfg.Logger.WarnContext(ctx, "push campaign step failed", "error", err)
 		}
-		n, err := s.DispatchOnce(ctx)
+		n, record, err := s.dispatch(ctx)
+		settle()
+		if record != nil {
+			done := make(chan struct{})
+			go func() { defer close(done); record() }()
+			recording = done
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -33,6 +50,7 @@ func (s *Service) Run(ctx context.Context) {
 		if n >= s.cfg.BatchSize || queued > 0 {
 			continue
 		}
+		settle()
 		t := time.NewTimer(s.cfg.PollInterval)
 		select {
 		case <-ctx.Done():
@@ -49,8 +67,18 @@ func (s *Service) Run(ctx context.Context) {
 // Workers at a time) and records the outcomes; it returns how many it
 // claimed.
 func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
+	n, record, err := s.dispatch(ctx)
+	if record != nil {
+		record()
+	}
+	return n, err
+}
+
+// dispatch claims one batch of due messages and delivers them; record
+// (nil when nothing was claimed) writes their outcomes.
+func (s *Service) dispatch(ctx context.Context) (int, func(), error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	lease := uuid.NewString()
 	var rows []domain.PushMessage
@@ -61,10 +89,13 @@ func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("claim push messages: %w", err)
+		return 0, nil, fmt.Errorf("claim push messages: %w", err)
 	}
-	s.deliverAll(ctx, rows, lease, nil)
-	return len(rows), nil
+	if len(rows) == 0 {
+		return 0, nil, nil
+	}
+	outs := s.sendAll(ctx, rows, lease)
+	return len(rows), func() { s.record(ctx, outs, lease) }, nil
 }
 
 // deliverAll delivers claimed rows and records the outcomes; done (when
@@ -73,36 +104,55 @@ func (s *Service) deliverAll(ctx context.Context, rows []domain.PushMessage, lea
 	if len(rows) == 0 {
 		return
 	}
-	outs := make([]outcome, len(rows))
-	clients := &roundClients{s: s, m: map[int64]*roundEntry{}}
-	sem := make(chan struct{}, s.cfg.Workers)
-	var wg sync.WaitGroup
-	for i, m := range rows {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			outs[i] = s.deliver(ctx, clients, m, lease)
-		})
-	}
-	wg.Wait()
+	outs := s.sendAll(ctx, rows, lease)
 	s.record(ctx, outs, lease)
 	for i := range done {
 		done[i] = outs[i].m
 	}
 }
 
+// sendAll sends claimed rows (at most Workers at once, multiplexed over
+// the providers' HTTP/2 connections) and returns their outcomes, not yet
+// recorded.
+func (s *Service) sendAll(ctx context.Context, rows []domain.PushMessage, lease string) []outcome {
+	outs := make([]outcome, len(rows))
+	clients := &roundClients{s: s, m: map[int64]*roundEntry{}}
+	// One query checks the registrations of the whole round.
+	ids := make([]int64, len(rows))
+	for i, m := range rows {
+		ids[i] = m.ID
+	}
+	ok, regErr := s.st.DeliverablePushMessages(ctx, ids)
+	registered := make(map[int64]bool, len(ok))
+	for _, id := range ok {
+		registered[id] = true
+	}
+	sem := make(chan struct{}, s.cfg.Workers)
+	var wg sync.WaitGroup
+	for i, m := range rows {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			outs[i] = s.deliver(ctx, clients, m, lease, registered[m.ID], regErr)
+		})
+	}
+	wg.Wait()
+	return outs
+}
+
 // deliver sends one claimed message and records its outcome.
-func (s *Service) deliver(ctx context.Context, rc *roundClients, m domain.PushMessage, lease string) outcome {
+// registered tells whether the message's device still holds the token
+// it was queued for and its activation may get it (regErr: unknown).
+func (s *Service) deliver(ctx context.Context, rc *roundClients, m domain.PushMessage, lease string, registered bool, regErr error) outcome {
 	p := Platform(m.Platform)
 	fail := func(reason string) outcome {
 		s.observe(p, "failed")
 		return s.finish(ctx, m, lease, domain.PushMessageFailed, reason, time.Time{}, false)
 	}
-	ok, err := s.stillRegistered(ctx, m)
-	if err != nil {
-		return s.retry(ctx, m, lease, "database: "+err.Error(), 0)
+	if regErr != nil {
+		return s.retry(ctx, m, lease, "database: "+regErr.Error(), 0)
 	}
-	if !ok {
+	if !registered {
 		return fail("registration removed or activation not deliverable")
 	}
 	var body stored
@@ -216,22 +266,6 @@ func (s *Service) observe(p Platform, outcome string) {
 	}
 }
 
-// stillRegistered tells whether the message's device still holds the
-// token it was queued for and its activation may get it.
-func (s *Service) stillRegistered(ctx context.Context, m domain.PushMessage) (bool, error) {
-	d, err := s.st.GetPushDevice(ctx, m.ActivationID)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if d.Token != m.Token || d.ApplicationID != m.ApplicationID {
-		return false, nil
-	}
-	return deliverable(ctx, s.st, m.ActivationID, m.Personal)
-}
-
 // outcome is a delivery's result waiting to be recorded.
 type outcome struct {
 	m           domain.PushMessage
@@ -254,7 +288,8 @@ func (s *Service) finish(_ context.Context, m domain.PushMessage, _ string, stat
 }
 
 // record writes the outcomes of a round in one transaction (one commit,
-// one fsync, for the whole round); when that fails (a lease lost to
+// one fsync, for the whole round; the plain successes in one statement,
+// finished at the time of the record); when that fails (a lease lost to
 // another dispatcher, a database error) each outcome is written on its
 // own, so one lost lease does not lose the others. An outcome that cannot
 // be written keeps its claim and is retried when the lease ends.
@@ -272,10 +307,27 @@ func (s *Service) record(ctx context.Context, outs []outcome, lease string) {
 		return nil
 	}
 	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		// The plain successes (most of a round) in one statement.
+		var sent []int64
 		for i := range outs {
-			if err := write(tx, &outs[i]); err != nil {
+			o := &outs[i]
+			if o.m.Status == domain.PushMessageSent && !o.removeToken {
+				sent = append(sent, o.m.ID)
+				continue
+			}
+			if err := write(tx, o); err != nil {
 				return err
 			}
+		}
+		if len(sent) == 0 {
+			return nil
+		}
+		n, err := tx.FinishPushMessagesSent(ctx, sent, lease, s.now())
+		if err != nil {
+			return err
+		}
+		if n != int64(len(sent)) {
+			return fmt.Errorf("finish push messages: %d of %d still under the lease: %w", n, len(sent), store.ErrConflict)
 		}
 		return nil
 	})

@@ -38,8 +38,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger logs failures (never tokens or secrets).
 	Logger *slog.Logger
-	// BatchSize is how many messages a dispatcher round claims (default 100);
-	// Workers how many it sends at once (default 16).
+	// BatchSize is how many messages a dispatcher round claims (default 500);
+	// Workers how many it sends at once (default 64; HTTP/2 multiplexes
+	// them over one connection per provider host).
 	BatchSize, Workers int
 	// PollInterval is how often the dispatcher looks for due messages
 	// when not woken (default 1s).
@@ -89,10 +90,10 @@ func (c *Config) defaults() {
 		c.APNsDefaultEnvironment = EnvironmentDevelopment
 	}
 	if c.BatchSize <= 0 {
-		c.BatchSize = 100
+		c.BatchSize = 500
 	}
 	if c.Workers <= 0 {
-		c.Workers = 16
+		c.Workers = 64
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second

@@ -22,6 +22,11 @@ type PushOutboxReader interface {
 	ListPushMessages(ctx context.Context, activationID string, limit int) ([]domain.PushMessage, error)
 	// CountPushMessages counts the outbox messages in a state.
 	CountPushMessages(ctx context.Context, status domain.PushMessageStatus) (int64, error)
+	// DeliverablePushMessages returns, of the messages with the ids, those
+	// whose activation still holds a registration with the message's
+	// application and token and may get it: not REMOVED, and ACTIVE for a
+	// personal message (one query for a dispatcher round).
+	DeliverablePushMessages(ctx context.Context, ids []int64) ([]int64, error)
 }
 
 // PushOutboxWriter holds the writes of push provider credentials and of the
@@ -45,6 +50,11 @@ type PushOutboxWriter interface {
 	// lease; ErrConflict otherwise (the claim expired and another
 	// dispatcher took it over).
 	FinishPushMessage(ctx context.Context, m *domain.PushMessage, lease string) error
+	// FinishPushMessagesSent records the messages with the ids as SENT at
+	// the time (no reason, attempts as claimed) and frees them, those
+	// still claimed under lease, in one statement; it returns how many it
+	// changed (fewer than len(ids) when some claim expired).
+	FinishPushMessagesSent(ctx context.Context, ids []int64, lease string, at time.Time) (int64, error)
 	// AddPushDevice creates or replaces the registration of d.ActivationID
 	// like PutPushDevice, but leaves other activations holding the same
 	// token alone (one device holding several activations).

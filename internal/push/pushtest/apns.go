@@ -4,7 +4,9 @@ import (
 	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -57,6 +59,27 @@ func NewAPNs(t testing.TB, cfg APNsConfig) *APNs {
 	f.record = true
 	f.Server = startTLS2(t, http.HandlerFunc(f.serve))
 	return f
+}
+
+// StartAPNs starts a fake APNs outside a test (the push benchmark of
+// mauth bench); Close stops it.
+func StartAPNs(cfg APNsConfig) *APNs {
+	f := &APNs{cfg: cfg, verified: map[string]int64{}}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // a closed connection at the end is no news
+	srv.StartTLS()
+	f.Server = srv
+	return f
+}
+
+// Close stops a fake started by StartAPNs.
+func (f *APNs) Close() { f.Server.Close() }
+
+// CertificatePEM is the fake's TLS certificate (PEM), for a client's
+// trusted CA file.
+func (f *APNs) CertificatePEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.Server.Certificate().Raw})
 }
 
 // URL is the base URL (for the client's development or production URL).

@@ -113,10 +113,16 @@ func (c *clock) Now() time.Time {
 
 // startTLS2 starts h on a TLS server speaking HTTP/2.
 func startTLS2(t testing.TB, h http.Handler) *httptest.Server {
+	srv := newTLS2(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newTLS2 starts h on a TLS server speaking HTTP/2; the caller closes it.
+func newTLS2(h http.Handler) *httptest.Server {
 	srv := httptest.NewUnstartedServer(h)
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
-	t.Cleanup(srv.Close)
 	return srv
 }
 
@@ -134,15 +140,24 @@ func requireHTTP2(rec *recorder, w http.ResponseWriter, r *http.Request) bool {
 // public half.
 func NewAPNsKey(t testing.TB) ([]byte, *ecdsa.PublicKey) {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p8, pub, err := GenerateAPNsKey()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return p8, pub
+}
+
+// GenerateAPNsKey is NewAPNsKey outside a test.
+func GenerateAPNsKey() ([]byte, *ecdsa.PublicKey, error) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate APNs key: %w", err)
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(k)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, fmt.Errorf("encode APNs key: %w", err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), &k.PublicKey
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), &k.PublicKey, nil
 }
 
 // jwtParts is a parsed compact JWS.

@@ -127,6 +127,25 @@ func (c *conn) CreatePushMessage(ctx context.Context, m *domain.PushMessage) err
 	return nil
 }
 
+// DeliverablePushMessages implements store.Reader.
+func (c *conn) DeliverablePushMessages(ctx context.Context, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var a args
+	removed, active := a.add(int64(domain.ActivationRemoved)), a.add(int64(domain.ActivationActive))
+	q := `SELECT m.id FROM pa_push_message m
+		 JOIN pa_push_device d ON d.activation_id = m.activation_id AND d.application_id = m.application_id AND d.push_token = m.push_token
+		 JOIN pa_activation x ON x.activation_id = m.activation_id
+		 WHERE x.activation_status <> ` + removed + ` AND (m.is_personal = 0 OR x.activation_status = ` + active + `)
+		 AND m.id IN ` + in(&a, ids, func(id int64) any { return id }) + ` ORDER BY m.id`
+	return listDynamic(ctx, c, "deliverable push messages", q, func(r scanner) (int64, error) {
+		var id int64
+		err := r.Scan(&id)
+		return id, err
+	}, a...)
+}
+
 // ClaimPushMessages implements store.Tx.
 func (c *conn) ClaimPushMessages(ctx context.Context, now, leaseUntil time.Time, lease string, limit int) ([]domain.PushMessage, error) {
 	if limit <= 0 {
@@ -149,6 +168,26 @@ func (c *conn) ClaimPushMessages(ctx context.Context, now, leaseUntil time.Time,
 		due[i].Lease, due[i].Next, due[i].Attempts = lease, leaseUntil.Truncate(time.Millisecond), due[i].Attempts+1
 	}
 	return due, nil
+}
+
+// FinishPushMessagesSent implements store.Tx.
+func (c *conn) FinishPushMessagesSent(ctx context.Context, ids []int64, lease string, at time.Time) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var a args
+	q := `UPDATE pa_push_message SET status = 'SENT', reason = NULL, timestamp_next = ` + a.add(millis(at)) +
+		`, timestamp_finished = ` + a.add(millis(at)) + `, lease = NULL WHERE lease = ` + a.add(lease) +
+		` AND status = 'PENDING' AND id IN ` + in(&a, ids, func(id int64) any { return id })
+	res, err := c.q.ExecContext(ctx, q, a...)
+	if err != nil {
+		return 0, c.d.wrap("finish push messages", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, c.d.wrap("finish push messages", err)
+	}
+	return n, nil
 }
 
 // FinishPushMessage implements store.Tx.

@@ -205,3 +205,102 @@ func testPushDevicesByToken(t *testing.T, s store.Store) {
 	_, err = s.GetPushDevice(ctx, a2.ActivationID)
 	require.NoError(t, err)
 }
+
+// testDeliverablePushMessages: a message is deliverable while its
+// activation holds a registration with the message's application and
+// token and is not REMOVED (ACTIVE for a personal message).
+func testDeliverablePushMessages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	active := newActivation(t, s, app.ID, "user-"+uid(), func(a *domain.Activation) { a.Status = domain.ActivationActive })
+	blocked := newActivation(t, s, app.ID, "user-"+uid(), func(a *domain.Activation) { a.Status = domain.ActivationBlocked })
+	removed := newActivation(t, s, app.ID, "user-"+uid(), func(a *domain.Activation) { a.Status = domain.ActivationRemoved })
+	unregistered := newActivation(t, s, app.ID, "user-"+uid(), func(a *domain.Activation) { a.Status = domain.ActivationActive })
+	for _, a := range []domain.Activation{active, blocked, removed} {
+		inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+			return tx.AddPushDevice(ctx, &domain.PushDevice{ActivationID: a.ActivationID, ApplicationID: app.ID, UserID: a.UserID,
+				Platform: "apns", Token: "aabbcc", Created: at(0), LastRegistered: at(0)})
+		})
+	}
+	msg := func(a domain.Activation, personal bool, token string) domain.PushMessage {
+		m := newPushMessage(app.ID, a.ActivationID, at(0))
+		m.Personal, m.Token = personal, token
+		inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreatePushMessage(ctx, &m) })
+		return m
+	}
+	cases := []struct {
+		m    domain.PushMessage
+		want bool
+	}{
+		{msg(active, true, "aabbcc"), true},
+		{msg(active, false, "aabbcc"), true},
+		{msg(active, false, "ddeeff"), false}, // token changed since queued
+		{msg(blocked, false, "aabbcc"), true},
+		{msg(blocked, true, "aabbcc"), false},
+		{msg(removed, false, "aabbcc"), false},
+		{msg(unregistered, false, "aabbcc"), false},
+	}
+	var ids, want []int64
+	for _, c := range cases {
+		ids = append(ids, c.m.ID)
+		if c.want {
+			want = append(want, c.m.ID)
+		}
+	}
+	got, err := s.DeliverablePushMessages(ctx, append(ids, 1<<40))
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	got, err = s.DeliverablePushMessages(ctx, nil)
+	require.NoError(t, err)
+	require.Empty(t, got)
+}
+
+// testFinishPushMessagesSent: the claimed messages under the lease become
+// SENT in one statement; others (another lease, not claimed) are left
+// alone and not counted.
+func testFinishPushMessagesSent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	act := newActivation(t, s, app.ID, "user-"+uid())
+	var ms []domain.PushMessage
+	for range 4 {
+		m := newPushMessage(app.ID, act.ActivationID, at(0))
+		inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreatePushMessage(ctx, &m) })
+		ms = append(ms, m)
+	}
+	var claimed []domain.PushMessage
+	inTx(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		claimed, err = tx.ClaimPushMessages(ctx, at(time.Second), at(time.Minute), "lease-s", 3)
+		return err
+	})
+	require.Len(t, claimed, 3)
+	var n int64
+	inTx(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		n, err = tx.FinishPushMessagesSent(ctx, []int64{claimed[0].ID, claimed[1].ID, ms[3].ID}, "lease-s", at(2*time.Second))
+		return err
+	})
+	require.Equal(t, int64(2), n, "the unclaimed message is not under the lease")
+	for i, m := range ms {
+		got, err := s.GetPushMessage(ctx, m.ID)
+		require.NoError(t, err)
+		if i < 2 {
+			require.Equal(t, domain.PushMessageSent, got.Status)
+			require.Empty(t, got.Lease)
+			require.Empty(t, got.Reason)
+			require.Equal(t, 1, got.Attempts)
+			require.True(t, got.Finished.Equal(at(2*time.Second)), "finished %v", got.Finished)
+		} else {
+			require.Equal(t, domain.PushMessagePending, got.Status)
+		}
+	}
+	inTx(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		n, err = tx.FinishPushMessagesSent(ctx, []int64{claimed[2].ID}, "other-lease", at(3*time.Second))
+		return err
+	})
+	require.Zero(t, n)
+	inTx(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		n, err = tx.FinishPushMessagesSent(ctx, nil, "lease-s", at(3*time.Second))
+		return err
+	})
+	require.Zero(t, n)
+}

@@ -61,6 +61,8 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("PushCredentials", func(t *testing.T) { testPushCredentials(t, newStore(t)) })
 	t.Run("PushMessages", func(t *testing.T) { testPushMessages(t, newStore(t)) })
 	t.Run("PushClaimOneWinner", func(t *testing.T) { testPushClaimOneWinner(t, newStore(t)) })
+	t.Run("DeliverablePushMessages", func(t *testing.T) { testDeliverablePushMessages(t, newStore(t)) })
+	t.Run("FinishPushMessagesSent", func(t *testing.T) { testFinishPushMessagesSent(t, newStore(t)) })
 	t.Run("PushDevicesByToken", func(t *testing.T) { testPushDevicesByToken(t, newStore(t)) })
 	t.Run("PushCampaigns", func(t *testing.T) { testPushCampaigns(t, newStore(t)) })
 	t.Run("BulkLoad", func(t *testing.T) { testBulkLoad(t, newStore(t)) })
