@@ -15,6 +15,7 @@ import (
 	"github.com/mauth/mauth/internal/api/pushserver"
 	"github.com/mauth/mauth/internal/console"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/push"
 	"github.com/mauth/mauth/internal/service"
 	"github.com/mauth/mauth/protocol"
 )
@@ -22,7 +23,10 @@ import (
 // consoleCore adapts the core service to the console's port
 // (console.Core). The console user is the actor carried by ctx; it is also
 // the externalUserId of the activation history.
-type consoleCore struct{ svc *service.Service }
+type consoleCore struct {
+	svc  *service.Service
+	push *push.Service
+}
 
 var _ console.Core = consoleCore{}
 
@@ -179,7 +183,7 @@ type ConsoleOptions struct {
 // listener, in front of the private API.
 func (a *App) mountConsole() error {
 	o := a.cfg.Console
-	svc, err := console.New(console.Options{Store: a.Store, Core: consoleCore{a.Service}, Now: o.Now,
+	svc, err := console.New(console.Options{Store: a.Store, Core: consoleCore{svc: a.Service, push: a.Push}, Now: o.Now,
 		IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, PasswordMemoryKiB: o.PasswordMemoryKiB})
 	if err != nil {
 		return err

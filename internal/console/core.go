@@ -58,6 +58,92 @@ type Core interface {
 	CreateIntegration(ctx context.Context, name string) (NewIntegration, error)
 	// RemoveIntegration removes an integration.
 	RemoveIntegration(ctx context.Context, id string) error
+
+	// PushApplications lists every application with its push
+	// configuration (no secrets).
+	PushApplications(ctx context.Context) ([]PushApplication, error)
+	// SetPushCredentials validates and stores provider credentials of an
+	// application (the platforms given; the others are kept).
+	SetPushCredentials(ctx context.Context, application string, in PushCredentials) error
+	// RemovePushCredentials removes an application's credentials of one
+	// platform (apns, fcm or hms).
+	RemovePushCredentials(ctx context.Context, application, platform string) error
+	// Campaigns lists the push campaigns with their progress.
+	Campaigns(ctx context.Context) ([]Campaign, error)
+	// Campaign returns a push campaign with its progress.
+	Campaign(ctx context.Context, id int64) (Campaign, error)
+	// CreateCampaign creates a push campaign of an application.
+	CreateCampaign(ctx context.Context, application, title, body string) (int64, error)
+	// AddCampaignUsers adds users to a campaign not sent yet and returns
+	// how many were new.
+	AddCampaignUsers(ctx context.Context, id int64, users []string) (int64, error)
+	// SendCampaign starts the live send of a campaign.
+	SendCampaign(ctx context.Context, id int64) error
+	// CancelCampaign stops a campaign.
+	CancelCampaign(ctx context.Context, id int64) error
+}
+
+// PushApplication is an application's push configuration without
+// secrets.
+type PushApplication struct {
+	Application    string
+	APNs, FCM, HMS bool
+	// Non-secret settings of the configured providers.
+	APNsBundle, APNsKeyID, APNsTeamID, APNsEnvironment string
+	FCMProjectID, HMSProjectID                         string
+}
+
+// PushCredentials are provider credentials to set; a nil platform keeps
+// what the application has.
+type PushCredentials struct {
+	APNs *APNsCredentials
+	FCM  *FCMCredentials
+	HMS  *HMSCredentials
+}
+
+// APNsCredentials are an APNs .p8 signing key with its settings.
+type APNsCredentials struct {
+	PrivateKey                         []byte
+	KeyID, TeamID, Bundle, Environment string
+}
+
+// FCMCredentials are a Firebase service-account key (JSON).
+type FCMCredentials struct {
+	ServiceAccount []byte
+	ProjectID      string
+}
+
+// HMSCredentials are an AppGallery Connect OAuth client.
+type HMSCredentials struct {
+	ClientID, ClientSecret, ProjectID string
+}
+
+// Campaign is a push campaign with its progress.
+type Campaign struct {
+	ID                              int64
+	Application                     string
+	Title, Body                     string
+	Status                          string
+	Sent, Failed, Pending, Total    int64
+	Created, SendStarted, Completed time.Time
+}
+
+// Running tells whether the campaign's live send is under way (the page
+// keeps refreshing).
+func (c Campaign) Running() bool {
+	return c.Status == "SENDING" || (c.Status == "SENT" && c.Pending > 0)
+}
+
+// Editable tells whether users can still be added (before the live send).
+func (c Campaign) Editable() bool { return c.Status == "CREATED" }
+
+// Percent is the share of the queued messages that are done (sent or
+// failed), 0 to 100.
+func (c Campaign) Percent() int64 {
+	if c.Total == 0 {
+		return 0
+	}
+	return (c.Sent + c.Failed) * 100 / c.Total
 }
 
 // ApplicationView is an application with what its detail page shows.

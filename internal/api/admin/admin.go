@@ -149,6 +149,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/audit", s.get(s.audit))
 	mux.Handle("GET /admin/audit.csv", s.get(s.auditCSV))
 	mux.Handle("GET /admin/push", s.get(s.push))
+	mux.Handle("POST /admin/push/credentials/{platform}", s.post(console.Change, s.setPushCredentials))
+	mux.Handle("POST /admin/push/credentials/{platform}/remove", s.post(console.Change, s.removePushCredentials))
+	mux.Handle("POST /admin/push/campaigns", s.post(console.Change, s.createCampaign))
+	mux.Handle("GET /admin/push/campaigns/{id}", s.get(s.campaign))
+	mux.Handle("GET /admin/push/campaigns/{id}/status", s.get(s.campaignStatus))
+	mux.Handle("POST /admin/push/campaigns/{id}/users", s.post(console.Change, s.addCampaignUsers))
+	mux.Handle("POST /admin/push/campaigns/{id}/{action}", s.post(console.Change, s.campaignAction))
 
 	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, console.Principal{}, console.NotFound)
@@ -217,7 +224,13 @@ func (s *Server) post(perm console.Permission, h handler) http.Handler {
 			s.fail(w, r, console.Principal{}, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
+		var perr error
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			perr = r.ParseMultipartForm(64 << 10) // file uploads (push keys) stay in memory
+		} else {
+			perr = r.ParseForm()
+		}
+		if err := perr; err != nil {
 			s.fail(w, r, p, &console.Error{Code: "CONSOLE_INVALID_INPUT", Message: "The form could not be read.", Status: http.StatusBadRequest})
 			return
 		}
@@ -278,6 +291,9 @@ type page struct {
 	Admin  bool
 	Data   any
 	Now    time.Time
+	// Refresh asks browsers without JavaScript to reload the page every
+	// few seconds (a live view's fallback).
+	Refresh bool
 }
 
 // render executes a page template.
@@ -288,6 +304,9 @@ func (s *Server) render(w http.ResponseWriter, _ *http.Request, status int, name
 		return
 	}
 	pg := page{Title: titles[name], Nav: navOf[name], Data: data, Now: s.c.Now()}
+	if lr, ok := data.(interface{ LiveRefresh() bool }); ok {
+		pg.Refresh = lr.LiveRefresh()
+	}
 	if p.User.ID != 0 {
 		u := p.User
 		pg.User, pg.CSRF, pg.CanChg, pg.Admin = &u, p.CSRFToken(), p.Can(console.Change), p.Can(console.ManageUsers)

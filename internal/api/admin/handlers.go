@@ -565,9 +565,6 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request, p console.Prin
 	cw.Flush()
 }
 
-func (s *Server) push(w http.ResponseWriter, r *http.Request, p console.Principal) {
-	s.render(w, r, http.StatusOK, "push", p, nil)
-}
 
 // record writes the console's audit entry of a done action; a failure is
 // logged (the change itself is already committed with the core's entry).
