@@ -105,4 +105,3 @@ func (c consoleCore) SendCampaign(ctx context.Context, id int64) error {
 func (c consoleCore) CancelCampaign(ctx context.Context, id int64) error {
 	return consolePushError(c.push.CancelCampaign(ctx, id))
 }
-

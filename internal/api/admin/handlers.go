@@ -565,7 +565,6 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request, p console.Prin
 	cw.Flush()
 }
 
-
 // record writes the console's audit entry of a done action; a failure is
 // logged (the change itself is already committed with the core's entry).
 func (s *Server) record(r *http.Request, p console.Principal, action string, details map[string]string) {
