@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/push"
 	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/protocol"
 )
 
@@ -26,6 +29,7 @@ import (
 type consoleCore struct {
 	svc  *service.Service
 	push *push.Service
+	st   store.Store
 }
 
 var _ console.Core = consoleCore{}
@@ -183,7 +187,7 @@ type ConsoleOptions struct {
 // listener, in front of the private API.
 func (a *App) mountConsole() error {
 	o := a.cfg.Console
-	svc, err := console.New(console.Options{Store: a.Store, Core: consoleCore{svc: a.Service, push: a.Push}, Now: o.Now,
+	svc, err := console.New(console.Options{Store: a.Store, Core: consoleCore{svc: a.Service, push: a.Push, st: a.Store}, Now: o.Now,
 		IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, PasswordMemoryKiB: o.PasswordMemoryKiB})
 	if err != nil {
 		return err
@@ -248,4 +252,71 @@ func CreateConsoleUser(ctx context.Context, c Config, username, password string,
 		return u, errors.New(ce.Message)
 	}
 	return u, err
+}
+
+func (c consoleCore) UpdateCallback(ctx context.Context, application, id, name, url string) error {
+	list, err := c.svc.ListCallbacks(ctx, application)
+	if err != nil {
+		return err
+	}
+	for _, cb := range list {
+		if cb.ID != id {
+			continue
+		}
+		row, err := c.st.GetCallbackURL(ctx, id)
+		if err != nil {
+			return fmt.Errorf("read callback: %w", err)
+		}
+		auth, err := c.svc.OpenCallbackAuthentication(row)
+		if err != nil {
+			return err
+		}
+		retention, backoff, attempts := cb.RetentionPeriod, cb.InitialBackoff, cb.MaxAttempts
+		_, err = c.svc.UpdateCallback(ctx, id, service.CallbackInput{ApplicationName: application, Name: name, Type: cb.Type, URL: url,
+			Attributes: cb.Attributes, Authentication: auth, RetentionPeriod: &retention, InitialBackoff: &backoff, MaxAttempts: &attempts})
+		return err
+	}
+	return console.NotFound
+}
+
+func (c consoleCore) RecoveryConfig(ctx context.Context, application string) (console.RecoverySettings, error) {
+	rc, err := c.svc.GetRecoveryConfig(ctx, application)
+	if err != nil {
+		return console.RecoverySettings{}, err
+	}
+	out := console.RecoverySettings{ActivationRecovery: rc.ActivationRecoveryEnabled, Postcard: rc.RecoveryPostcardEnabled,
+		MultipleCodes: rc.AllowMultipleRecoveryCodes}
+	if len(rc.PostcardPublicKey) > 0 {
+		out.PostcardKey = base64.StdEncoding.EncodeToString(rc.PostcardPublicKey)
+	}
+	return out, nil
+}
+
+func (c consoleCore) SetRecoveryConfig(ctx context.Context, application string, in console.RecoverySettings) error {
+	return c.svc.UpdateRecoveryConfig(ctx, service.UpdateRecoveryConfigInput{ApplicationName: application,
+		ActivationRecoveryEnabled: in.ActivationRecovery, RecoveryPostcardEnabled: in.Postcard, AllowMultipleRecoveryCodes: in.MultipleCodes})
+}
+
+func (c consoleCore) ApplicationIntegrations(ctx context.Context, application string) ([]console.IntegrationAccess, error) {
+	list, err := c.svc.ListIntegrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]console.IntegrationAccess, 0, len(list))
+	for _, in := range list {
+		admin := in.Role == domain.IntegrationAdmin
+		out = append(out, console.IntegrationAccess{ID: in.ID, Name: in.Name, Admin: admin,
+			Allowed: admin || slices.Contains(in.Applications, application)})
+	}
+	return out, nil
+}
+
+func (c consoleCore) SetIntegrationAccess(ctx context.Context, id, application string, allowed bool) error {
+	var err error
+	if allowed {
+		_, err = c.svc.GrantIntegrationApplications(ctx, id, []string{application})
+	} else {
+		_, err = c.svc.RevokeIntegrationApplications(ctx, id, []string{application})
+	}
+	return err
 }

@@ -28,6 +28,20 @@ type Core interface {
 	CreateCallback(ctx context.Context, application, name, url string) error
 	// RemoveCallback removes a callback.
 	RemoveCallback(ctx context.Context, id string) error
+	// UpdateCallback changes the name and URL of a callback of an
+	// application (its other settings and secrets are kept).
+	UpdateCallback(ctx context.Context, application, id, name, url string) error
+	// RecoveryConfig returns an application's recovery settings.
+	RecoveryConfig(ctx context.Context, application string) (RecoverySettings, error)
+	// SetRecoveryConfig replaces an application's recovery settings (the
+	// printing center's key is kept).
+	SetRecoveryConfig(ctx context.Context, application string, in RecoverySettings) error
+	// ApplicationIntegrations lists the integrations with whether each may
+	// call the private API for the application.
+	ApplicationIntegrations(ctx context.Context, application string) ([]IntegrationAccess, error)
+	// SetIntegrationAccess grants (allowed) or revokes an APPLICATION
+	// integration's access to an application.
+	SetIntegrationAccess(ctx context.Context, id, application string, allowed bool) error
 
 	// InitActivation starts an activation of a user.
 	InitActivation(ctx context.Context, in ActivationInput) (NewActivation, error)
@@ -81,6 +95,22 @@ type Core interface {
 	SendCampaign(ctx context.Context, id int64) error
 	// CancelCampaign stops a campaign.
 	CancelCampaign(ctx context.Context, id int64) error
+}
+
+// RecoverySettings are an application's recovery settings.
+type RecoverySettings struct {
+	ActivationRecovery, Postcard, MultipleCodes bool
+	// PostcardKey is the server's postcard public key (Base64; empty
+	// until postcards are first enabled).
+	PostcardKey string
+}
+
+// IntegrationAccess is an integration and its access to an application.
+type IntegrationAccess struct {
+	ID, Name string
+	// Admin integrations may use every application.
+	Admin   bool
+	Allowed bool
 }
 
 // PushApplication is an application's push configuration without

@@ -118,6 +118,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/applications/{name}/versions/{version}/{action}", s.post(console.Change, s.versionAction))
 	mux.Handle("POST /admin/applications/{name}/callbacks", s.post(console.Change, s.createCallback))
 	mux.Handle("POST /admin/applications/{name}/callbacks/{id}/remove", s.post(console.Change, s.removeCallback))
+	mux.Handle("POST /admin/applications/{name}/callbacks/{id}", s.post(console.Change, s.updateCallback))
+	mux.Handle("POST /admin/applications/{name}/recovery", s.post(console.Change, s.setRecovery))
+	mux.Handle("POST /admin/applications/{name}/integrations/{id}/{action}", s.post(console.Change, s.integrationAccess))
 
 	mux.Handle("GET /admin/activations", s.get(s.activations))
 	mux.Handle("GET /admin/activations/new", s.get(s.newActivationPage))

@@ -107,7 +107,58 @@ func (s *Server) application(w http.ResponseWriter, r *http.Request, p console.P
 		s.fail(w, r, p, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "application", p, map[string]any{"App": app, "Callbacks": cbs})
+	rc, err := s.c.Core().RecoveryConfig(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	integ, err := s.c.Core().ApplicationIntegrations(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "application", p, map[string]any{"App": app, "Callbacks": cbs, "Recovery": rc, "Integrations": integ})
+}
+
+func (s *Server) updateCallback(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	name, id := r.PathValue("name"), r.PathValue("id")
+	if err := s.c.Core().UpdateCallback(r.Context(), name, id, form(r, "name"), form(r, "url")); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.record(r, p, "CALLBACK_UPDATED", map[string]string{"applicationId": name, "callbackId": id, "callbackUrl": form(r, "url")})
+	done(w, r, "/admin/applications/"+url.PathEscape(name))
+}
+
+func (s *Server) setRecovery(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	name := r.PathValue("name")
+	in := console.RecoverySettings{ActivationRecovery: form(r, "activationRecovery") == "on", Postcard: form(r, "postcard") == "on",
+		MultipleCodes: form(r, "multipleCodes") == "on"}
+	if err := s.c.Core().SetRecoveryConfig(r.Context(), name, in); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.record(r, p, "RECOVERY_CONFIG_UPDATED", map[string]string{"applicationId": name, "activationRecovery": strconv.FormatBool(in.ActivationRecovery),
+		"postcard": strconv.FormatBool(in.Postcard), "multipleCodes": strconv.FormatBool(in.MultipleCodes)})
+	done(w, r, "/admin/applications/"+url.PathEscape(name))
+}
+
+func (s *Server) integrationAccess(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	name, id, action := r.PathValue("name"), r.PathValue("id"), r.PathValue("action")
+	if action != "grant" && action != "revoke" {
+		s.fail(w, r, p, console.NotFound)
+		return
+	}
+	if err := s.c.Core().SetIntegrationAccess(r.Context(), id, name, action == "grant"); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	event := "INTEGRATION_APPLICATION_GRANTED"
+	if action == "revoke" {
+		event = "INTEGRATION_APPLICATION_REVOKED"
+	}
+	s.record(r, p, event, map[string]string{"applicationId": name, "integrationId": id})
+	done(w, r, "/admin/applications/"+url.PathEscape(name))
 }
 
 func (s *Server) versionQR(w http.ResponseWriter, r *http.Request, p console.Principal) {

@@ -1,0 +1,144 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/secretbox"
+	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/store"
+	"github.com/mauth/mauth/internal/testutil/pgtest"
+)
+
+// TestConsoleApplicationSettings posts the application page's forms on
+// both backends: a callback edited (its other settings kept, a bad URL
+// refused), the recovery settings, and an APPLICATION integration allowed
+// and revoked for the application; read-only users are refused and each
+// change is audited with the console user as the actor.
+func TestConsoleApplicationSettings(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			c := testConfig(t, RoleAll)
+			if backend == "postgres" {
+				c.DatabaseURL = pgtest.NewDatabase(t)
+				c.ServerKey = base64.StdEncoding.EncodeToString(secretbox.GenerateKey())
+			}
+			c.Console.PasswordMemoryKiB = 1024
+			c.CallbackAllowedDestinations = []string{"127.0.0.0/8"}
+			runConsoleApplicationSettings(t, c)
+		})
+	}
+}
+
+func runConsoleApplicationSettings(t *testing.T, c Config) {
+	r := start(t, c)
+	ctx := context.Background()
+	for _, u := range []struct {
+		name string
+		role domain.ConsoleRole
+	}{{"root", domain.ConsoleRoleAdmin}, {"viewer", domain.ConsoleRoleReadOnly}} {
+		if _, err := r.Console.CreateUser(ctx, "test", u.name, consolePassword, u.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := "http://" + r.PrivateAddr().String()
+	s := signInHTTP(t, base, "root")
+	viewer := signInHTTP(t, base, "viewer")
+	s.mustPost("/admin/applications", url.Values{"name": {"bank"}})
+
+	// Callback edit: name and URL change, the retry settings stay.
+	page := s.mustPost("/admin/applications/bank/callbacks", url.Values{"name": {"core"}, "url": {"http://127.0.0.1:9/a"}})
+	id := regexp.MustCompile(`/admin/applications/bank/callbacks/([^/"]+)/remove`).FindStringSubmatch(page)[1]
+	before, err := r.Service.ListCallbacks(ctx, "bank")
+	if err != nil || len(before) != 1 {
+		t.Fatalf("callbacks: %v %v", before, err)
+	}
+	page = s.mustPost("/admin/applications/bank/callbacks/"+id, url.Values{"name": {"core-2"}, "url": {"http://127.0.0.1:9/b"}})
+	if !strings.Contains(page, "http://127.0.0.1:9/b") || !strings.Contains(page, `value="core-2"`) {
+		t.Fatalf("edited callback not shown:\n%s", page)
+	}
+	after, _ := r.Service.ListCallbacks(ctx, "bank")
+	if len(after) != 1 || after[0].URL != "http://127.0.0.1:9/b" || after[0].Name != "core-2" || after[0].MaxAttempts != before[0].MaxAttempts ||
+		after[0].RetentionPeriod != before[0].RetentionPeriod || after[0].Type != before[0].Type {
+		t.Fatalf("callback after edit: %+v (before %+v)", after, before)
+	}
+	if code, _ := s.post("/admin/applications/bank/callbacks/"+id, url.Values{"name": {"x"}, "url": {"not a url"}}); code != http.StatusBadRequest {
+		t.Fatalf("callback with a bad URL: %d", code)
+	}
+	if code, _ := s.post("/admin/applications/bank/callbacks/no-such-id", url.Values{"name": {"x"}, "url": {"http://127.0.0.1:9/c"}}); code != http.StatusNotFound {
+		t.Fatalf("unknown callback: %d", code)
+	}
+	if code, _ := viewer.post("/admin/applications/bank/callbacks/"+id, url.Values{"name": {"x"}, "url": {"http://127.0.0.1:9/c"}}); code != http.StatusForbidden {
+		t.Fatalf("read-only user editing a callback: %d", code)
+	}
+
+	// Recovery settings.
+	s.mustPost("/admin/applications/bank/recovery", url.Values{"activationRecovery": {"on"}, "postcard": {"on"}})
+	rc, err := r.Service.GetRecoveryConfig(ctx, "bank")
+	if err != nil || !rc.ActivationRecoveryEnabled || !rc.RecoveryPostcardEnabled || rc.AllowMultipleRecoveryCodes {
+		t.Fatalf("recovery config: %+v %v", rc, err)
+	}
+	if page := s.get("/admin/applications/bank"); !strings.Contains(page, `id="recovery-activation" checked`) || !strings.Contains(page, `id="recovery-postcard-key"`) {
+		t.Fatalf("recovery settings not shown:\n%s", page)
+	}
+	s.mustPost("/admin/applications/bank/recovery", url.Values{})
+	if rc, _ = r.Service.GetRecoveryConfig(ctx, "bank"); rc.ActivationRecoveryEnabled || rc.RecoveryPostcardEnabled {
+		t.Fatalf("recovery config after turning off: %+v", rc)
+	}
+	if code, _ := viewer.post("/admin/applications/bank/recovery", url.Values{"activationRecovery": {"on"}}); code != http.StatusForbidden {
+		t.Fatalf("read-only user changing recovery: %d", code)
+	}
+
+	// Integrations allowed for the application.
+	s.mustPost("/admin/applications", url.Values{"name": {"other"}})
+	in, err := r.Service.CreateIntegrationWith(ctx, service.IntegrationInput{Name: "crm", Role: domain.IntegrationApplication, Applications: []string{"other"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = s.get("/admin/applications/bank")
+	if !strings.Contains(page, "/admin/applications/bank/integrations/"+in.ID+"/grant") {
+		t.Fatalf("integration not offered:\n%s", page)
+	}
+	s.mustPost("/admin/applications/bank/integrations/"+in.ID+"/grant", url.Values{})
+	list, _ := r.Service.ListIntegrations(ctx)
+	for _, x := range list {
+		if x.ID == in.ID && strings.Join(x.Applications, ",") != "bank,other" {
+			t.Fatalf("integration after grant: %+v", x)
+		}
+	}
+	if code, _ := viewer.post("/admin/applications/bank/integrations/"+in.ID+"/revoke", url.Values{}); code != http.StatusForbidden {
+		t.Fatalf("read-only user revoking: %d", code)
+	}
+	s.mustPost("/admin/applications/bank/integrations/"+in.ID+"/revoke", url.Values{})
+	list, _ = r.Service.ListIntegrations(ctx)
+	for _, x := range list {
+		if x.ID == in.ID && strings.Join(x.Applications, ",") != "other" {
+			t.Fatalf("integration after revoke: %+v", x)
+		}
+	}
+	if code, _ := s.post("/admin/applications/bank/integrations/"+in.ID+"/explode", url.Values{}); code != http.StatusNotFound {
+		t.Fatalf("unknown integration action: %d", code)
+	}
+
+	entries, err := r.Store.ListAuditEntries(ctx, store.AuditFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"CALLBACK_UPDATED": false, "RECOVERY_CONFIG_UPDATED": false, "INTEGRATION_APPLICATION_GRANTED": false, "INTEGRATION_APPLICATION_REVOKED": false}
+	for _, en := range entries {
+		if _, ok := want[en.Details["action"]]; ok && en.Actor == "console:root" {
+			want[en.Details["action"]] = true
+		}
+	}
+	for a, ok := range want {
+		if !ok {
+			t.Errorf("no audit entry %s by the console user", a)
+		}
+	}
+}
