@@ -320,3 +320,33 @@ func (c consoleCore) SetIntegrationAccess(ctx context.Context, id, application s
 	}
 	return err
 }
+
+func (c consoleCore) RecoveryCodes(ctx context.Context, activationID string) ([]console.RecoveryCode, error) {
+	list, err := c.svc.LookupRecoveryCodes(ctx, service.RecoveryCodeLookup{ActivationID: activationID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]console.RecoveryCode, 0, len(list))
+	for _, rc := range list {
+		v := console.RecoveryCode{ID: rc.ID, CodeMasked: rc.CodeMasked, Status: rc.Status.String()}
+		for _, p := range rc.PUKs {
+			v.PUKs = append(v.PUKs, p.Status.String())
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (c consoleCore) RevokeRecoveryCode(ctx context.Context, activationID string, id int64) error {
+	list, err := c.svc.LookupRecoveryCodes(ctx, service.RecoveryCodeLookup{ActivationID: activationID})
+	if err != nil {
+		return err
+	}
+	for _, rc := range list {
+		if rc.ID == id {
+			_, err := c.svc.RevokeRecoveryCodes(ctx, []int64{id})
+			return err
+		}
+	}
+	return console.NotFound
+}

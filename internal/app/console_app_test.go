@@ -142,3 +142,90 @@ func runConsoleApplicationSettings(t *testing.T, c Config) {
 		}
 	}
 }
+
+// TestConsoleRecoveryCodesAndApprovalContext checks on both backends that
+// an activation's page lists its recovery code and revokes it (read-only
+// users refused, the revoke audited), and that an operation's page shows
+// its approval context: the IP address and user agent of the requests
+// that changed it.
+func TestConsoleRecoveryCodesAndApprovalContext(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			c := testConfig(t, RoleAll)
+			if backend == "postgres" {
+				c.DatabaseURL = pgtest.NewDatabase(t)
+				c.ServerKey = base64.StdEncoding.EncodeToString(secretbox.GenerateKey())
+			}
+			c.Console.PasswordMemoryKiB = 1024
+			runConsoleRecoveryAndContext(t, c)
+		})
+	}
+}
+
+func runConsoleRecoveryAndContext(t *testing.T, c Config) {
+	r := start(t, c)
+	ctx := context.Background()
+	for _, u := range []struct {
+		name string
+		role domain.ConsoleRole
+	}{{"root", domain.ConsoleRoleAdmin}, {"viewer", domain.ConsoleRoleReadOnly}} {
+		if _, err := r.Console.CreateUser(ctx, "test", u.name, consolePassword, u.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := "http://" + r.PrivateAddr().String()
+	s := signInHTTP(t, base, "root")
+	viewer := signInHTTP(t, base, "viewer")
+	s.mustPost("/admin/applications", url.Values{"name": {"bank"}})
+	s.mustPost("/admin/applications/bank/recovery", url.Values{"activationRecovery": {"on"}})
+	dev, _ := activateDeviceOf(t, r.admin(t), "http://"+r.PublicAddr().String(), "bank", "3.3")
+
+	page := s.get("/admin/activations/" + dev.ActivationID)
+	m := regexp.MustCompile(`/admin/activations/` + dev.ActivationID + `/recovery-codes/(\d+)/revoke`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no revocable recovery code on the activation page:\n%s", page)
+	}
+	if code, _ := viewer.post("/admin/activations/"+dev.ActivationID+"/recovery-codes/"+m[1]+"/revoke", url.Values{}); code != http.StatusForbidden {
+		t.Fatalf("read-only user revoking: %d", code)
+	}
+	if code, _ := s.post("/admin/activations/some-other-activation/recovery-codes/"+m[1]+"/revoke", url.Values{}); code != http.StatusNotFound &&
+		code != http.StatusBadRequest {
+		t.Fatalf("revoking through another activation: %d", code)
+	}
+	page = s.mustPost("/admin/activations/"+dev.ActivationID+"/recovery-codes/"+m[1]+"/revoke", url.Values{})
+	if !strings.Contains(page, "REVOKED") || strings.Contains(page, "/recovery-codes/"+m[1]+"/revoke") {
+		t.Fatalf("recovery code after revoke:\n%s", page)
+	}
+	codes, err := r.Service.LookupRecoveryCodes(ctx, service.RecoveryCodeLookup{ActivationID: dev.ActivationID})
+	if err != nil || len(codes) != 1 || codes[0].Status != domain.RecoveryCodeRevoked {
+		t.Fatalf("recovery codes after revoke: %+v %v", codes, err)
+	}
+
+	// An operation created and cancelled from the console: its page shows
+	// the IP address and user agent of both requests.
+	s.mustPost("/admin/templates", url.Values{"name": {"login"}, "operationType": {"login"}, "dataTemplate": {"A2"},
+		"signatureType": {"possession_knowledge"}, "maxFailureCount": {"3"}, "expiration": {"300"}})
+	page = s.mustPost("/admin/operations", url.Values{"userId": {"alice"}, "application": {"bank"}, "template": {"login"}})
+	opID := regexp.MustCompile(`id="operation-id">([^<]+)<`).FindStringSubmatch(page)
+	if opID == nil {
+		t.Fatalf("no operation page:\n%s", page)
+	}
+	s.mustPost("/admin/operations/"+opID[1]+"/cancel", url.Values{})
+	page = s.get("/admin/operations/" + opID[1])
+	if !strings.Contains(page, `id="operation-context"`) || !strings.Contains(page, `<td class="ctx-ip">127.0.0.1</td>`) ||
+		!strings.Contains(page, `<td class="ctx-ua">Go-http-client/1.1</td>`) {
+		t.Fatalf("approval context not shown:\n%s", page)
+	}
+
+	entries, err := r.Store.ListAuditEntries(ctx, store.AuditFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, en := range entries {
+		found = found || (en.Details["action"] == "RECOVERY_CODE_REVOKED" && en.Actor == "console:root")
+	}
+	if !found {
+		t.Error("no audit entry RECOVERY_CODE_REVOKED by the console user")
+	}
+}

@@ -54,6 +54,11 @@ type Core interface {
 	UnblockActivation(ctx context.Context, activationID string) error
 	// RemoveActivation removes an activation.
 	RemoveActivation(ctx context.Context, activationID string) error
+	// RecoveryCodes lists the recovery codes of an activation (masked).
+	RecoveryCodes(ctx context.Context, activationID string) ([]RecoveryCode, error)
+	// RevokeRecoveryCode revokes a recovery code of an activation
+	// (NotFound when the code is not the activation's).
+	RevokeRecoveryCode(ctx context.Context, activationID string, id int64) error
 
 	// CreateOperation creates an approval operation for a user.
 	CreateOperation(ctx context.Context, in NewOperation) (domain.Operation, error)
@@ -96,6 +101,18 @@ type Core interface {
 	// CancelCampaign stops a campaign.
 	CancelCampaign(ctx context.Context, id int64) error
 }
+
+// RecoveryCode is a recovery code of an activation (masked; its PUKs'
+// states only).
+type RecoveryCode struct {
+	ID         int64
+	CodeMasked string
+	Status     string
+	PUKs       []string
+}
+
+// Revocable tells whether the code can still be revoked.
+func (c RecoveryCode) Revocable() bool { return c.Status == "CREATED" || c.Status == "ACTIVE" || c.Status == "BLOCKED" }
 
 // RecoverySettings are an application's recovery settings.
 type RecoverySettings struct {

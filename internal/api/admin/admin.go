@@ -129,6 +129,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/activations/{id}/status", s.get(s.activationStatus))
 	mux.Handle("GET /admin/activations/{id}/qr.png", s.get(s.activationQR))
 	mux.Handle("POST /admin/activations/{id}/{action}", s.post(console.Change, s.activationAction))
+	mux.Handle("POST /admin/activations/{id}/recovery-codes/{code}/revoke", s.post(console.Change, s.revokeRecoveryCode))
 
 	mux.Handle("GET /admin/operations", s.get(s.operations))
 	mux.Handle("POST /admin/operations", s.post(console.Change, s.createOperation))

@@ -281,7 +281,26 @@ func (s *Server) activation(w http.ResponseWriter, r *http.Request, p console.Pr
 		s.fail(w, r, p, err)
 		return
 	}
+	if d.RecoveryCodes, err = s.c.Core().RecoveryCodes(r.Context(), d.Activation.ActivationID); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "activation", p, d)
+}
+
+func (s *Server) revokeRecoveryCode(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	id := r.PathValue("id")
+	code, err := strconv.ParseInt(r.PathValue("code"), 10, 64)
+	if err != nil || code <= 0 {
+		s.fail(w, r, p, console.NotFound)
+		return
+	}
+	if err := s.c.Core().RevokeRecoveryCode(r.Context(), id, code); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.record(r, p, "RECOVERY_CODE_REVOKED", map[string]string{"activationId": id, "recoveryCodeId": strconv.FormatInt(code, 10)})
+	done(w, r, "/admin/activations/"+url.PathEscape(id))
 }
 
 func (s *Server) activationStatus(w http.ResponseWriter, r *http.Request, p console.Principal) {
@@ -392,7 +411,14 @@ func (s *Server) operation(w http.ResponseWriter, r *http.Request, p console.Pri
 		s.fail(w, r, p, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "operation", p, op)
+	// The approval context: the audit entries of the operation carry the
+	// IP address and user agent of each request that changed it.
+	ctxEntries, err := s.c.Audit(r.Context(), console.AuditQuery{OperationID: op.ID, Limit: 50})
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "operation", p, operationPage{Op: op, Context: ctxEntries.Entries})
 }
 
 func (s *Server) cancelOperation(w http.ResponseWriter, r *http.Request, p console.Principal) {
@@ -622,4 +648,10 @@ func (s *Server) record(r *http.Request, p console.Principal, action string, det
 	if err := s.c.Record(r.Context(), p, action, details); err != nil {
 		s.log.Error("console: audit", "action", action, "err", err)
 	}
+}
+
+// operationPage is the data of an operation's page.
+type operationPage struct {
+	Op      domain.Operation
+	Context []domain.AuditEntry
 }
