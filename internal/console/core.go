@@ -112,7 +112,9 @@ type RecoveryCode struct {
 }
 
 // Revocable tells whether the code can still be revoked.
-func (c RecoveryCode) Revocable() bool { return c.Status == "CREATED" || c.Status == "ACTIVE" || c.Status == "BLOCKED" }
+func (c RecoveryCode) Revocable() bool {
+	return c.Status == "CREATED" || c.Status == "ACTIVE" || c.Status == "BLOCKED"
+}
 
 // RecoverySettings are an application's recovery settings.
 type RecoverySettings struct {
