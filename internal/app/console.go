@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/api/admin"
+	"github.com/mauth/mauth/internal/api/mtoken"
 	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
 	"github.com/mauth/mauth/internal/api/pushserver"
 	"github.com/mauth/mauth/internal/console"
@@ -349,4 +350,50 @@ func (c consoleCore) RevokeRecoveryCode(ctx context.Context, activationID string
 		}
 	}
 	return console.NotFound
+}
+
+// mobileTemplates are the Mobile Token texts of the operations (the
+// built-in ones, as served by the Mobile Token API).
+var mobileTemplates = mtoken.MustDefaultTemplates()
+
+func (c consoleCore) PreviewOperation(_ context.Context, in console.PreviewInput) (console.Preview, error) {
+	data := in.DataTemplate
+	for k, v := range in.Parameters {
+		data = strings.ReplaceAll(data, "${"+k+"}", v)
+	}
+	lang := in.Language
+	if lang == "" {
+		lang = "en"
+	}
+	now := time.Now().UTC()
+	op := mtoken.Operation{ID: "preview", OperationType: in.OperationType, Data: data, Parameters: in.Parameters, Status: "PENDING",
+		SignatureTypes: in.SignatureTypes, RiskFlags: in.RiskFlags, Created: now, Expires: now.Add(5 * time.Minute)}
+	w := mobileTemplates.Render(op, []string{lang})
+	out := console.Preview{Title: w.FormData.Title, Message: w.FormData.Message, Data: w.Data, Factors: w.AllowedSignatureType.Type}
+	if len(w.AllowedSignatureType.Variants) > 0 {
+		out.Factors += " (" + strings.Join(w.AllowedSignatureType.Variants, ", ") + ")"
+	}
+	for _, a := range w.FormData.Attributes {
+		v := a.ValueFormatted
+		switch {
+		case v != "":
+		case a.Value != "":
+			v = a.Value
+		case a.Note != "":
+			v = a.Note
+		case a.Message != "":
+			v = a.Title + ": " + a.Message
+		case a.SourceValueFormatted != "":
+			v = a.SourceValueFormatted + " → " + a.TargetValueFormatted
+		case a.PartyInfo != nil:
+			v = a.PartyInfo.Name
+		case a.OriginalURL != "":
+			v = a.OriginalURL
+		}
+		out.Attributes = append(out.Attributes, console.PreviewAttribute{Type: a.Type, Label: a.Label, Value: v})
+	}
+	if pre, ok := w.UI["preApprovalScreen"].(map[string]any); ok {
+		out.Warning = fmt.Sprint(pre["heading"], ": ", pre["message"])
+	}
+	return out, nil
 }

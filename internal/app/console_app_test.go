@@ -229,3 +229,49 @@ func runConsoleRecoveryAndContext(t *testing.T, c Config) {
 		t.Error("no audit entry RECOVERY_CODE_REVOKED by the console user")
 	}
 }
+
+// TestConsoleTemplatePreview posts the template edit form to the preview
+// endpoint on both backends: the whole page (the no-JS button) and the
+// fragment the page's script fetches show the operation as the Mobile
+// Token API renders it (title, message, formatted attributes), with the
+// sample parameters escaped; a POST without the CSRF token is refused.
+func TestConsoleTemplatePreview(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			c := testConfig(t, RoleAll)
+			if backend == "postgres" {
+				c.DatabaseURL = pgtest.NewDatabase(t)
+				c.ServerKey = base64.StdEncoding.EncodeToString(secretbox.GenerateKey())
+			}
+			c.Console.PasswordMemoryKiB = 1024
+			r := start(t, c)
+			if _, err := r.Console.CreateUser(context.Background(), "test", "viewer", consolePassword, domain.ConsoleRoleReadOnly); err != nil {
+				t.Fatal(err)
+			}
+			base := "http://" + r.PrivateAddr().String()
+			s := signInHTTP(t, base, "viewer") // previewing changes nothing: read-only users may
+			form := url.Values{"operationType": {"payment"}, "dataTemplate": {"A1*A${amount}${currency}*I${iban}"},
+				"signatureType": {"possession_knowledge"}, "lang": {"en"}, "templateId": {"7"},
+				"params": {"amount=1250.50\ncurrency=EUR\niban=<img src=x onerror=alert(1)>\nnote=rent"}}
+			page := s.mustPost("/admin/templates/preview", form)
+			for _, want := range []string{`id="preview-title">Confirm Payment<`, "Please confirm the payment of 1250.50 EUR to account &lt;img src=x onerror=alert(1)&gt;.",
+				"<th>Amount</th><td>", "1,250.50", "<th>Note</th><td>rent</td>", `id="preview-data">A1*A1250.50EUR*I&lt;img`, `id="preview-factors">2FA (possession_knowledge)<`,
+				`href="/admin/templates/7"`} {
+				if !strings.Contains(page, want) {
+					t.Fatalf("preview page lacks %q:\n%s", want, page)
+				}
+			}
+			if strings.Contains(page, "<img src=x") {
+				t.Fatal("sample parameter not escaped")
+			}
+			frag := s.mustPost("/admin/templates/preview?fragment=1", url.Values{"operationType": {"payment"}, "lang": {"cs"}, "params": {"amount=5\ncurrency=CZK\niban=CZ1"}})
+			if !strings.HasPrefix(frag, `<div class="phone"`) || !strings.Contains(frag, "Potvrzení platby") || strings.Contains(frag, "<html") {
+				t.Fatalf("preview fragment:\n%s", frag)
+			}
+			form.Del("csrf")
+			if resp, err := s.hc.PostForm(base+"/admin/templates/preview", form); err != nil || resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("preview without CSRF token: %v", err)
+			}
+		})
+	}
+}

@@ -71,6 +71,9 @@ type Core interface {
 	UpdateTemplate(ctx context.Context, id int64, in TemplateInput) error
 	// RemoveTemplate removes an operation template.
 	RemoveTemplate(ctx context.Context, id int64) error
+	// PreviewOperation renders an operation of a template as the Mobile
+	// Token API shows it to the phone, for sample parameters.
+	PreviewOperation(ctx context.Context, in PreviewInput) (Preview, error)
 
 	// CreateIntegration creates private API credentials (ADMIN role); the
 	// secret is in the answer only.
@@ -114,6 +117,33 @@ type RecoveryCode struct {
 // Revocable tells whether the code can still be revoked.
 func (c RecoveryCode) Revocable() bool {
 	return c.Status == "CREATED" || c.Status == "ACTIVE" || c.Status == "BLOCKED"
+}
+
+// PreviewInput is a template (as edited, not necessarily saved) with
+// sample parameters.
+type PreviewInput struct {
+	OperationType, DataTemplate, RiskFlags string
+	SignatureTypes                         []string
+	Parameters                             map[string]string
+	// Language is the phone's preferred language (default en).
+	Language string
+}
+
+// Preview is an operation as the phone shows it.
+type Preview struct {
+	Title, Message string
+	// Data is the operation data with the parameters substituted.
+	Data string
+	// Factors are the factors the phone asks for (1FA, 2FA with variants).
+	Factors    string
+	Attributes []PreviewAttribute
+	// Warning is the pre-approval warning, when the risk flags ask for it.
+	Warning string
+}
+
+// PreviewAttribute is one attribute line of the operation's form.
+type PreviewAttribute struct {
+	Type, Label, Value string
 }
 
 // RecoverySettings are an application's recovery settings.

@@ -138,6 +138,7 @@ func (s *Server) Handler() http.Handler {
 
 	mux.Handle("GET /admin/templates", s.get(s.templates))
 	mux.Handle("POST /admin/templates", s.post(console.Change, s.createTemplate))
+	mux.Handle("POST /admin/templates/preview", s.post(console.Read, s.previewTemplate))
 	mux.Handle("GET /admin/templates/{id}", s.get(s.template))
 	mux.Handle("POST /admin/templates/{id}", s.post(console.Change, s.updateTemplate))
 	mux.Handle("POST /admin/templates/{id}/remove", s.post(console.Change, s.removeTemplate))

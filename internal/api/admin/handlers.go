@@ -655,3 +655,46 @@ type operationPage struct {
 	Op      domain.Operation
 	Context []domain.AuditEntry
 }
+
+// previewPage is the data of a template's Mobile Token preview.
+type previewPage struct {
+	TemplateID string
+	Preview    console.Preview
+}
+
+// sampleParams parses "name=value" lines.
+func sampleParams(text string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(text, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok && strings.TrimSpace(k) != "" {
+			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return out
+}
+
+// previewTemplate renders a template's operation as the phone shows it:
+// the whole page (no-JS "Preview" button) or, with fragment=1, only the
+// preview (the edit page's script).
+func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	in := console.PreviewInput{OperationType: form(r, "operationType"), DataTemplate: form(r, "dataTemplate"),
+		SignatureTypes: r.PostForm["signatureType"], Parameters: sampleParams(r.PostForm.Get("params")), Language: form(r, "lang")}
+	pv, err := s.c.Core().PreviewOperation(r.Context(), in)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	data := previewPage{TemplateID: form(r, "templateId"), Preview: pv}
+	if r.URL.Query().Get("fragment") == "1" {
+		var b strings.Builder
+		if err := s.pages["template_preview"].ExecuteTemplate(&b, "preview", data); err != nil {
+			s.fail(w, r, p, fmt.Errorf("render preview: %w", err))
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = fmt.Fprint(w, b.String())
+		return
+	}
+	s.render(w, r, http.StatusOK, "template_preview", p, data)
+}

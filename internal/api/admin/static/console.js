@@ -49,6 +49,26 @@
     window.setTimeout(cpoll, 1000);
   }
 
+  // Live Mobile Token preview of a template: the server renders it from
+  // the form as edited (the "Preview" button does the same without script).
+  var box = document.getElementById("mobile-preview");
+  var pform = box && box.closest("form");
+  if (pform) {
+    var timer = null;
+    var refresh = function () {
+      fetch(box.getAttribute("data-preview-url") + "?fragment=1", { method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(pform)) })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) { return; }
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          box.replaceChildren.apply(box, Array.prototype.slice.call(doc.body.childNodes));
+        })
+        .catch(function () {});
+    };
+    pform.addEventListener("input", function () { window.clearTimeout(timer); timer = window.setTimeout(refresh, 300); });
+    refresh();
+  }
+
   // Live preview of a template's data as the Mobile Token renders the parameters.
   document.querySelectorAll("[data-preview-of]").forEach(function (out) {
     var input = document.getElementById(out.getAttribute("data-preview-of"));
