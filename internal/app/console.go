@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/mauth/mauth/internal/api/admin"
-	"github.com/mauth/mauth/internal/api/mtoken"
 	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
+	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/pushserver"
 	"github.com/mauth/mauth/internal/console"
 	"github.com/mauth/mauth/internal/domain"
