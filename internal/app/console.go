@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,10 +13,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/mauth/mauth/internal/api/admin"
 	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
 	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/pushserver"
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/console"
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/push"
@@ -396,4 +400,32 @@ func (c consoleCore) PreviewOperation(_ context.Context, in console.PreviewInput
 		out.Warning = fmt.Sprint(pre["heading"], ": ", pre["message"])
 	}
 	return out, nil
+}
+
+func (c consoleCore) SendTestCallback(ctx context.Context, application, id string) error {
+	return c.st.InTx(ctx, func(tx store.Tx) error {
+		app, cb, err := callbacks.OfApplication(ctx, tx, id, application)
+		if err != nil {
+			var ce *callbacks.Error
+			if errors.As(err, &ce) || errors.Is(err, store.ErrNotFound) {
+				return console.NotFound
+			}
+			return err
+		}
+		if !cb.Enabled {
+			return console.NotFound
+		}
+		now := c.svc.Now().UTC()
+		raw, err := json.Marshal(map[string]any{"type": "TEST", "callbackId": cb.ID, "applicationId": app.Name,
+			"timestamp": now.Format(time.RFC3339)})
+		if err != nil {
+			return err
+		}
+		e := domain.CallbackEvent{CallbackID: cb.ID, OrderingKey: "test-" + cb.ID, Payload: raw, Status: domain.CallbackEventPending,
+			IdempotencyKey: uuid.NewString(), Created: now, NextCall: now}
+		if err := tx.CreateCallbackEvent(ctx, &e); err != nil {
+			return fmt.Errorf("queue test callback event: %w", err)
+		}
+		return nil
+	})
 }

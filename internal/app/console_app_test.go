@@ -3,11 +3,14 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/secretbox"
@@ -55,9 +58,10 @@ func runConsoleApplicationSettings(t *testing.T, c Config) {
 	// Callback edit: name and URL change, the retry settings stay.
 	page := s.mustPost("/admin/applications/bank/callbacks", url.Values{"name": {"core"}, "url": {"http://127.0.0.1:9/a"}})
 	id := regexp.MustCompile(`/admin/applications/bank/callbacks/([^/"]+)/remove`).FindStringSubmatch(page)[1]
-	before, err := r.Service.ListCallbacks(ctx, "bank")
-	if err != nil || len(before) != 1 {
-		t.Fatalf("callbacks: %v %v", before, err)
+	before := mustCallbacks(t, r, "bank")
+	var err error
+	if len(before) != 1 {
+		t.Fatalf("callbacks: %v", before)
 	}
 	page = s.mustPost("/admin/applications/bank/callbacks/"+id, url.Values{"name": {"core-2"}, "url": {"http://127.0.0.1:9/b"}})
 	if !strings.Contains(page, "http://127.0.0.1:9/b") || !strings.Contains(page, `value="core-2"`) {
@@ -76,6 +80,43 @@ func runConsoleApplicationSettings(t *testing.T, c Config) {
 	}
 	if code, _ := viewer.post("/admin/applications/bank/callbacks/"+id, url.Values{"name": {"x"}, "url": {"http://127.0.0.1:9/c"}}); code != http.StatusForbidden {
 		t.Fatalf("read-only user editing a callback: %d", code)
+	}
+
+	// Send a test event: the callback dispatcher delivers it to the URL.
+	got := make(chan map[string]any, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		select {
+		case got <- body:
+		default:
+		}
+	}))
+	t.Cleanup(recv.Close)
+	page = s.mustPost("/admin/applications/bank/callbacks", url.Values{"name": {"receiver"}, "url": {recv.URL + "/events"}})
+	var recvID string
+	for _, cb := range mustCallbacks(t, r, "bank") {
+		if cb.Name == "receiver" {
+			recvID = cb.ID
+		}
+	}
+	page = s.mustPost("/admin/applications/bank/callbacks/"+recvID+"/test", url.Values{})
+	if !strings.Contains(page, `id="callback-tested"`) {
+		t.Fatalf("test event not confirmed:\n%s", page)
+	}
+	select {
+	case body := <-got:
+		if body["type"] != "TEST" || body["callbackId"] != recvID || body["applicationId"] != "bank" {
+			t.Fatalf("test event body: %v", body)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("the test event was not delivered")
+	}
+	if code, _ := s.post("/admin/applications/other-app/callbacks/"+recvID+"/test", url.Values{}); code != http.StatusNotFound {
+		t.Fatalf("test event through another application: %d", code)
+	}
+	if code, _ := viewer.post("/admin/applications/bank/callbacks/"+recvID+"/test", url.Values{}); code != http.StatusForbidden {
+		t.Fatalf("read-only user sending a test event: %d", code)
 	}
 
 	// Recovery settings.
@@ -130,7 +171,7 @@ func runConsoleApplicationSettings(t *testing.T, c Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"CALLBACK_UPDATED": false, "RECOVERY_CONFIG_UPDATED": false, "INTEGRATION_APPLICATION_GRANTED": false, "INTEGRATION_APPLICATION_REVOKED": false}
+	want := map[string]bool{"CALLBACK_UPDATED": false, "CALLBACK_TEST_SENT": false, "RECOVERY_CONFIG_UPDATED": false, "INTEGRATION_APPLICATION_GRANTED": false, "INTEGRATION_APPLICATION_REVOKED": false}
 	for _, en := range entries {
 		if _, ok := want[en.Details["action"]]; ok && en.Actor == "console:root" {
 			want[en.Details["action"]] = true
@@ -274,4 +315,14 @@ func TestConsoleTemplatePreview(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustCallbacks lists the callbacks of an application.
+func mustCallbacks(t *testing.T, r *running, app string) []service.Callback {
+	t.Helper()
+	list, err := r.Service.ListCallbacks(context.Background(), app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
 }

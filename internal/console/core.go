@@ -31,6 +31,10 @@ type Core interface {
 	// UpdateCallback changes the name and URL of a callback of an
 	// application (its other settings and secrets are kept).
 	UpdateCallback(ctx context.Context, application, id, name, url string) error
+	// SendTestCallback queues a test event for one callback of an
+	// application; the callback dispatcher delivers it like any event
+	// (signed, authenticated, retried).
+	SendTestCallback(ctx context.Context, application, id string) error
 	// RecoveryConfig returns an application's recovery settings.
 	RecoveryConfig(ctx context.Context, application string) (RecoverySettings, error)
 	// SetRecoveryConfig replaces an application's recovery settings (the

@@ -119,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/applications/{name}/callbacks", s.post(console.Change, s.createCallback))
 	mux.Handle("POST /admin/applications/{name}/callbacks/{id}/remove", s.post(console.Change, s.removeCallback))
 	mux.Handle("POST /admin/applications/{name}/callbacks/{id}", s.post(console.Change, s.updateCallback))
+	mux.Handle("POST /admin/applications/{name}/callbacks/{id}/test", s.post(console.Change, s.testCallback))
 	mux.Handle("POST /admin/applications/{name}/recovery", s.post(console.Change, s.setRecovery))
 	mux.Handle("POST /admin/applications/{name}/integrations/{id}/{action}", s.post(console.Change, s.integrationAccess))
 

@@ -117,7 +117,8 @@ func (s *Server) application(w http.ResponseWriter, r *http.Request, p console.P
 		s.fail(w, r, p, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "application", p, map[string]any{"App": app, "Callbacks": cbs, "Recovery": rc, "Integrations": integ})
+	s.render(w, r, http.StatusOK, "application", p, map[string]any{"App": app, "Callbacks": cbs, "Recovery": rc, "Integrations": integ,
+		"Tested": r.URL.Query().Get("tested")})
 }
 
 func (s *Server) updateCallback(w http.ResponseWriter, r *http.Request, p console.Principal) {
@@ -128,6 +129,16 @@ func (s *Server) updateCallback(w http.ResponseWriter, r *http.Request, p consol
 	}
 	s.record(r, p, "CALLBACK_UPDATED", map[string]string{"applicationId": name, "callbackId": id, "callbackUrl": form(r, "url")})
 	done(w, r, "/admin/applications/"+url.PathEscape(name))
+}
+
+func (s *Server) testCallback(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	name, id := r.PathValue("name"), r.PathValue("id")
+	if err := s.c.Core().SendTestCallback(r.Context(), name, id); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.record(r, p, "CALLBACK_TEST_SENT", map[string]string{"applicationId": name, "callbackId": id})
+	done(w, r, "/admin/applications/"+url.PathEscape(name)+"?tested="+url.QueryEscape(id))
 }
 
 func (s *Server) setRecovery(w http.ResponseWriter, r *http.Request, p console.Principal) {
