@@ -2,27 +2,40 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/mauth/mauth/internal/api/admin"
 	apimobileutil "github.com/mauth/mauth/internal/api/mobileutil"
+	"github.com/mauth/mauth/internal/api/mtoken"
 	"github.com/mauth/mauth/internal/api/pushserver"
+	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/console"
 	"github.com/mauth/mauth/internal/domain"
+	"github.com/mauth/mauth/internal/push"
 	"github.com/mauth/mauth/internal/service"
+	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/protocol"
 )
 
 // consoleCore adapts the core service to the console's port
 // (console.Core). The console user is the actor carried by ctx; it is also
 // the externalUserId of the activation history.
-type consoleCore struct{ svc *service.Service }
+type consoleCore struct {
+	svc  *service.Service
+	push *push.Service
+	st   store.Store
+}
 
 var _ console.Core = consoleCore{}
 
@@ -179,7 +192,7 @@ type ConsoleOptions struct {
 // listener, in front of the private API.
 func (a *App) mountConsole() error {
 	o := a.cfg.Console
-	svc, err := console.New(console.Options{Store: a.Store, Core: consoleCore{a.Service}, Now: o.Now,
+	svc, err := console.New(console.Options{Store: a.Store, Core: consoleCore{svc: a.Service, push: a.Push, st: a.Store}, Now: o.Now,
 		IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, PasswordMemoryKiB: o.PasswordMemoryKiB})
 	if err != nil {
 		return err
@@ -244,4 +257,175 @@ func CreateConsoleUser(ctx context.Context, c Config, username, password string,
 		return u, errors.New(ce.Message)
 	}
 	return u, err
+}
+
+func (c consoleCore) UpdateCallback(ctx context.Context, application, id, name, url string) error {
+	list, err := c.svc.ListCallbacks(ctx, application)
+	if err != nil {
+		return err
+	}
+	for _, cb := range list {
+		if cb.ID != id {
+			continue
+		}
+		row, err := c.st.GetCallbackURL(ctx, id)
+		if err != nil {
+			return fmt.Errorf("read callback: %w", err)
+		}
+		auth, err := c.svc.OpenCallbackAuthentication(row)
+		if err != nil {
+			return err
+		}
+		retention, backoff, attempts := cb.RetentionPeriod, cb.InitialBackoff, cb.MaxAttempts
+		_, err = c.svc.UpdateCallback(ctx, id, service.CallbackInput{ApplicationName: application, Name: name, Type: cb.Type, URL: url,
+			Attributes: cb.Attributes, Authentication: auth, RetentionPeriod: &retention, InitialBackoff: &backoff, MaxAttempts: &attempts})
+		return err
+	}
+	return console.NotFound
+}
+
+func (c consoleCore) RecoveryConfig(ctx context.Context, application string) (console.RecoverySettings, error) {
+	rc, err := c.svc.GetRecoveryConfig(ctx, application)
+	if err != nil {
+		return console.RecoverySettings{}, err
+	}
+	out := console.RecoverySettings{ActivationRecovery: rc.ActivationRecoveryEnabled, Postcard: rc.RecoveryPostcardEnabled,
+		MultipleCodes: rc.AllowMultipleRecoveryCodes}
+	if len(rc.PostcardPublicKey) > 0 {
+		out.PostcardKey = base64.StdEncoding.EncodeToString(rc.PostcardPublicKey)
+	}
+	return out, nil
+}
+
+func (c consoleCore) SetRecoveryConfig(ctx context.Context, application string, in console.RecoverySettings) error {
+	return c.svc.UpdateRecoveryConfig(ctx, service.UpdateRecoveryConfigInput{ApplicationName: application,
+		ActivationRecoveryEnabled: in.ActivationRecovery, RecoveryPostcardEnabled: in.Postcard, AllowMultipleRecoveryCodes: in.MultipleCodes})
+}
+
+func (c consoleCore) ApplicationIntegrations(ctx context.Context, application string) ([]console.IntegrationAccess, error) {
+	list, err := c.svc.ListIntegrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]console.IntegrationAccess, 0, len(list))
+	for _, in := range list {
+		admin := in.Role == domain.IntegrationAdmin
+		out = append(out, console.IntegrationAccess{ID: in.ID, Name: in.Name, Admin: admin,
+			Allowed: admin || slices.Contains(in.Applications, application)})
+	}
+	return out, nil
+}
+
+func (c consoleCore) SetIntegrationAccess(ctx context.Context, id, application string, allowed bool) error {
+	var err error
+	if allowed {
+		_, err = c.svc.GrantIntegrationApplications(ctx, id, []string{application})
+	} else {
+		_, err = c.svc.RevokeIntegrationApplications(ctx, id, []string{application})
+	}
+	return err
+}
+
+func (c consoleCore) RecoveryCodes(ctx context.Context, activationID string) ([]console.RecoveryCode, error) {
+	list, err := c.svc.LookupRecoveryCodes(ctx, service.RecoveryCodeLookup{ActivationID: activationID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]console.RecoveryCode, 0, len(list))
+	for _, rc := range list {
+		v := console.RecoveryCode{ID: rc.ID, CodeMasked: rc.CodeMasked, Status: rc.Status.String()}
+		for _, p := range rc.PUKs {
+			v.PUKs = append(v.PUKs, p.Status.String())
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (c consoleCore) RevokeRecoveryCode(ctx context.Context, activationID string, id int64) error {
+	list, err := c.svc.LookupRecoveryCodes(ctx, service.RecoveryCodeLookup{ActivationID: activationID})
+	if err != nil {
+		return err
+	}
+	for _, rc := range list {
+		if rc.ID == id {
+			_, err := c.svc.RevokeRecoveryCodes(ctx, []int64{id})
+			return err
+		}
+	}
+	return console.NotFound
+}
+
+// mobileTemplates are the Mobile Token texts of the operations (the
+// built-in ones, as served by the Mobile Token API).
+var mobileTemplates = mtoken.MustDefaultTemplates()
+
+func (c consoleCore) PreviewOperation(_ context.Context, in console.PreviewInput) (console.Preview, error) {
+	data := in.DataTemplate
+	for k, v := range in.Parameters {
+		data = strings.ReplaceAll(data, "${"+k+"}", v)
+	}
+	lang := in.Language
+	if lang == "" {
+		lang = "en"
+	}
+	now := time.Now().UTC()
+	op := mtoken.Operation{ID: "preview", OperationType: in.OperationType, Data: data, Parameters: in.Parameters, Status: "PENDING",
+		SignatureTypes: in.SignatureTypes, RiskFlags: in.RiskFlags, Created: now, Expires: now.Add(5 * time.Minute)}
+	w := mobileTemplates.Render(op, []string{lang})
+	out := console.Preview{Title: w.FormData.Title, Message: w.FormData.Message, Data: w.Data, Factors: w.AllowedSignatureType.Type}
+	if len(w.AllowedSignatureType.Variants) > 0 {
+		out.Factors += " (" + strings.Join(w.AllowedSignatureType.Variants, ", ") + ")"
+	}
+	for _, a := range w.FormData.Attributes {
+		v := a.ValueFormatted
+		switch {
+		case v != "":
+		case a.Value != "":
+			v = a.Value
+		case a.Note != "":
+			v = a.Note
+		case a.Message != "":
+			v = a.Title + ": " + a.Message
+		case a.SourceValueFormatted != "":
+			v = a.SourceValueFormatted + " → " + a.TargetValueFormatted
+		case a.PartyInfo != nil:
+			v = a.PartyInfo.Name
+		case a.OriginalURL != "":
+			v = a.OriginalURL
+		}
+		out.Attributes = append(out.Attributes, console.PreviewAttribute{Type: a.Type, Label: a.Label, Value: v})
+	}
+	if pre, ok := w.UI["preApprovalScreen"].(map[string]any); ok {
+		out.Warning = fmt.Sprint(pre["heading"], ": ", pre["message"])
+	}
+	return out, nil
+}
+
+func (c consoleCore) SendTestCallback(ctx context.Context, application, id string) error {
+	return c.st.InTx(ctx, func(tx store.Tx) error {
+		app, cb, err := callbacks.OfApplication(ctx, tx, id, application)
+		if err != nil {
+			var ce *callbacks.Error
+			if errors.As(err, &ce) || errors.Is(err, store.ErrNotFound) {
+				return console.NotFound
+			}
+			return err
+		}
+		if !cb.Enabled {
+			return console.NotFound
+		}
+		now := c.svc.Now().UTC()
+		raw, err := json.Marshal(map[string]any{"type": "TEST", "callbackId": cb.ID, "applicationId": app.Name,
+			"timestamp": now.Format(time.RFC3339)})
+		if err != nil {
+			return err
+		}
+		e := domain.CallbackEvent{CallbackID: cb.ID, OrderingKey: "test-" + cb.ID, Payload: raw, Status: domain.CallbackEventPending,
+			IdempotencyKey: uuid.NewString(), Created: now, NextCall: now}
+		if err := tx.CreateCallbackEvent(ctx, &e); err != nil {
+			return fmt.Errorf("queue test callback event: %w", err)
+		}
+		return nil
+	})
 }

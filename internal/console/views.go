@@ -195,6 +195,9 @@ type ActivationDetail struct {
 	Signatures  []domain.SignatureAudit
 	// QR is the activation QR string while the activation is CREATED.
 	QR string
+	// RecoveryCodes are the activation's recovery codes (filled by the
+	// HTTP surface through Core.RecoveryCodes).
+	RecoveryCodes []RecoveryCode
 }
 
 // Activation returns an activation with its history and signature audit.

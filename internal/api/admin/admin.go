@@ -118,6 +118,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/applications/{name}/versions/{version}/{action}", s.post(console.Change, s.versionAction))
 	mux.Handle("POST /admin/applications/{name}/callbacks", s.post(console.Change, s.createCallback))
 	mux.Handle("POST /admin/applications/{name}/callbacks/{id}/remove", s.post(console.Change, s.removeCallback))
+	mux.Handle("POST /admin/applications/{name}/callbacks/{id}", s.post(console.Change, s.updateCallback))
+	mux.Handle("POST /admin/applications/{name}/callbacks/{id}/test", s.post(console.Change, s.testCallback))
+	mux.Handle("POST /admin/applications/{name}/recovery", s.post(console.Change, s.setRecovery))
+	mux.Handle("POST /admin/applications/{name}/integrations/{id}/{action}", s.post(console.Change, s.integrationAccess))
 
 	mux.Handle("GET /admin/activations", s.get(s.activations))
 	mux.Handle("GET /admin/activations/new", s.get(s.newActivationPage))
@@ -126,6 +130,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/activations/{id}/status", s.get(s.activationStatus))
 	mux.Handle("GET /admin/activations/{id}/qr.png", s.get(s.activationQR))
 	mux.Handle("POST /admin/activations/{id}/{action}", s.post(console.Change, s.activationAction))
+	mux.Handle("POST /admin/activations/{id}/recovery-codes/{code}/revoke", s.post(console.Change, s.revokeRecoveryCode))
 
 	mux.Handle("GET /admin/operations", s.get(s.operations))
 	mux.Handle("POST /admin/operations", s.post(console.Change, s.createOperation))
@@ -134,6 +139,7 @@ func (s *Server) Handler() http.Handler {
 
 	mux.Handle("GET /admin/templates", s.get(s.templates))
 	mux.Handle("POST /admin/templates", s.post(console.Change, s.createTemplate))
+	mux.Handle("POST /admin/templates/preview", s.post(console.Read, s.previewTemplate))
 	mux.Handle("GET /admin/templates/{id}", s.get(s.template))
 	mux.Handle("POST /admin/templates/{id}", s.post(console.Change, s.updateTemplate))
 	mux.Handle("POST /admin/templates/{id}/remove", s.post(console.Change, s.removeTemplate))
@@ -149,6 +155,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/audit", s.get(s.audit))
 	mux.Handle("GET /admin/audit.csv", s.get(s.auditCSV))
 	mux.Handle("GET /admin/push", s.get(s.push))
+	mux.Handle("POST /admin/push/credentials/{platform}", s.post(console.Change, s.setPushCredentials))
+	mux.Handle("POST /admin/push/credentials/{platform}/remove", s.post(console.Change, s.removePushCredentials))
+	mux.Handle("POST /admin/push/campaigns", s.post(console.Change, s.createCampaign))
+	mux.Handle("GET /admin/push/campaigns/{id}", s.get(s.campaign))
+	mux.Handle("GET /admin/push/campaigns/{id}/status", s.get(s.campaignStatus))
+	mux.Handle("POST /admin/push/campaigns/{id}/users", s.post(console.Change, s.addCampaignUsers))
+	mux.Handle("POST /admin/push/campaigns/{id}/{action}", s.post(console.Change, s.campaignAction))
 
 	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, console.Principal{}, console.NotFound)
@@ -217,7 +230,13 @@ func (s *Server) post(perm console.Permission, h handler) http.Handler {
 			s.fail(w, r, console.Principal{}, err)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
+		var perr error
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			perr = r.ParseMultipartForm(64 << 10) // file uploads (push keys) stay in memory
+		} else {
+			perr = r.ParseForm()
+		}
+		if err := perr; err != nil {
 			s.fail(w, r, p, &console.Error{Code: "CONSOLE_INVALID_INPUT", Message: "The form could not be read.", Status: http.StatusBadRequest})
 			return
 		}
@@ -278,6 +297,9 @@ type page struct {
 	Admin  bool
 	Data   any
 	Now    time.Time
+	// Refresh asks browsers without JavaScript to reload the page every
+	// few seconds (a live view's fallback).
+	Refresh bool
 }
 
 // render executes a page template.
@@ -288,6 +310,9 @@ func (s *Server) render(w http.ResponseWriter, _ *http.Request, status int, name
 		return
 	}
 	pg := page{Title: titles[name], Nav: navOf[name], Data: data, Now: s.c.Now()}
+	if lr, ok := data.(interface{ LiveRefresh() bool }); ok {
+		pg.Refresh = lr.LiveRefresh()
+	}
 	if p.User.ID != 0 {
 		u := p.User
 		pg.User, pg.CSRF, pg.CanChg, pg.Admin = &u, p.CSRFToken(), p.Can(console.Change), p.Can(console.ManageUsers)

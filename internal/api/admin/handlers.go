@@ -107,7 +107,69 @@ func (s *Server) application(w http.ResponseWriter, r *http.Request, p console.P
 		s.fail(w, r, p, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "application", p, map[string]any{"App": app, "Callbacks": cbs})
+	rc, err := s.c.Core().RecoveryConfig(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	integ, err := s.c.Core().ApplicationIntegrations(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "application", p, map[string]any{"App": app, "Callbacks": cbs, "Recovery": rc, "Integrations": integ,
+		"Tested": r.URL.Query().Get("tested")})
+}
+
+func (s *Server) updateCallback(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	name, id := r.PathValue("name"), r.PathValue("id")
+	if err := s.c.Core().UpdateCallback(r.Context(), name, id, form(r, "name"), form(r, "url")); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.record(r, p, "CALLBACK_UPDATED", map[string]string{"applicationId": name, "callbackId": id, "callbackUrl": form(r, "url")})
+	done(w, r, "/admin/applications/"+url.PathEscape(name))
+}
+
+func (s *Server) testCallback(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	name, id := r.PathValue("name"), r.PathValue("id")
+	if err := s.c.Core().SendTestCallback(r.Context(), name, id); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.record(r, p, "CALLBACK_TEST_SENT", map[string]string{"applicationId": name, "callbackId": id})
+	done(w, r, "/admin/applications/"+url.PathEscape(name)+"?tested="+url.QueryEscape(id))
+}
+
+func (s *Server) setRecovery(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	name := r.PathValue("name")
+	in := console.RecoverySettings{ActivationRecovery: form(r, "activationRecovery") == "on", Postcard: form(r, "postcard") == "on",
+		MultipleCodes: form(r, "multipleCodes") == "on"}
+	if err := s.c.Core().SetRecoveryConfig(r.Context(), name, in); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.record(r, p, "RECOVERY_CONFIG_UPDATED", map[string]string{"applicationId": name, "activationRecovery": strconv.FormatBool(in.ActivationRecovery),
+		"postcard": strconv.FormatBool(in.Postcard), "multipleCodes": strconv.FormatBool(in.MultipleCodes)})
+	done(w, r, "/admin/applications/"+url.PathEscape(name))
+}
+
+func (s *Server) integrationAccess(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	name, id, action := r.PathValue("name"), r.PathValue("id"), r.PathValue("action")
+	if action != "grant" && action != "revoke" {
+		s.fail(w, r, p, console.NotFound)
+		return
+	}
+	if err := s.c.Core().SetIntegrationAccess(r.Context(), id, name, action == "grant"); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	event := "INTEGRATION_APPLICATION_GRANTED"
+	if action == "revoke" {
+		event = "INTEGRATION_APPLICATION_REVOKED"
+	}
+	s.record(r, p, event, map[string]string{"applicationId": name, "integrationId": id})
+	done(w, r, "/admin/applications/"+url.PathEscape(name))
 }
 
 func (s *Server) versionQR(w http.ResponseWriter, r *http.Request, p console.Principal) {
@@ -230,7 +292,26 @@ func (s *Server) activation(w http.ResponseWriter, r *http.Request, p console.Pr
 		s.fail(w, r, p, err)
 		return
 	}
+	if d.RecoveryCodes, err = s.c.Core().RecoveryCodes(r.Context(), d.Activation.ActivationID); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "activation", p, d)
+}
+
+func (s *Server) revokeRecoveryCode(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	id := r.PathValue("id")
+	code, err := strconv.ParseInt(r.PathValue("code"), 10, 64)
+	if err != nil || code <= 0 {
+		s.fail(w, r, p, console.NotFound)
+		return
+	}
+	if err := s.c.Core().RevokeRecoveryCode(r.Context(), id, code); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.record(r, p, "RECOVERY_CODE_REVOKED", map[string]string{"activationId": id, "recoveryCodeId": strconv.FormatInt(code, 10)})
+	done(w, r, "/admin/activations/"+url.PathEscape(id))
 }
 
 func (s *Server) activationStatus(w http.ResponseWriter, r *http.Request, p console.Principal) {
@@ -341,7 +422,14 @@ func (s *Server) operation(w http.ResponseWriter, r *http.Request, p console.Pri
 		s.fail(w, r, p, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "operation", p, op)
+	// The approval context: the audit entries of the operation carry the
+	// IP address and user agent of each request that changed it.
+	ctxEntries, err := s.c.Audit(r.Context(), console.AuditQuery{OperationID: op.ID, Limit: 50})
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "operation", p, operationPage{Op: op, Context: ctxEntries.Entries})
 }
 
 func (s *Server) cancelOperation(w http.ResponseWriter, r *http.Request, p console.Principal) {
@@ -565,14 +653,59 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request, p console.Prin
 	cw.Flush()
 }
 
-func (s *Server) push(w http.ResponseWriter, r *http.Request, p console.Principal) {
-	s.render(w, r, http.StatusOK, "push", p, nil)
-}
-
 // record writes the console's audit entry of a done action; a failure is
 // logged (the change itself is already committed with the core's entry).
 func (s *Server) record(r *http.Request, p console.Principal, action string, details map[string]string) {
 	if err := s.c.Record(r.Context(), p, action, details); err != nil {
 		s.log.Error("console: audit", "action", action, "err", err)
 	}
+}
+
+// operationPage is the data of an operation's page.
+type operationPage struct {
+	Op      domain.Operation
+	Context []domain.AuditEntry
+}
+
+// previewPage is the data of a template's Mobile Token preview.
+type previewPage struct {
+	TemplateID string
+	Preview    console.Preview
+}
+
+// sampleParams parses "name=value" lines.
+func sampleParams(text string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(text, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok && strings.TrimSpace(k) != "" {
+			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return out
+}
+
+// previewTemplate renders a template's operation as the phone shows it:
+// the whole page (no-JS "Preview" button) or, with fragment=1, only the
+// preview (the edit page's script).
+func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request, p console.Principal) {
+	in := console.PreviewInput{OperationType: form(r, "operationType"), DataTemplate: form(r, "dataTemplate"),
+		SignatureTypes: r.PostForm["signatureType"], Parameters: sampleParams(r.PostForm.Get("params")), Language: form(r, "lang")}
+	pv, err := s.c.Core().PreviewOperation(r.Context(), in)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	data := previewPage{TemplateID: form(r, "templateId"), Preview: pv}
+	if r.URL.Query().Get("fragment") == "1" {
+		var b strings.Builder
+		if err := s.pages["template_preview"].ExecuteTemplate(&b, "preview", data); err != nil {
+			s.fail(w, r, p, fmt.Errorf("render preview: %w", err))
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = fmt.Fprint(w, b.String())
+		return
+	}
+	s.render(w, r, http.StatusOK, "template_preview", p, data)
 }

@@ -19,7 +19,7 @@ var titles = map[string]string{
 	"application": "Application", "activations": "Activations", "activation": "Activation",
 	"activation_new": "New activation", "operations": "Operations", "operation": "Operation",
 	"templates": "Templates", "template": "Edit template", "integrations": "Integrations", "users": "Console users",
-	"audit": "Audit log", "push": "Push",
+	"audit": "Audit log", "push": "Push", "campaign": "Push campaign", "template_preview": "Mobile Token preview",
 }
 
 // navOf is the navigation entry a page belongs to.
@@ -27,7 +27,7 @@ var navOf = map[string]string{
 	"dashboard": "dashboard", "applications": "applications", "application": "applications",
 	"activations": "activations", "activation": "activations", "activation_new": "activations",
 	"operations": "operations", "operation": "operations", "templates": "templates", "template": "templates",
-	"integrations": "integrations", "users": "users", "audit": "audit", "push": "push",
+	"integrations": "integrations", "users": "users", "audit": "audit", "push": "push", "campaign": "push", "template_preview": "templates",
 }
 
 var funcs = template.FuncMap{
