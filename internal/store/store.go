@@ -77,6 +77,8 @@ type Reader interface {
 	PushReader
 	// InboxReader holds the lookups of inbox messages (inbox.go).
 	InboxReader
+	// AuditChainReader holds the lookups of the audit chains (auditchain.go).
+	AuditChainReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -185,6 +187,8 @@ type Tx interface {
 	PushWriter
 	// InboxWriter holds the writes of inbox messages (inbox.go).
 	InboxWriter
+	// AuditChainWriter holds the writes of audit keys and checkpoints (auditchain.go).
+	AuditChainWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

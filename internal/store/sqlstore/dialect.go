@@ -38,6 +38,10 @@ type Dialect struct {
 	// WritableCTE is set when INSERTs may run inside WITH clauses of one
 	// statement (PostgreSQL), to save round trips.
 	WritableCTE bool
+	// SQLSHA256 is set when the database computes SHA-256 in SQL
+	// (sha256(bytea), PostgreSQL), so that an audit INSERT computes its
+	// chain link in the same statement that advances the chain head.
+	SQLSHA256 bool
 	// Classify maps a driver error to an ErrorClass. It must look through
 	// wrapping (errors.As).
 	Classify func(err error) ErrorClass
