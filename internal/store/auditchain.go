@@ -14,9 +14,10 @@ import (
 // The audit chains. Every row of the audit log, the activation history and
 // the signature audit is a link of a hash chain: a chain is one of these
 // tables and one of AuditChainShards shards. A row carries its shard, its
-// position in the chain (seq, counted from 1) and
+// position in the chain (seq, counted from 1), its content hash
+// chain_content = SHA-256(content) and
 //
-//	chain_hash = SHA-256(chain_hash of the previous link || SHA-256(content))
+//	chain_hash = SHA-256(chain_hash of the previous link || chain_content)
 //
 // where content is the row's canonical, versioned encoding
 // (AuditEntryContent, ActivationHistoryContent, SignatureAuditContent) and
@@ -80,9 +81,11 @@ type ChainLegacy struct {
 type ChainRecord struct {
 	// ID is the row's primary key.
 	ID int64
-	// Seq and Hash are the row's stored position and chain hash.
-	Seq  int64
-	Hash []byte
+	// Seq, StoredContent and Hash are the row's stored position, content
+	// hash and chain hash.
+	Seq           int64
+	StoredContent []byte
+	Hash          []byte
 	// ContentHash is SHA-256 of the canonical encoding of the row's
 	// content columns as they are now.
 	ContentHash [ChainHashSize]byte
@@ -127,8 +130,9 @@ type AuditChainReader interface {
 	// held when the chains started (they stay unchained) and their largest
 	// id, ordered by chain.
 	ListAuditChainLegacy(ctx context.Context) ([]ChainLegacy, error)
-	// GetAuditKey returns the newest audit signing key.
-	GetAuditKey(ctx context.Context) (AuditKey, error)
+	// GetAuditKey returns the audit signing key id, or the newest one
+	// when id is empty.
+	GetAuditKey(ctx context.Context, id string) (AuditKey, error)
 	// LatestAuditCheckpoint returns the newest checkpoint.
 	LatestAuditCheckpoint(ctx context.Context) (AuditCheckpoint, error)
 }

@@ -158,12 +158,15 @@ func signatureAuditContent(r *domain.SignatureAudit) func(int) [store.ChainHashS
 
 // pairedAuditInserts are the writable CTEs s and l that insert a signature
 // audit record (parameters from sig, 16) and an audit-log entry (from log,
-// 9) as the links that the CTE h (pairHeadUpdate) returned.
-func pairedAuditInserts(sig, log int) string {
+// 9) as the links that the CTE h (pairHeadUpdate) returned; chain is the
+// first of the chainPairArgs parameters.
+func pairedAuditInserts(sig, log, chain int) string {
 	return `s AS (INSERT INTO pa_signature_audit (` + signatureAuditInsertColumns + `, ` + chainColumns + `)
-	 SELECT ` + placeholders(sig, 16) + `, h.shard, h.seq, h.hash FROM h WHERE h.chain = '` + store.ChainSignatureAudit + `' RETURNING id),
+	 SELECT ` + placeholders(sig, 16) + fmt.Sprintf(`, h.shard, h.seq, $%d::bytea, h.hash`, chain+1) + ` FROM h
+	 WHERE h.chain = '` + store.ChainSignatureAudit + `' RETURNING id),
 	l AS (INSERT INTO audit_log (` + auditEntryInsertColumns + `, ` + chainColumns + `)
-	 SELECT ` + placeholders(log, 9) + `, h.shard, h.seq, h.hash FROM h WHERE h.chain = '` + store.ChainAuditLog + `' RETURNING id)`
+	 SELECT ` + placeholders(log, 9) + fmt.Sprintf(`, h.shard, h.seq, $%d::bytea, h.hash`, chain+3) + ` FROM h
+	 WHERE h.chain = '` + store.ChainAuditLog + `' RETURNING id)`
 }
 
 // createSignatureAuditWithEntrySQL inserts a signature audit record and an
@@ -171,7 +174,7 @@ func pairedAuditInserts(sig, log int) string {
 // of its chain, and returns both ids. Parameters: 16 record values, 9
 // entry values, then the record's shard and content hash and the entry's.
 var createSignatureAuditWithEntrySQL = `WITH h AS (` + pairHeadUpdate(26, 28, "") + `),
-	` + pairedAuditInserts(1, 17) + `
+	` + pairedAuditInserts(1, 17, 26) + `
 	SELECT (SELECT id FROM s), (SELECT id FROM l)`
 
 // chainPairArgs picks the shards of a signature audit record and its

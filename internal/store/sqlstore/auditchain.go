@@ -11,12 +11,12 @@ import (
 )
 
 // chainColumns are the chain columns of every audit table (00017_audit_chain).
-const chainColumns = `chain_shard, chain_seq, chain_hash`
+const chainColumns = `chain_shard, chain_seq, chain_content, chain_hash`
 
 // chainedInsert holds the two forms of an audit INSERT that appends a chain
 // link: inSQL computes the link in the statement (advancing the chain head
 // in a writable CTE, parameters: the n values, the shard, the content hash),
-// inGo takes it as parameters (the n values, shard, seq, hash), computed by
+// inGo takes it as parameters (the n values, shard, seq, content hash, hash), computed by
 // nextChainLink in the same transaction.
 type chainedInsert struct {
 	chain       string
@@ -28,9 +28,9 @@ func newChainedInsert(chain, cols string, n int) chainedInsert {
 	return chainedInsert{
 		chain: chain,
 		inSQL: `WITH h AS (` + chainHeadUpdate(fmt.Sprintf(`chain = '%s' AND shard = $%d`, chain, n+1), fmt.Sprintf(`$%d::bytea`, n+2)) + `)
-		 INSERT INTO ` + chain + ` (` + cols + `, ` + chainColumns + `) SELECT ` + placeholders(1, n) + `, h.shard, h.seq, h.hash FROM h
+		 INSERT INTO ` + chain + ` (` + cols + `, ` + chainColumns + `) SELECT ` + placeholders(1, n) + fmt.Sprintf(`, h.shard, h.seq, $%d::bytea, h.hash FROM h`, n+2) + `
 		 ON CONFLICT DO NOTHING RETURNING id`,
-		inGo: `INSERT INTO ` + chain + ` (` + cols + `, ` + chainColumns + `) VALUES (` + placeholders(1, n+3) + `)
+		inGo: `INSERT INTO ` + chain + ` (` + cols + `, ` + chainColumns + `) VALUES (` + placeholders(1, n+4) + `)
 		 ON CONFLICT DO NOTHING RETURNING id`,
 	}
 }
@@ -88,7 +88,7 @@ func (c *conn) insertChained(ctx context.Context, op string, ins chainedInsert, 
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
-	return c.insertID(ctx, op, ins.inGo, append(args, shard, seq, link)...)
+	return c.insertID(ctx, op, ins.inGo, append(args, shard, seq, h[:], link)...)
 }
 
 // ListAuditChainHeads implements store.Reader.
@@ -137,17 +137,17 @@ func (c *conn) WalkAuditChain(ctx context.Context, chain string, shard int, fn f
 		return fmt.Errorf("walk audit chain: unknown chain %q", chain)
 	}
 	op := "walk audit chain " + chain
-	rows, err := c.q.QueryContext(ctx, `SELECT `+w.columns+`, chain_seq, chain_hash FROM `+chain+
+	rows, err := c.q.QueryContext(ctx, `SELECT `+w.columns+`, chain_seq, chain_content, chain_hash FROM `+chain+
 		` WHERE chain_shard = $1 AND chain_seq IS NOT NULL ORDER BY chain_seq, id`, shard)
 	if err != nil {
 		return c.d.wrap(op, err)
 	}
 	defer rows.Close()
 	var r store.ChainRecord
-	cs := chainScanner{s: rows, extra: []any{&r.Seq, &r.Hash}}
+	cs := chainScanner{s: rows, extra: []any{&r.Seq, &r.StoredContent, &r.Hash}}
 	idScan := idScanner{chainScanner: cs, id: &r.ID}
 	for rows.Next() {
-		r.Hash = nil
+		r.Hash, r.StoredContent = nil, nil
 		h, created, err := w.content(idScan, shard)
 		if err != nil {
 			return c.d.wrap(op, err)
@@ -206,13 +206,13 @@ func (c *conn) ListAuditChainLegacy(ctx context.Context) ([]store.ChainLegacy, e
 }
 
 // GetAuditKey implements store.Reader.
-func (c *conn) GetAuditKey(ctx context.Context) (store.AuditKey, error) {
+func (c *conn) GetAuditKey(ctx context.Context, id string) (store.AuditKey, error) {
 	var (
 		k       store.AuditKey
 		created int64
 	)
 	err := c.queryRow(ctx, `SELECT id, public_key, private_key, timestamp_created FROM audit_key
-		ORDER BY timestamp_created DESC, id LIMIT 1`).Scan(&k.ID, &k.PublicKey, &k.PrivateKey, &created)
+		WHERE $1 = '' OR id = $1 ORDER BY timestamp_created DESC, id LIMIT 1`, id).Scan(&k.ID, &k.PublicKey, &k.PrivateKey, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, fmt.Errorf("get audit key: %w", store.ErrNotFound)
 	}

@@ -31,7 +31,7 @@ func swapCounterArgs(a *domain.Activation) []any {
 // the record's shard and content hash and the entry's.
 var swapWithAuditSQL = `WITH u AS (` + swapCounterSQL + `),
 	h AS (` + pairHeadUpdate(34, 36, " AND EXISTS (SELECT 1 FROM u)") + `),
-	` + pairedAuditInserts(9, 25) + `
+	` + pairedAuditInserts(9, 25, 34) + `
 	SELECT (SELECT row_revision FROM u), (SELECT id FROM s), (SELECT id FROM l)`
 
 // SwapActivationWithSignatureAudit implements store.Store.

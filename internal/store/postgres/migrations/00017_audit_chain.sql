@@ -1,16 +1,17 @@
 -- Tamper-evident audit (PostgreSQL): every row of the audit log, the
 -- activation history and the signature audit is a link of a hash chain.
 -- A chain is (table, shard); a row carries its shard, its position (seq,
--- from 1) and chain_hash = SHA-256(previous chain_hash || SHA-256(content)),
+-- from 1), its content hash chain_content = SHA-256(content) and
+-- chain_hash = SHA-256(previous chain_hash || chain_content),
 -- the genesis hash being 32 zero bytes. audit_chain_head holds each chain's
 -- last link (writers of one shard serialise on its row); rows written
 -- before this migration stay unchained; audit_chain_legacy records how many
 -- there are and their largest id.
 
 -- +goose Up
-ALTER TABLE audit_log ADD COLUMN chain_shard INTEGER, ADD COLUMN chain_seq BIGINT, ADD COLUMN chain_hash BYTEA;
-ALTER TABLE pa_activation_history ADD COLUMN chain_shard INTEGER, ADD COLUMN chain_seq BIGINT, ADD COLUMN chain_hash BYTEA;
-ALTER TABLE pa_signature_audit ADD COLUMN chain_shard INTEGER, ADD COLUMN chain_seq BIGINT, ADD COLUMN chain_hash BYTEA;
+ALTER TABLE audit_log ADD COLUMN chain_shard INTEGER, ADD COLUMN chain_seq BIGINT, ADD COLUMN chain_content BYTEA, ADD COLUMN chain_hash BYTEA;
+ALTER TABLE pa_activation_history ADD COLUMN chain_shard INTEGER, ADD COLUMN chain_seq BIGINT, ADD COLUMN chain_content BYTEA, ADD COLUMN chain_hash BYTEA;
+ALTER TABLE pa_signature_audit ADD COLUMN chain_shard INTEGER, ADD COLUMN chain_seq BIGINT, ADD COLUMN chain_content BYTEA, ADD COLUMN chain_hash BYTEA;
 CREATE INDEX audit_log_chain_idx ON audit_log (chain_shard, chain_seq);
 CREATE INDEX pa_activation_history_chain_idx ON pa_activation_history (chain_shard, chain_seq);
 CREATE INDEX pa_signature_audit_chain_idx ON pa_signature_audit (chain_shard, chain_seq);
@@ -63,6 +64,6 @@ DROP TABLE audit_chain_head;
 DROP INDEX pa_signature_audit_chain_idx;
 DROP INDEX pa_activation_history_chain_idx;
 DROP INDEX audit_log_chain_idx;
-ALTER TABLE pa_signature_audit DROP COLUMN chain_shard, DROP COLUMN chain_seq, DROP COLUMN chain_hash;
-ALTER TABLE pa_activation_history DROP COLUMN chain_shard, DROP COLUMN chain_seq, DROP COLUMN chain_hash;
-ALTER TABLE audit_log DROP COLUMN chain_shard, DROP COLUMN chain_seq, DROP COLUMN chain_hash;
+ALTER TABLE pa_signature_audit DROP COLUMN chain_shard, DROP COLUMN chain_seq, DROP COLUMN chain_content, DROP COLUMN chain_hash;
+ALTER TABLE pa_activation_history DROP COLUMN chain_shard, DROP COLUMN chain_seq, DROP COLUMN chain_content, DROP COLUMN chain_hash;
+ALTER TABLE audit_log DROP COLUMN chain_shard, DROP COLUMN chain_seq, DROP COLUMN chain_content, DROP COLUMN chain_hash;

@@ -1,7 +1,8 @@
 -- Tamper-evident audit (SQLite): every row of the audit log, the
 -- activation history and the signature audit is a link of a hash chain.
 -- A chain is (table, shard); a row carries its shard, its position (seq,
--- from 1) and chain_hash = SHA-256(previous chain_hash || SHA-256(content)),
+-- from 1), its content hash chain_content = SHA-256(content) and
+-- chain_hash = SHA-256(previous chain_hash || chain_content),
 -- the genesis hash being 32 zero bytes. audit_chain_head holds each chain's
 -- last link; rows written before this migration stay unchained;
 -- audit_chain_legacy records how many there are and their largest id.
@@ -9,12 +10,15 @@
 -- +goose Up
 ALTER TABLE audit_log ADD COLUMN chain_shard INTEGER;
 ALTER TABLE audit_log ADD COLUMN chain_seq INTEGER;
+ALTER TABLE audit_log ADD COLUMN chain_content BLOB;
 ALTER TABLE audit_log ADD COLUMN chain_hash BLOB;
 ALTER TABLE pa_activation_history ADD COLUMN chain_shard INTEGER;
 ALTER TABLE pa_activation_history ADD COLUMN chain_seq INTEGER;
+ALTER TABLE pa_activation_history ADD COLUMN chain_content BLOB;
 ALTER TABLE pa_activation_history ADD COLUMN chain_hash BLOB;
 ALTER TABLE pa_signature_audit ADD COLUMN chain_shard INTEGER;
 ALTER TABLE pa_signature_audit ADD COLUMN chain_seq INTEGER;
+ALTER TABLE pa_signature_audit ADD COLUMN chain_content BLOB;
 ALTER TABLE pa_signature_audit ADD COLUMN chain_hash BLOB;
 CREATE INDEX audit_log_chain_idx ON audit_log (chain_shard, chain_seq);
 CREATE INDEX pa_activation_history_chain_idx ON pa_activation_history (chain_shard, chain_seq);
@@ -69,11 +73,14 @@ DROP INDEX pa_signature_audit_chain_idx;
 DROP INDEX pa_activation_history_chain_idx;
 DROP INDEX audit_log_chain_idx;
 ALTER TABLE pa_signature_audit DROP COLUMN chain_hash;
+ALTER TABLE pa_signature_audit DROP COLUMN chain_content;
 ALTER TABLE pa_signature_audit DROP COLUMN chain_seq;
 ALTER TABLE pa_signature_audit DROP COLUMN chain_shard;
 ALTER TABLE pa_activation_history DROP COLUMN chain_hash;
+ALTER TABLE pa_activation_history DROP COLUMN chain_content;
 ALTER TABLE pa_activation_history DROP COLUMN chain_seq;
 ALTER TABLE pa_activation_history DROP COLUMN chain_shard;
 ALTER TABLE audit_log DROP COLUMN chain_hash;
+ALTER TABLE audit_log DROP COLUMN chain_content;
 ALTER TABLE audit_log DROP COLUMN chain_seq;
 ALTER TABLE audit_log DROP COLUMN chain_shard;
