@@ -30,6 +30,7 @@ import (
 	"github.com/mauth/mauth/internal/api/public"
 	apipush "github.com/mauth/mauth/internal/api/push"
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/audit"
 	"github.com/mauth/mauth/internal/buildinfo"
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/metrics"
@@ -151,6 +152,8 @@ type App struct {
 	announced bool                   // Listen ran for the bound listeners
 	tls       map[string]*tls.Config // per surface name; nil entry: plain HTTP
 	metrics   *metrics.Metrics       // see Metrics (health.go)
+	box       *secretbox.Box         // the server key (seals the audit key)
+	auditMon  audit.Monitor          // the last audit verification (auditchain.go)
 	inboxSvc  *pushinbox.Service     // the push server's inbox (inbox.go)
 }
 
@@ -331,7 +334,8 @@ func (a *App) openCore(ctx context.Context) error {
 		fmt.Fprintf(c.Out, "generated a new server key in %s (back it up: it decrypts the server's private keys)\n", filepath.Join(c.DataDir, "server.key"))
 	}
 	upgradeIntegrationSecrets(ctx, svc, c.Logger) // integration.go
-	a.Store, a.Service = st, svc
+	a.Store, a.Service, a.box = st, svc, box
+	a.registerAuditMetrics()
 	return nil
 }
 
@@ -481,6 +485,7 @@ func (a *App) Serve(ctx context.Context) error {
 		jobs.Go(func() { a.runJobs(jobCtx) })
 		// Callback delivery from the database outbox (safe on several nodes).
 		jobs.Go(func() { a.callbackDispatcher().Run(jobCtx) })
+		jobs.Go(func() { a.runAuditJobs(jobCtx) })
 	}
 	var runErr error
 	select {

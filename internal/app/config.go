@@ -102,6 +102,10 @@ type Config struct {
 	// (netguard); empty: public addresses only.
 	CallbackAllowedDestinations []string
 
+	// Audit configures the audit chains' checkpoints and verification
+	// (auditchain.go).
+	Audit AuditConfig
+
 	// Logger receives the server's logs (JSON or text, set by the caller).
 	Logger *slog.Logger
 	// Out receives messages for the operator (listen addresses, first credentials).
@@ -126,6 +130,7 @@ func DefaultConfig() Config {
 		RestrictAccess: true,
 		AutoMigrate:    true,
 		Service:        service.DefaultConfig(),
+		Audit:          AuditConfig{CheckpointInterval: DefaultAuditCheckpointInterval, VerifyInterval: DefaultAuditVerifyInterval},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"time"
@@ -310,4 +311,18 @@ func OpenCheckpoint(cp store.AuditCheckpoint, pub *ecdsa.PublicKey) (Checkpoint,
 	}
 	c.ID = cp.ID
 	return c, nil
+}
+
+// ParsePublicKeyPEM parses an audit public key in a PEM "PUBLIC KEY" block.
+func ParsePublicKeyPEM(b []byte) (*ecdsa.PublicKey, error) {
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "PUBLIC KEY" {
+		return nil, errors.New("parse audit public key: no PEM PUBLIC KEY block")
+	}
+	return ParsePublicKey(blk.Bytes)
+}
+
+// EncodePublicKeyPEM returns an audit public key (PKIX DER) as PEM.
+func EncodePublicKeyPEM(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }

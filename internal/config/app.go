@@ -77,6 +77,12 @@ func (c Config) App() (app.Config, error) {
 			PerActivationBurst: c.Public.RateLimitPerActivationBurst,
 		},
 		CallbackAllowedDestinations: netguard.ParseList(c.Callbacks.AllowedDestinations),
+		Audit: app.AuditConfig{
+			CheckpointInterval: c.Audit.CheckpointInterval,
+			VerifyInterval:     c.Audit.VerifyInterval,
+			CheckpointURL:      c.Audit.CheckpointURL,
+			PublicKeyFile:      c.Audit.PublicKeyFile,
+		},
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,
 			Timeout:    c.IdP.Timeout,

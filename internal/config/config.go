@@ -33,6 +33,8 @@ type Config struct {
 	IdP IdP `yaml:"idp"`
 	// Callbacks configures the delivery of callback events.
 	Callbacks Callbacks `yaml:"callbacks"`
+	// Audit configures the tamper-evident audit trail.
+	Audit Audit `yaml:"audit"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -143,6 +145,19 @@ type Callbacks struct {
 	AllowedDestinations string `yaml:"allowed_destinations" doc:"comma-separated CIDR prefixes, IP addresses and host names (a name starting with *. covers every name below it) that callback URLs and their OAuth 2.0 token URLs may reach although they are loopback, link-local (169.254.0.0/16, fe80::/10, cloud metadata), private (RFC 1918, fc00::/7, 100.64.0.0/10), unspecified, multicast or reserved; checked when a callback is created or updated and on every connection. Empty: public addresses only"`
 }
 
+// Audit configures the checkpoints and the verification of the audit
+// chains (docs/audit.md).
+type Audit struct {
+	// CheckpointInterval is how often the chain heads are signed.
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval" doc:"how often the server signs the heads of the audit chains with the audit key (ECDSA P-256, created on first use and sealed with the server key) and stores the checkpoint; 0: never"`
+	// VerifyInterval is how often the chains are verified.
+	VerifyInterval time.Duration `yaml:"verify_interval" doc:"how often the server verifies every audit chain against the latest checkpoint and updates the mauth_audit_* metrics; 0: never"`
+	// CheckpointURL receives every checkpoint.
+	CheckpointURL string `yaml:"checkpoint_url" doc:"http(s) URL every new checkpoint is POSTed to as JSON (id, created, keyId, publicKey, payload, signature), so that a copy lives outside the database; reached under callbacks.allowed_destinations. Empty: none"`
+	// PublicKeyFile pins the audit public key.
+	PublicKeyFile string `yaml:"public_key_file" doc:"PEM file of the audit public key (printed by mauth audit key) that verification checks the checkpoints with; empty: the key stored in the database (which whoever can write the database can replace)"`
+}
+
 // Log configures logging.
 type Log struct {
 	// Format is auto, json or text.
@@ -201,6 +216,7 @@ func Default() Config {
 		Private:  Private{Addr: "127.0.0.1:8081", RestrictAccess: true},
 		Database: Database{Migrate: true, SQLiteSynchronous: app.DefaultSQLiteSynchronous, SQLiteGroupCommit: true},
 		Log:      Log{Format: "auto", Level: "info"},
+		Audit:    Audit{CheckpointInterval: app.DefaultAuditCheckpointInterval, VerifyInterval: app.DefaultAuditVerifyInterval},
 		Service: Service{
 			ActivationValidity:              s.ActivationValidity,
 			SignatureMaxFailedAttempts:      s.SignatureMaxFailedAttempts,
