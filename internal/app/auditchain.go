@@ -167,3 +167,19 @@ func (a *App) registerAuditMetrics() {
 			func(r audit.Report) float64 { return float64(len(r.Breaks)) }),
 	)
 }
+
+// OpenAuditSigner opens the database and the server key of c (the server
+// key file is generated for the embedded database, as by the server) for
+// signing checkpoints outside the server (`mauth audit checkpoint|key`).
+// Close the store when done.
+func OpenAuditSigner(ctx context.Context, c Config) (*audit.Signer, store.Store, error) {
+	box, _, err := loadServerKey(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := OpenStore(ctx, c, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return audit.NewSigner(st, box, nil), st, nil
+}

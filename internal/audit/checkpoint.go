@@ -281,7 +281,7 @@ func (s *Signer) Checkpoint(ctx context.Context) (store.AuditCheckpoint, error) 
 	if err != nil {
 		return store.AuditCheckpoint{}, fmt.Errorf("audit checkpoint: %w", err)
 	}
-	now := s.now()
+	now := time.UnixMilli(s.now().UnixMilli()).UTC() // the stored precision
 	payload := EncodeCheckpoint(Checkpoint{Created: now, KeyID: id, Heads: heads, Legacy: legacy})
 	sum := sha256.Sum256(payload)
 	sig, err := ecdsa.SignASN1(rand.Reader, priv, sum[:])
@@ -326,3 +326,6 @@ func ParsePublicKeyPEM(b []byte) (*ecdsa.PublicKey, error) {
 func EncodePublicKeyPEM(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
+
+// PublicKey is an audit public key.
+type PublicKey = ecdsa.PublicKey
