@@ -125,6 +125,32 @@ func (f *fixture) write(t testing.TB, s store.Store, i int) {
 	}
 }
 
+// pad writes n rows to every chained table in one transaction, so that
+// some chain of each table is long (n > 3*AuditChainShards guarantees one
+// of at least 4 rows).
+func (f *fixture) pad(t testing.TB, s store.Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		for i := range n {
+			r, e := f.sigAudit(i)
+			if err := tx.CreateSignatureAudit(ctx, &r); err != nil {
+				return err
+			}
+			if err := tx.CreateAuditEntry(ctx, &e); err != nil {
+				return err
+			}
+			h := domain.ActivationHistory{ActivationID: f.act.ActivationID, Status: domain.ActivationBlocked, Created: e.Created, ActivationVersion: 3}
+			if err := tx.CreateActivationHistory(ctx, &h); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+const padRows = 3*store.AuditChainShards + 1
+
 // target is a row in the middle of the longest chain of a table.
 type target struct {
 	table      string
@@ -214,14 +240,14 @@ func TestTamperingIsDetectedAndLocated(t *testing.T) {
 		{"delete and renumber", func(t *testing.T, s store.Store, db *sql.DB, tg target) want {
 			exec(t, db, `DELETE FROM `+tg.table+` WHERE id = $1`, tg.id)
 			exec(t, db, `UPDATE `+tg.table+` SET chain_seq = chain_seq - 1 WHERE chain_shard = $1 AND chain_seq > $2`, tg.shard, tg.seq)
-			return want{audit.BreakDeleted, tg.shard, tg.seq, tg.next}
+			return want{audit.BreakLink, tg.shard, tg.seq, tg.next}
 		}},
 		{"insert a copy", func(t *testing.T, s store.Store, db *sql.DB, tg target) want {
 			cols := copyColumns[tg.table] + ", chain_shard, chain_seq, chain_content, chain_hash"
 			exec(t, db, `INSERT INTO `+tg.table+` (`+cols+`) SELECT `+cols+` FROM `+tg.table+` WHERE id = $1`, tg.id)
 			return want{audit.BreakInserted, tg.shard, tg.seq, lastID(t, db, tg.table)}
 		}},
-		{"insert a forged link", func(t *testing.T, s store.Store, db *sql.DB, tg target) want {
+		{"insert a forged row in place of a row", func(t *testing.T, s store.Store, db *sql.DB, tg target) want {
 			cols := copyColumns[tg.table]
 			exec(t, db, `INSERT INTO `+tg.table+` (`+cols+`, chain_shard, chain_seq, chain_content, chain_hash) SELECT `+cols+`, chain_shard, chain_seq, chain_content, chain_hash FROM `+tg.table+` WHERE id = $1`, tg.id)
 			id := lastID(t, db, tg.table)
@@ -232,7 +258,7 @@ func TestTamperingIsDetectedAndLocated(t *testing.T) {
 			exec(t, db, `UPDATE `+tg.table+` SET id = -1 WHERE id = $1`, tg.id)
 			exec(t, db, `UPDATE `+tg.table+` SET id = $1 WHERE id = $2`, tg.id, id)
 			exec(t, db, `UPDATE `+tg.table+` SET id = $1 WHERE id = -1`, id)
-			return want{audit.BreakInserted, tg.shard, tg.seq, tg.id}
+			return want{audit.BreakLink, tg.shard, tg.seq, tg.id}
 		}},
 		{"insert without a link", func(t *testing.T, s store.Store, db *sql.DB, tg target) want {
 			cols := copyColumns[tg.table]
@@ -242,13 +268,13 @@ func TestTamperingIsDetectedAndLocated(t *testing.T) {
 		{"reorder positions", func(t *testing.T, s store.Store, db *sql.DB, tg target) want {
 			exec(t, db, `UPDATE `+tg.table+` SET chain_seq = CASE WHEN id = $1 THEN CAST($3 AS BIGINT) ELSE CAST($4 AS BIGINT) END WHERE id IN ($1, $2)`,
 				tg.id, tg.next, tg.seq+1, tg.seq)
-			return want{audit.BreakReordered, tg.shard, tg.seq, tg.next}
+			return want{audit.BreakReordered, tg.shard, tg.seq, tg.id}
 		}},
 		{"reorder ids", func(t *testing.T, s store.Store, db *sql.DB, tg target) want {
 			exec(t, db, `UPDATE `+tg.table+` SET id = -1 WHERE id = $1`, tg.id)
 			exec(t, db, `UPDATE `+tg.table+` SET id = $1 WHERE id = $2`, tg.id, tg.next)
 			exec(t, db, `UPDATE `+tg.table+` SET id = $1 WHERE id = -1`, tg.next)
-			return want{audit.BreakReordered, tg.shard, tg.seq + 1, tg.id}
+			return want{audit.BreakReordered, tg.shard, tg.seq, tg.id}
 		}},
 	}
 	for _, b := range backends {
@@ -259,13 +285,14 @@ func TestTamperingIsDetectedAndLocated(t *testing.T) {
 						ctx := context.Background()
 						s, db := b.open(t)
 						f := newFixture(t, s)
-						for i := range 40 {
+						for i := range 10 {
 							f.write(t, s, i)
 						}
+						f.pad(t, s, padRows)
 						rep, err := audit.Verify(ctx, s, nil, t0)
 						require.NoError(t, err)
 						require.True(t, rep.OK(), "intact before tampering: %v", rep.Breaks)
-						require.Equal(t, int64(40*(3+2+2)), rep.Records, "every write is a verified link")
+						require.Equal(t, int64(10*(3+2+2)+3*padRows), rep.Records, "every write is a verified link")
 
 						w := tc.tamper(t, s, db, pickTarget(t, db, table))
 						rep, err = audit.Verify(ctx, s, nil, t0)
@@ -293,7 +320,10 @@ func rewrite(t *testing.T, s store.Store, db *sql.DB, table string, shard int) {
 	var links []link
 	prev := store.ChainGenesis
 	var seq int64
-	require.NoError(t, s.WalkAuditChain(context.Background(), table, shard, func(r store.ChainRecord) error {
+	require.NoError(t, s.WalkAuditChain(context.Background(), table, func(r store.ChainRecord) error {
+		if r.Shard != shard {
+			return nil
+		}
 		prev = store.ChainLink(prev, r.ContentHash)
 		links = append(links, link{r.ID, bytes.Clone(r.ContentHash[:]), prev})
 		seq = r.Seq
@@ -310,7 +340,7 @@ func rewrite(t *testing.T, s store.Store, db *sql.DB, table string, shard int) {
 func fixContentHash(t *testing.T, s store.Store, db *sql.DB, table string, shard int, id int64) {
 	t.Helper()
 	var h []byte
-	require.NoError(t, s.WalkAuditChain(context.Background(), table, shard, func(r store.ChainRecord) error {
+	require.NoError(t, s.WalkAuditChain(context.Background(), table, func(r store.ChainRecord) error {
 		if r.ID == id {
 			h = bytes.Clone(r.ContentHash[:])
 		}
@@ -330,9 +360,10 @@ func TestCheckpoints(t *testing.T) {
 			ctx := context.Background()
 			s, db := b.open(t)
 			f := newFixture(t, s)
-			for i := range 30 {
+			for i := range 10 {
 				f.write(t, s, i)
 			}
+			f.pad(t, s, padRows)
 			box, err := secretbox.New(secretbox.GenerateKey())
 			require.NoError(t, err)
 			signer := audit.NewSigner(s, box, func() time.Time { return t0 })
@@ -360,7 +391,7 @@ func TestCheckpoints(t *testing.T) {
 			cp, err := signer.Checkpoint(ctx)
 			require.NoError(t, err)
 			require.Equal(t, keyID, cp.KeyID)
-			for i := 30; i < 40; i++ {
+			for i := 10; i < 20; i++ {
 				f.write(t, s, i) // the chains grow past the checkpoint
 			}
 			rep, err = audit.Verify(ctx, s, pub, t0)

@@ -24,16 +24,17 @@ const (
 	// links to the row before it), or a row without a chain link written
 	// after the chains started.
 	BreakInserted BreakKind = "inserted"
-	// BreakDeleted: rows are missing (a gap in the positions, an intact row
-	// that no longer links to its predecessor while its successor links to
-	// it, a chain that ends before its head or its last checkpoint, or
-	// unchained legacy rows gone).
+	// BreakDeleted: rows are missing (a gap in the positions, a chain that
+	// ends before its head or its last checkpoint, or unchained legacy rows
+	// gone).
 	BreakDeleted BreakKind = "deleted"
-	// BreakReordered: rows are out of order (positions or ids swapped).
+	// BreakReordered: rows are out of order (positions or ids swapped): a
+	// row comes before the row of the position before it.
 	BreakReordered BreakKind = "reordered"
-	// BreakLink: a link does not verify and the next row does not tell why
-	// (an edited row, or rows deleted or inserted with the later positions
-	// renumbered).
+	// BreakLink: a row's content matches its content hash but its link
+	// does not verify: its link columns were edited, or rows were deleted
+	// or inserted before it and the later positions renumbered (the detail
+	// says whether the next row still links to it).
 	BreakLink BreakKind = "broken-link"
 	// BreakRewritten: the chain verifies on its own but differs from the
 	// signed checkpoint: it was recomputed after a change.
@@ -74,28 +75,26 @@ type Report struct {
 // OK reports whether every chain verified.
 func (r Report) OK() bool { return len(r.Breaks) == 0 }
 
-// errStop ends a chain walk at its first break.
-var errStop = errors.New("stop")
-
-// walker verifies one chain as its rows stream by, in constant memory: the
-// previous link and at most one row whose link failed, waiting for the
-// next row to tell why.
+// walker verifies one chain as its rows stream by (in id order, which is
+// seq order within a chain), in constant memory: the previous link and at
+// most one row whose position or link failed, waiting for the chain's next
+// row to tell why.
 type walker struct {
 	chain   string
 	shard   int
 	prev    []byte
 	last    int64 // seq of the last verified row
-	lastID  int64
+	lastID  int64 // its id
 	pending *store.ChainRecord
+	gap     bool // pending came before its position: rows missing or reordered
 	cp      *store.ChainHead // the checkpoint's head of this chain
 	cpID    int64
 	brk     *Break
 	records int64
 }
 
-func (w *walker) fail(kind BreakKind, seq, row int64, format string, args ...any) error {
+func (w *walker) fail(kind BreakKind, seq, row int64, format string, args ...any) {
 	w.brk = &Break{Kind: kind, Chain: w.chain, Shard: w.shard, Seq: seq, RowID: row, Detail: fmt.Sprintf(format, args...)}
-	return errStop
 }
 
 // links reports whether r's stored link is the link of its stored
@@ -105,40 +104,57 @@ func (w *walker) links(prev []byte, r store.ChainRecord) bool {
 		bytes.Equal(store.ChainLink(prev, [store.ChainHashSize]byte(r.StoredContent)), r.Hash)
 }
 
-func (w *walker) row(r store.ChainRecord) error {
-	if p := w.pending; p != nil {
-		switch {
-		case r.ID < p.ID:
-			return w.fail(BreakReordered, p.Seq, p.ID, "row %d (seq %d) comes before row %d (seq %d) but was written after it", p.ID, p.Seq, r.ID, r.Seq)
-		case w.links(w.prev, r):
-			return w.fail(BreakInserted, p.Seq, p.ID, "row %d is not a link of the chain: the row after it links to seq %d", p.ID, w.last)
-		case r.Seq == p.Seq+1 && w.links(p.Hash, r):
-			return w.fail(BreakDeleted, p.Seq, p.ID, "row %d is intact but does not link to seq %d before it: rows between them were deleted and the positions renumbered (or its link columns edited)", p.ID, w.last)
-		default:
-			return w.fail(BreakLink, p.Seq, p.ID, "row %d does not link to seq %d: its link columns were edited, or rows around it deleted or inserted and the positions renumbered", p.ID, w.last)
-		}
+// resolve decides what the pending row is, now that the chain's next row
+// r (nil at the end of the chain) is known.
+func (w *walker) resolve(r *store.ChainRecord) {
+	p := w.pending
+	switch {
+	case w.gap && r != nil && r.Seq == w.last+1:
+		w.fail(BreakReordered, w.last+1, p.ID, "row %d (seq %d) comes before row %d (seq %d) although it was written after it", p.ID, p.Seq, r.ID, r.Seq)
+	case w.gap:
+		w.fail(BreakDeleted, w.last+1, 0, "rows at seq %d to %d are missing (before row %d)", w.last+1, p.Seq-1, p.ID)
+	case r != nil && w.links(w.prev, *r):
+		w.fail(BreakInserted, p.Seq, p.ID, "row %d is not a link of the chain: the next row links to seq %d before it", p.ID, w.last)
+	case r != nil && r.Seq == p.Seq+1 && w.links(p.Hash, *r):
+		w.fail(BreakLink, p.Seq, p.ID, "row %d matches its content hash and the next row links to it, but it does not link to seq %d before it: rows between them were deleted and the positions renumbered, or its content hash was replaced", p.ID, w.last)
+	default:
+		w.fail(BreakLink, p.Seq, p.ID, "row %d does not link to seq %d before it: its link columns were edited, or rows around it deleted or inserted and the positions renumbered", p.ID, w.last)
+	}
+}
+
+func (w *walker) row(r store.ChainRecord) {
+	if w.brk != nil {
+		return
+	}
+	if w.pending != nil {
+		w.resolve(&r)
+		return
+	}
+	hold := func(gap bool) {
+		rr := r
+		rr.Hash, rr.StoredContent = bytes.Clone(r.Hash), bytes.Clone(r.StoredContent)
+		w.pending, w.gap = &rr, gap
 	}
 	switch {
 	case r.Seq > w.last+1:
-		return w.fail(BreakDeleted, w.last+1, 0, "rows at seq %d to %d are missing (before row %d)", w.last+1, r.Seq-1, r.ID)
+		hold(true)
+		return
 	case r.Seq <= w.last:
-		return w.fail(BreakInserted, r.Seq, r.ID, "row %d repeats seq %d", r.ID, r.Seq)
+		w.fail(BreakInserted, r.Seq, r.ID, "row %d repeats seq %d", r.ID, r.Seq)
+		return
 	case !bytes.Equal(r.StoredContent, r.ContentHash[:]):
-		return w.fail(BreakChanged, r.Seq, r.ID, "the content of row %d (created %s) was changed after it was written", r.ID, r.Created.Format(time.RFC3339))
+		w.fail(BreakChanged, r.Seq, r.ID, "the content of row %d (created %s) was changed after it was written", r.ID, r.Created.Format(time.RFC3339))
+		return
 	case !w.links(w.prev, r):
-		rr := r
-		rr.Hash, rr.StoredContent = bytes.Clone(r.Hash), bytes.Clone(r.StoredContent)
-		w.pending = &rr
-		return nil
-	case r.ID <= w.lastID:
-		return w.fail(BreakReordered, r.Seq, r.ID, "row %d (seq %d) has a smaller id than row %d before it", r.ID, r.Seq, w.lastID)
+		hold(false)
+		return
 	case w.cp != nil && r.Seq == w.cp.Seq && !bytes.Equal(r.Hash, w.cp.Hash):
-		return w.fail(BreakRewritten, r.Seq, r.ID, "the chain up to seq %d differs from signed checkpoint %d: it was recomputed", r.Seq, w.cpID)
+		w.fail(BreakRewritten, r.Seq, r.ID, "the chain up to seq %d differs from signed checkpoint %d: it was recomputed", r.Seq, w.cpID)
+		return
 	}
 	w.prev = append(w.prev[:0], r.Hash...)
 	w.last, w.lastID = r.Seq, r.ID
 	w.records++
-	return nil
 }
 
 // end checks the chain's end against its stored head and the checkpoint.
@@ -146,23 +162,23 @@ func (w *walker) end(head store.ChainHead, haveHead bool) {
 	if w.brk != nil {
 		return
 	}
-	if p := w.pending; p != nil {
-		_ = w.fail(BreakLink, p.Seq, p.ID, "the last row %d does not link to seq %d: its link columns were edited, or rows before it deleted and the positions renumbered", p.ID, w.last)
+	if w.pending != nil {
+		w.resolve(nil)
 		return
 	}
 	if w.cp != nil && w.last < w.cp.Seq {
-		_ = w.fail(BreakDeleted, w.last+1, 0, "rows at seq %d to %d, covered by signed checkpoint %d, are missing", w.last+1, w.cp.Seq, w.cpID)
+		w.fail(BreakDeleted, w.last+1, 0, "rows at seq %d to %d, covered by signed checkpoint %d, are missing", w.last+1, w.cp.Seq, w.cpID)
 		return
 	}
 	switch {
 	case !haveHead:
-		_ = w.fail(BreakDeleted, w.last, 0, "the chain head is missing")
+		w.fail(BreakDeleted, w.last, 0, "the chain head is missing")
 	case head.Seq > w.last:
-		_ = w.fail(BreakDeleted, w.last+1, 0, "rows at seq %d to %d are missing at the end of the chain", w.last+1, head.Seq)
+		w.fail(BreakDeleted, w.last+1, 0, "rows at seq %d to %d are missing at the end of the chain", w.last+1, head.Seq)
 	case head.Seq < w.last:
-		_ = w.fail(BreakInserted, head.Seq+1, w.lastID, "rows beyond the chain head (seq %d) were inserted", head.Seq)
+		w.fail(BreakInserted, head.Seq+1, w.lastID, "rows beyond the chain head (seq %d) were inserted", head.Seq)
 	case !bytes.Equal(head.Hash, w.prev):
-		_ = w.fail(BreakChanged, w.last, w.lastID, "the chain head does not match the last row")
+		w.fail(BreakChanged, w.last, w.lastID, "the chain head does not match the last row")
 	}
 }
 
@@ -219,18 +235,25 @@ func VerifyReader(ctx context.Context, st store.AuditChainReader, pub *ecdsa.Pub
 		return store.ChainHead{}, false
 	}
 	for _, chain := range store.AuditChains {
-		for shard := range store.AuditChainShards {
+		walkers := make([]*walker, store.AuditChainShards)
+		for shard := range walkers {
 			w := &walker{chain: chain, shard: shard, prev: bytes.Clone(store.ChainGenesis)}
 			if cp != nil {
 				if h, ok := cp.head(chain, shard); ok {
 					w.cp, w.cpID = &h, cp.ID
 				}
 			}
-			err := st.WalkAuditChain(ctx, chain, shard, w.row)
-			if err != nil && !errors.Is(err, errStop) {
-				return rep, fmt.Errorf("verify audit: %w", err)
-			}
-			h, ok := headOf(chain, shard)
+			walkers[shard] = w
+		}
+		err := st.WalkAuditChain(ctx, chain, func(r store.ChainRecord) error {
+			walkers[r.Shard].row(r)
+			return nil
+		})
+		if err != nil {
+			return rep, fmt.Errorf("verify audit: %w", err)
+		}
+		for _, w := range walkers {
+			h, ok := headOf(w.chain, w.shard)
 			w.end(h, ok)
 			rep.Records += w.records
 			rep.Chains++

@@ -36,7 +36,7 @@ var AuditChains = []string{ChainAuditLog, ChainActivationHistory, ChainSignature
 
 // AuditChainShards is the number of chains per table (00017_audit_chain
 // creates their heads).
-const AuditChainShards = 16
+const AuditChainShards = 64
 
 // ChainHashSize is the size of a chain hash (SHA-256).
 const ChainHashSize = sha256.Size
@@ -81,6 +81,8 @@ type ChainLegacy struct {
 type ChainRecord struct {
 	// ID is the row's primary key.
 	ID int64
+	// Shard is the chain of the table the row belongs to.
+	Shard int
 	// Seq, StoredContent and Hash are the row's stored position, content
 	// hash and chain hash.
 	Seq           int64
@@ -116,10 +118,11 @@ type AuditChainReader interface {
 	// ListAuditChainHeads returns the head of every chain, ordered by
 	// chain (as in AuditChains) and shard.
 	ListAuditChainHeads(ctx context.Context) ([]ChainHead, error)
-	// WalkAuditChain calls fn for every row of a chain, ordered by seq then
-	// id, streaming (rows are not collected). An fn error stops the walk
-	// and is returned.
-	WalkAuditChain(ctx context.Context, chain string, shard int, fn func(ChainRecord) error) error
+	// WalkAuditChain calls fn for every chained row of a table (a shard in
+	// range and a seq), in id order, streaming (rows are not collected).
+	// Within a chain ids grow with seq, so each chain's rows come in
+	// order. An fn error stops the walk and is returned.
+	WalkAuditChain(ctx context.Context, chain string, fn func(ChainRecord) error) error
 	// CountUnchainedAudit counts the rows of a chained table that are not
 	// links of a chain (no shard or seq, or a shard out of range) and
 	// returns their largest id: the rows written before the chains started

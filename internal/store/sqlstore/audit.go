@@ -177,6 +177,13 @@ var createSignatureAuditWithEntrySQL = `WITH h AS (` + pairHeadUpdate(26, 28, ""
 	` + pairedAuditInserts(1, 17, 26) + `
 	SELECT (SELECT id FROM s), (SELECT id FROM l)`
 
+// unchainedSignatureAuditWithEntrySQL is createSignatureAuditWithEntrySQL
+// without the chains (UnchainedForBenchmark).
+var unchainedSignatureAuditWithEntrySQL = `WITH s AS (INSERT INTO pa_signature_audit (` + signatureAuditInsertColumns + `)
+	 VALUES (` + placeholders(1, 16) + `) RETURNING id),
+	l AS (INSERT INTO audit_log (` + auditEntryInsertColumns + `) VALUES (` + placeholders(17, 9) + `) RETURNING id)
+	SELECT (SELECT id FROM s), (SELECT id FROM l)`
+
 // chainPairArgs picks the shards of a signature audit record and its
 // audit-log entry and returns their shard and content-hash parameters.
 func chainPairArgs(r *domain.SignatureAudit, e *domain.AuditEntry) []any {
@@ -188,7 +195,7 @@ func chainPairArgs(r *domain.SignatureAudit, e *domain.AuditEntry) []any {
 // CreateSignatureAuditWithEntry implements store.Tx: one round trip with
 // writable CTEs and SQL SHA-256, else the two inserts in turn.
 func (c *conn) CreateSignatureAuditWithEntry(ctx context.Context, r *domain.SignatureAudit, e *domain.AuditEntry) error {
-	if !c.d.WritableCTE || !c.d.SQLSHA256 {
+	if !c.d.WritableCTE || (!c.d.SQLSHA256 && !c.d.unchained) {
 		if err := c.CreateSignatureAudit(ctx, r); err != nil {
 			return err
 		}
@@ -202,9 +209,12 @@ func (c *conn) CreateSignatureAuditWithEntry(ctx context.Context, r *domain.Sign
 	if err != nil {
 		return err
 	}
-	args := append(append(a, b...), chainPairArgs(r, e)...)
+	args, q := append(append(a, b...), chainPairArgs(r, e)...), createSignatureAuditWithEntrySQL
+	if c.d.unchained {
+		args, q = append(a, b...), unchainedSignatureAuditWithEntrySQL
+	}
 	var sid, lid sql.NullInt64
-	if err := c.queryRow(ctx, createSignatureAuditWithEntrySQL, args...).Scan(&sid, &lid); err != nil {
+	if err := c.queryRow(ctx, q, args...).Scan(&sid, &lid); err != nil {
 		return c.d.wrap("create signature audit with entry", err)
 	}
 	if !sid.Valid || !lid.Valid {

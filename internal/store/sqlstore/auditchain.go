@@ -21,6 +21,7 @@ const chainColumns = `chain_shard, chain_seq, chain_content, chain_hash`
 type chainedInsert struct {
 	chain       string
 	inSQL, inGo string
+	plain       string // without chain columns (UnchainedForBenchmark)
 }
 
 // newChainedInsert builds the INSERT of n values into cols of chain.
@@ -32,6 +33,7 @@ func newChainedInsert(chain, cols string, n int) chainedInsert {
 		 ON CONFLICT DO NOTHING RETURNING id`,
 		inGo: `INSERT INTO ` + chain + ` (` + cols + `, ` + chainColumns + `) VALUES (` + placeholders(1, n+4) + `)
 		 ON CONFLICT DO NOTHING RETURNING id`,
+		plain: `INSERT INTO ` + chain + ` (` + cols + `) VALUES (` + placeholders(1, n) + `) ON CONFLICT DO NOTHING RETURNING id`,
 	}
 }
 
@@ -79,6 +81,9 @@ func (c *conn) nextChainLink(ctx context.Context, chain string, shard int, conte
 // insertChained runs ins with values args as a new link of a random shard
 // of its chain; content returns the row's content hash in a shard.
 func (c *conn) insertChained(ctx context.Context, op string, ins chainedInsert, content func(shard int) [store.ChainHashSize]byte, args []any) (int64, error) {
+	if c.d.unchained {
+		return c.insertID(ctx, op, ins.plain, args...)
+	}
 	shard := store.PickAuditShard()
 	h := content(shard)
 	if c.d.SQLSHA256 {
@@ -114,41 +119,41 @@ func (c chainScanner) Scan(dest ...any) error { return c.s.Scan(append(dest, c.e
 // seq, hash) and to the content hash of a scanned row.
 var chainWalks = map[string]struct {
 	columns string
-	content func(s scanner, shard int) ([store.ChainHashSize]byte, int64, error)
+	content func(s scanner, shard *int) ([store.ChainHashSize]byte, int64, error)
 }{
-	store.ChainAuditLog: {auditEntryColumns, func(s scanner, shard int) ([store.ChainHashSize]byte, int64, error) {
+	store.ChainAuditLog: {auditEntryColumns, func(s scanner, shard *int) ([store.ChainHashSize]byte, int64, error) {
 		e, err := scanAuditEntry(s)
-		return store.AuditEntryContent(&e, shard), e.Created.UnixMilli(), err
+		return store.AuditEntryContent(&e, *shard), e.Created.UnixMilli(), err
 	}},
-	store.ChainActivationHistory: {activationHistoryColumns, func(s scanner, shard int) ([store.ChainHashSize]byte, int64, error) {
+	store.ChainActivationHistory: {activationHistoryColumns, func(s scanner, shard *int) ([store.ChainHashSize]byte, int64, error) {
 		h, err := scanActivationHistory(s)
-		return store.ActivationHistoryContent(&h, shard), h.Created.UnixMilli(), err
+		return store.ActivationHistoryContent(&h, *shard), h.Created.UnixMilli(), err
 	}},
-	store.ChainSignatureAudit: {signatureAuditColumns, func(s scanner, shard int) ([store.ChainHashSize]byte, int64, error) {
+	store.ChainSignatureAudit: {signatureAuditColumns, func(s scanner, shard *int) ([store.ChainHashSize]byte, int64, error) {
 		r, err := scanSignatureAudit(s)
-		return store.SignatureAuditContent(&r, shard), r.Created.UnixMilli(), err
+		return store.SignatureAuditContent(&r, *shard), r.Created.UnixMilli(), err
 	}},
 }
 
 // WalkAuditChain implements store.Reader.
-func (c *conn) WalkAuditChain(ctx context.Context, chain string, shard int, fn func(store.ChainRecord) error) error {
+func (c *conn) WalkAuditChain(ctx context.Context, chain string, fn func(store.ChainRecord) error) error {
 	w, ok := chainWalks[chain]
 	if !ok {
 		return fmt.Errorf("walk audit chain: unknown chain %q", chain)
 	}
 	op := "walk audit chain " + chain
-	rows, err := c.q.QueryContext(ctx, `SELECT `+w.columns+`, chain_seq, chain_content, chain_hash FROM `+chain+
-		` WHERE chain_shard = $1 AND chain_seq IS NOT NULL ORDER BY chain_seq, id`, shard)
+	rows, err := c.q.QueryContext(ctx, `SELECT `+w.columns+`, chain_shard, chain_seq, chain_content, chain_hash FROM `+chain+
+		` WHERE chain_shard >= 0 AND chain_shard < $1 AND chain_seq IS NOT NULL ORDER BY id`, store.AuditChainShards)
 	if err != nil {
 		return c.d.wrap(op, err)
 	}
 	defer rows.Close()
 	var r store.ChainRecord
-	cs := chainScanner{s: rows, extra: []any{&r.Seq, &r.StoredContent, &r.Hash}}
+	cs := chainScanner{s: rows, extra: []any{&r.Shard, &r.Seq, &r.StoredContent, &r.Hash}}
 	idScan := idScanner{chainScanner: cs, id: &r.ID}
 	for rows.Next() {
 		r.Hash, r.StoredContent = nil, nil
-		h, created, err := w.content(idScan, shard)
+		h, created, err := w.content(idScan, &r.Shard)
 		if err != nil {
 			return c.d.wrap(op, err)
 		}
@@ -264,4 +269,21 @@ func (c *conn) CreateAuditCheckpoint(ctx context.Context, cp *store.AuditCheckpo
 // content hashes of the rows written by the audit inserts, per shard.
 func auditEntryContent(e *domain.AuditEntry) func(int) [store.ChainHashSize]byte {
 	return func(shard int) [store.ChainHashSize]byte { return store.AuditEntryContent(e, shard) }
+}
+
+// UnchainedForBenchmark returns a store on the same database that writes
+// audit rows without chain links, as before the chains existed: only for
+// the benchmark that compares the cost of the chains in one run. Its rows
+// break verification (they are unchained rows written after the chains
+// started).
+func (s *Store) UnchainedForBenchmark() *Store {
+	d := *s.d
+	d.unchained = true
+	u := *s
+	u.d = &d
+	u.Reader = &conn{q: s.read, cache: s.readCache, d: &d}
+	if s.group != nil {
+		u.group = newGroupCommit(&u, d.WriteTxOptions, s.group.maxBatch)
+	}
+	return &u
 }

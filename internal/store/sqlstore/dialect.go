@@ -42,6 +42,9 @@ type Dialect struct {
 	// (sha256(bytea), PostgreSQL), so that an audit INSERT computes its
 	// chain link in the same statement that advances the chain head.
 	SQLSHA256 bool
+	// unchained writes audit rows without chain links: only for the
+	// benchmark that measures what the chains cost (UnchainedForBenchmark).
+	unchained bool
 	// Classify maps a driver error to an ErrorClass. It must look through
 	// wrapping (errors.As).
 	Classify func(err error) ErrorClass

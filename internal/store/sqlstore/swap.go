@@ -34,9 +34,16 @@ var swapWithAuditSQL = `WITH u AS (` + swapCounterSQL + `),
 	` + pairedAuditInserts(9, 25, 34) + `
 	SELECT (SELECT row_revision FROM u), (SELECT id FROM s), (SELECT id FROM l)`
 
+// unchainedSwapWithAuditSQL is swapWithAuditSQL without the chains
+// (UnchainedForBenchmark).
+var unchainedSwapWithAuditSQL = `WITH u AS (` + swapCounterSQL + `),
+	s AS (INSERT INTO pa_signature_audit (` + signatureAuditInsertColumns + `) SELECT ` + placeholders(9, 16) + ` FROM u RETURNING id),
+	l AS (INSERT INTO audit_log (` + auditEntryInsertColumns + `) SELECT ` + placeholders(25, 9) + ` FROM u RETURNING id)
+	SELECT (SELECT row_revision FROM u), (SELECT id FROM s), (SELECT id FROM l)`
+
 // SwapActivationWithSignatureAudit implements store.Store.
 func (s *Store) SwapActivationWithSignatureAudit(ctx context.Context, a *domain.Activation, r *domain.SignatureAudit, e *domain.AuditEntry) (bool, error) {
-	if s.d.WritableCTE && s.d.SQLSHA256 {
+	if s.d.WritableCTE && (s.d.SQLSHA256 || s.d.unchained) {
 		return s.swapWithAuditStatement(ctx, a, r, e)
 	}
 	var rev, sid, eid int64
@@ -80,11 +87,14 @@ func (s *Store) swapWithAuditStatement(ctx context.Context, a *domain.Activation
 	if err != nil {
 		return false, err
 	}
-	args := append(append(append(swapCounterArgs(a), sigArgs...), entryArgs...), chainPairArgs(r, e)...)
+	args, q := append(append(append(swapCounterArgs(a), sigArgs...), entryArgs...), chainPairArgs(r, e)...), swapWithAuditSQL
+	if s.d.unchained {
+		args, q = args[:8+16+9], unchainedSwapWithAuditSQL
+	}
 	c := &conn{q: s.write, cache: s.writeCache, d: s.d}
 	var rev, sid, eid sql.NullInt64
 	err = s.retry(ctx, func() error {
-		err := c.queryRow(ctx, swapWithAuditSQL, args...).Scan(&rev, &sid, &eid)
+		err := c.queryRow(ctx, q, args...).Scan(&rev, &sid, &eid)
 		if err != nil {
 			return s.d.wrap("swap activation with signature audit", err)
 		}

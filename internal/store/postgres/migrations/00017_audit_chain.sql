@@ -12,9 +12,6 @@
 ALTER TABLE audit_log ADD COLUMN chain_shard INTEGER, ADD COLUMN chain_seq BIGINT, ADD COLUMN chain_content BYTEA, ADD COLUMN chain_hash BYTEA;
 ALTER TABLE pa_activation_history ADD COLUMN chain_shard INTEGER, ADD COLUMN chain_seq BIGINT, ADD COLUMN chain_content BYTEA, ADD COLUMN chain_hash BYTEA;
 ALTER TABLE pa_signature_audit ADD COLUMN chain_shard INTEGER, ADD COLUMN chain_seq BIGINT, ADD COLUMN chain_content BYTEA, ADD COLUMN chain_hash BYTEA;
-CREATE INDEX audit_log_chain_idx ON audit_log (chain_shard, chain_seq);
-CREATE INDEX pa_activation_history_chain_idx ON pa_activation_history (chain_shard, chain_seq);
-CREATE INDEX pa_signature_audit_chain_idx ON pa_signature_audit (chain_shard, chain_seq);
 
 CREATE TABLE audit_chain_head (
     chain TEXT    NOT NULL,
@@ -26,7 +23,7 @@ CREATE TABLE audit_chain_head (
 INSERT INTO audit_chain_head (chain, shard, seq, hash)
     SELECT c.chain, s.shard, 0, decode(repeat('00', 32), 'hex')
     FROM (VALUES ('audit_log'), ('pa_activation_history'), ('pa_signature_audit')) AS c (chain),
-         generate_series(0, 15) AS s (shard);
+         generate_series(0, 63) AS s (shard);
 
 CREATE TABLE audit_chain_legacy (
     chain     TEXT   NOT NULL PRIMARY KEY,
@@ -61,9 +58,6 @@ DROP TABLE audit_checkpoint;
 DROP TABLE audit_key;
 DROP TABLE audit_chain_legacy;
 DROP TABLE audit_chain_head;
-DROP INDEX pa_signature_audit_chain_idx;
-DROP INDEX pa_activation_history_chain_idx;
-DROP INDEX audit_log_chain_idx;
 ALTER TABLE pa_signature_audit DROP COLUMN chain_shard, DROP COLUMN chain_seq, DROP COLUMN chain_content, DROP COLUMN chain_hash;
 ALTER TABLE pa_activation_history DROP COLUMN chain_shard, DROP COLUMN chain_seq, DROP COLUMN chain_content, DROP COLUMN chain_hash;
 ALTER TABLE audit_log DROP COLUMN chain_shard, DROP COLUMN chain_seq, DROP COLUMN chain_content, DROP COLUMN chain_hash;
