@@ -86,7 +86,7 @@ type walker struct {
 	last    int64 // seq of the last verified row
 	lastID  int64 // its id
 	pending *store.ChainRecord
-	gap     bool // pending came before its position: rows missing or reordered
+	gap     bool             // pending came before its position: rows missing or reordered
 	cp      *store.ChainHead // the checkpoint's head of this chain
 	cpID    int64
 	brk     *Break

@@ -3,8 +3,8 @@ package storetest
 import (
 	"context"
 	"sync/atomic"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/store"
