@@ -56,11 +56,23 @@ func pairHeadUpdate(sig, log int, cond string) string {
 		fmt.Sprintf(`CASE WHEN chain = '%s' THEN $%d::bytea ELSE $%d::bytea END`, store.ChainSignatureAudit, sig+1, log+1))
 }
 
-// nextChainLink advances a chain head by one link in Go (for databases
-// without SQL SHA-256): it reads the head (locked on databases with row
-// locks; SQLite's immediate transactions serialise writers), computes the
-// link and writes it back. It returns the new link's seq and hash.
+// nextChainLink advances a chain head by one link for databases without
+// writable CTEs: in one UPDATE with the dialect's ChainLinkFunc, else it
+// reads the head (locked on databases with row locks; SQLite's immediate
+// transactions serialise writers), computes the link and writes it back. It returns the new link's seq and hash.
 func (c *conn) nextChainLink(ctx context.Context, chain string, shard int, content [store.ChainHashSize]byte) (int64, []byte, error) {
+	if f := c.d.ChainLinkFunc; f != "" {
+		var (
+			seq  int64
+			link []byte
+		)
+		err := c.queryRow(ctx, `UPDATE audit_chain_head SET seq = seq + 1, hash = `+f+`(hash, $3)
+			WHERE chain = $1 AND shard = $2 RETURNING seq, hash`, chain, shard, content[:]).Scan(&seq, &link)
+		if err != nil {
+			return 0, nil, c.d.wrap("advance audit chain head", err)
+		}
+		return seq, link, nil
+	}
 	var (
 		seq  int64
 		prev []byte

@@ -42,6 +42,11 @@ type Dialect struct {
 	// (sha256(bytea), PostgreSQL), so that an audit INSERT computes its
 	// chain link in the same statement that advances the chain head.
 	SQLSHA256 bool
+	// ChainLinkFunc names an SQL function f(prev, content) returning
+	// SHA-256(prev || content) (BLOBs), with which a chain head advances in
+	// one UPDATE … RETURNING where SQLSHA256 does not apply (SQLite, which
+	// registers it); empty: the head is read, linked in Go and written.
+	ChainLinkFunc string
 	// unchained writes audit rows without chain links: only for the
 	// benchmark that measures what the chains cost (UnchainedForBenchmark).
 	unchained bool
