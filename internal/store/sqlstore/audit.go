@@ -184,6 +184,58 @@ var unchainedSignatureAuditWithEntrySQL = `WITH s AS (INSERT INTO pa_signature_a
 	l AS (INSERT INTO audit_log (` + auditEntryInsertColumns + `) VALUES (` + placeholders(17, 9) + `) RETURNING id)
 	SELECT (SELECT id FROM s), (SELECT id FROM l)`
 
+// createPairAdvancingHeadsOnce is CreateSignatureAuditWithEntry for
+// databases without writable CTEs but with a ChainLinkFunc: one UPDATE
+// advances both chain heads, then the two rows are inserted with their
+// links.
+func (c *conn) createPairAdvancingHeadsOnce(ctx context.Context, r *domain.SignatureAudit, e *domain.AuditEntry) error {
+	a, err := signatureAuditArgs(r)
+	if err != nil {
+		return err
+	}
+	b, err := auditEntryArgs(e)
+	if err != nil {
+		return err
+	}
+	rs, es := store.PickAuditShard(), store.PickAuditShard()
+	rh, eh := store.SignatureAuditContent(r, rs), store.AuditEntryContent(e, es)
+	rows, err := c.q.QueryContext(c.use(ctx), `UPDATE audit_chain_head SET seq = seq + 1,
+		hash = `+c.d.ChainLinkFunc+`(hash, CASE WHEN chain = '`+store.ChainSignatureAudit+`' THEN $1 ELSE $2 END)
+		WHERE (chain = '`+store.ChainSignatureAudit+`' AND shard = $3) OR (chain = '`+store.ChainAuditLog+`' AND shard = $4)
+		RETURNING chain, seq, hash`, rh[:], eh[:], rs, es)
+	if err != nil {
+		return c.d.wrap("advance audit chain heads", err)
+	}
+	links := map[string][]any{}
+	for rows.Next() {
+		var (
+			chain string
+			seq   int64
+			hash  []byte
+		)
+		if err := rows.Scan(&chain, &seq, &hash); err != nil {
+			rows.Close()
+			return c.d.wrap("advance audit chain heads", err)
+		}
+		links[chain] = []any{seq, hash}
+	}
+	if err := rows.Close(); err != nil {
+		return c.d.wrap("advance audit chain heads", err)
+	}
+	if err := rows.Err(); err != nil {
+		return c.d.wrap("advance audit chain heads", err)
+	}
+	sl, el := links[store.ChainSignatureAudit], links[store.ChainAuditLog]
+	if sl == nil || el == nil {
+		return errors.New("advance audit chain heads: a chain head is missing")
+	}
+	if r.ID, err = c.insertID(ctx, "create signature audit", createSignatureAuditSQL.inGo, append(a, rs, sl[0], rh[:], sl[1])...); err != nil {
+		return err
+	}
+	e.ID, err = c.insertID(ctx, "create audit entry", createAuditEntrySQL.inGo, append(b, es, el[0], eh[:], el[1])...)
+	return err
+}
+
 // chainPairArgs picks the shards of a signature audit record and its
 // audit-log entry and returns their shard and content-hash parameters.
 func chainPairArgs(r *domain.SignatureAudit, e *domain.AuditEntry) []any {
@@ -195,6 +247,9 @@ func chainPairArgs(r *domain.SignatureAudit, e *domain.AuditEntry) []any {
 // CreateSignatureAuditWithEntry implements store.Tx: one round trip with
 // writable CTEs and SQL SHA-256, else the two inserts in turn.
 func (c *conn) CreateSignatureAuditWithEntry(ctx context.Context, r *domain.SignatureAudit, e *domain.AuditEntry) error {
+	if !c.d.WritableCTE && c.d.ChainLinkFunc != "" && !c.d.unchained {
+		return c.createPairAdvancingHeadsOnce(ctx, r, e)
+	}
 	if !c.d.WritableCTE || (!c.d.SQLSHA256 && !c.d.unchained) {
 		if err := c.CreateSignatureAudit(ctx, r); err != nil {
 			return err
