@@ -199,10 +199,16 @@ func (c *conn) createPairAdvancingHeadsOnce(ctx context.Context, r *domain.Signa
 	}
 	rs, es := store.PickAuditShard(), store.PickAuditShard()
 	rh, eh := store.SignatureAuditContent(r, rs), store.AuditEntryContent(e, es)
-	rows, err := c.q.QueryContext(c.use(ctx), `UPDATE audit_chain_head SET seq = seq + 1,
-		hash = `+c.d.ChainLinkFunc+`(hash, CASE WHEN chain = '`+store.ChainSignatureAudit+`' THEN $1 ELSE $2 END)
-		WHERE (chain = '`+store.ChainSignatureAudit+`' AND shard = $3) OR (chain = '`+store.ChainAuditLog+`' AND shard = $4)
-		RETURNING chain, seq, hash`, rh[:], eh[:], rs, es)
+	q := `UPDATE audit_chain_head SET seq = seq + 1,
+		hash = ` + c.d.ChainLinkFunc + `(hash, CASE WHEN chain = '` + store.ChainSignatureAudit + `' THEN $1 ELSE $2 END)
+		WHERE (chain = '` + store.ChainSignatureAudit + `' AND shard = $3) OR (chain = '` + store.ChainAuditLog + `' AND shard = $4)
+		RETURNING chain, seq, hash`
+	var rows *sql.Rows
+	if st := c.prepared(ctx, q); st != nil {
+		rows, err = st.QueryContext(c.use(ctx), rh[:], eh[:], rs, es)
+	} else {
+		rows, err = c.q.QueryContext(ctx, q, rh[:], eh[:], rs, es)
+	}
 	if err != nil {
 		return c.d.wrap("advance audit chain heads", err)
 	}
