@@ -55,6 +55,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("ActivationSigningState", func(t *testing.T) { testActivationSigningState(t, newStore(t)) })
 	t.Run("Operations", func(t *testing.T) { testOperations(t, newStore) })
 	t.Run("Inbox", func(t *testing.T) { testInbox(t, newStore(t)) })
+	t.Run("AuditChains", func(t *testing.T) { testAuditChains(t, newStore(t)) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
 
