@@ -13,11 +13,11 @@ import (
 // chainColumns are the chain columns of every audit table (00017_audit_chain).
 const chainColumns = `chain_shard, chain_seq, chain_content, chain_hash`
 
-// chainedInsert holds the two forms of an audit INSERT that appends a chain
+// chainedInsert holds the forms of an audit INSERT that appends a chain
 // link: inSQL computes the link in the statement (advancing the chain head
-// in a writable CTE, parameters: the n values, the shard, the content hash),
-// inGo takes it as parameters (the n values, shard, seq, content hash, hash), computed by
-// nextChainLink in the same transaction.
+// in a writable CTE; parameters: the n values, the shard, the content
+// hash); inGo takes it as parameters (the n values, shard, seq, content
+// hash, hash), computed by nextChainLink in the same transaction.
 type chainedInsert struct {
 	chain       string
 	inSQL, inGo string
@@ -47,8 +47,10 @@ func chainHeadUpdate(where, content string) string {
 
 // pairHeadUpdate advances the heads of a signature audit row (shard and
 // content hash parameters sig, sig+1) and of an audit-log entry (log,
-// log+1) in one UPDATE, so that concurrent statements lock the two head
-// rows in one order. cond restricts it further (e.g. to a matched swap).
+// log+1) in one UPDATE. cond restricts it further (e.g. to a matched
+// swap). Two such statements may lock two common head rows in opposite
+// orders; PostgreSQL then aborts one with a deadlock, which the store
+// retries like any transient conflict.
 func pairHeadUpdate(sig, log int, cond string) string {
 	return chainHeadUpdate(
 		fmt.Sprintf(`((chain = '%s' AND shard = $%d) OR (chain = '%s' AND shard = $%d))%s`,
