@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // raw SQL on PostgreSQL
@@ -45,7 +46,12 @@ func TestAuditTrail(t *testing.T) {
 func testAuditTrail(t *testing.T, c Config, rawDB func() (*sql.DB, error)) {
 	ctx := context.Background()
 	docs := make(chan audit.CheckpointDocument, 4)
+	var sinkDown atomic.Bool
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sinkDown.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
 		var d audit.CheckpointDocument
 		if err := json.NewDecoder(r.Body).Decode(&d); err != nil || r.Method != http.MethodPost {
 			http.Error(w, "bad checkpoint", http.StatusBadRequest)
@@ -147,5 +153,15 @@ func testAuditTrail(t *testing.T, c Config, rawDB func() (*sql.DB, error)) {
 	}
 	if st, ok := r.AuditStatus(); !ok || st.OK() {
 		t.Fatalf("status %+v", st)
+	}
+
+	// A sink that refuses: the checkpoint is an error but stays stored.
+	sinkDown.Store(true)
+	cp2, err := r.AuditCheckpoint(ctx)
+	if err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("checkpoint with the sink down: %v", err)
+	}
+	if latest, err := r.Store.LatestAuditCheckpoint(ctx); err != nil || latest.ID != cp2.ID || cp2.ID <= cp.ID {
+		t.Fatalf("latest checkpoint %d (%v), want %d", latest.ID, err, cp2.ID)
 	}
 }
