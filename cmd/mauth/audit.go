@@ -4,16 +4,17 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// newAuditCommand builds `mauth audit list`: the security audit log, over
-// the private API.
+// newAuditCommand builds `mauth audit list` (the security audit log, over
+// the private API) and `mauth audit verify|checkpoint|key` (the
+// tamper-evident chains, on the database; audit_chain.go).
 func newAuditCommand() *cobra.Command {
 	var af adminFlags
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Read the security audit log (calls the private API)",
+		Short: "Read the security audit log (private API) and verify its chains (database)",
 	}
 	af.bind(cmd)
-	cmd.AddCommand(newAuditListCommand())
+	cmd.AddCommand(newAuditListCommand(), newAuditVerifyCommand(), newAuditCheckpointCommand(), newAuditKeyCommand())
 	return cmd
 }
 

@@ -33,6 +33,7 @@ import (
 	"github.com/mauth/mauth/internal/api/public"
 	apipush "github.com/mauth/mauth/internal/api/push"
 	"github.com/mauth/mauth/internal/api/render"
+	"github.com/mauth/mauth/internal/audit"
 	"github.com/mauth/mauth/internal/buildinfo"
 	"github.com/mauth/mauth/internal/cloud"
 	"github.com/mauth/mauth/internal/console"
@@ -163,8 +164,9 @@ type App struct {
 	announced bool                   // Listen ran for the bound listeners
 	tls       map[string]*tls.Config // per surface name; nil entry: plain HTTP
 	metrics   *metrics.Metrics       // see Metrics (health.go)
+	box       *secretbox.Box         // the server key (core roles; also seals the audit key)
+	auditMon  audit.Monitor          // the last audit verification (auditchain.go)
 	inboxSvc  *pushinbox.Service     // the push server's inbox (inbox.go)
-	box       *secretbox.Box         // the server key (core roles)
 	// Cloud is the PowerAuth Cloud API's service (nil when it is off or
 	// outside the core roles).
 	Cloud      *cloud.Service
@@ -382,6 +384,7 @@ func (a *App) openCore(ctx context.Context) error {
 	}
 	upgradeIntegrationSecrets(ctx, svc, c.Logger) // integration.go
 	a.Store, a.Service, a.box = st, svc, box
+	a.registerAuditMetrics()
 	return nil
 }
 
@@ -533,6 +536,7 @@ func (a *App) Serve(ctx context.Context) error {
 		jobs.Go(func() { a.callbackDispatcher().Run(jobCtx) })
 		// Push delivery from the database outbox (safe on several nodes).
 		jobs.Go(func() { a.Push.Run(jobCtx) })
+		jobs.Go(func() { a.runAuditJobs(jobCtx) })
 	}
 	var runErr error
 	select {

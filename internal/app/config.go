@@ -122,6 +122,10 @@ type Config struct {
 	// Push configures push delivery (provider endpoints, defaults).
 	Push PushConfig
 
+	// Audit configures the audit chains' checkpoints and verification
+	// (auditchain.go).
+	Audit AuditConfig
+
 	// Logger receives the server's logs (JSON or text, set by the caller).
 	Logger *slog.Logger
 	// Out receives messages for the operator (listen addresses, first credentials).
@@ -169,6 +173,7 @@ func DefaultConfig() Config {
 		RestrictAccess: true,
 		AutoMigrate:    true,
 		Service:        service.DefaultConfig(),
+		Audit:          AuditConfig{CheckpointInterval: DefaultAuditCheckpointInterval, VerifyInterval: DefaultAuditVerifyInterval},
 	}
 }
 

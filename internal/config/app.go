@@ -93,6 +93,12 @@ func (c Config) App() (app.Config, error) {
 			FCMDataOnly: c.Push.FCMDataOnly, HMSURL: c.Push.HMSURL, HMSTokenURL: c.Push.HMSTokenURL, CAFile: c.Push.CAFile,
 			Workers: c.Push.Workers, BatchSize: c.Push.BatchSize,
 		},
+		Audit: app.AuditConfig{
+			CheckpointInterval: c.Audit.CheckpointInterval,
+			VerifyInterval:     c.Audit.VerifyInterval,
+			CheckpointURL:      c.Audit.CheckpointURL,
+			PublicKeyFile:      c.Audit.PublicKeyFile,
+		},
 		IdentityProvider: app.IdentityProviderConfig{
 			URL:        c.IdP.URL,
 			Timeout:    c.IdP.Timeout,

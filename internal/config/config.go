@@ -39,6 +39,8 @@ type Config struct {
 	MobileUtility MobileUtility `yaml:"mobile_utility"`
 	// Push configures push delivery (APNs, FCM, HMS).
 	Push Push `yaml:"push"`
+	// Audit configures the tamper-evident audit trail.
+	Audit Audit `yaml:"audit"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -211,6 +213,19 @@ type Push struct {
 	BatchSize int `yaml:"batch_size" doc:"push messages one dispatcher round claims from the outbox (0: 500)"`
 }
 
+// Audit configures the checkpoints and the verification of the audit
+// chains (docs/audit.md).
+type Audit struct {
+	// CheckpointInterval is how often the chain heads are signed.
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval" doc:"how often the server signs the heads of the audit chains with the audit key (ECDSA P-256, created on first use and sealed with the server key) and stores the checkpoint; 0: never"`
+	// VerifyInterval is how often the chains are verified.
+	VerifyInterval time.Duration `yaml:"verify_interval" doc:"how often the server verifies every audit chain against the latest checkpoint and updates the mauth_audit_* metrics; 0: never"`
+	// CheckpointURL receives every checkpoint.
+	CheckpointURL string `yaml:"checkpoint_url" doc:"http(s) URL every new checkpoint is POSTed to as JSON (id, created, keyId, publicKey, payload, signature), so that a copy lives outside the database; reached under callbacks.allowed_destinations. Empty: none"`
+	// PublicKeyFile pins the audit public key.
+	PublicKeyFile string `yaml:"public_key_file" doc:"PEM file of the audit public key (printed by mauth audit key) that verification checks the checkpoints with; empty: the key stored in the database (which whoever can write the database can replace)"`
+}
+
 // Log configures logging.
 type Log struct {
 	// Format is auto, json or text.
@@ -270,6 +285,7 @@ func Default() Config {
 		Cloud:    Cloud{Enabled: true},
 		Database: Database{Migrate: true, SQLiteSynchronous: app.DefaultSQLiteSynchronous, SQLiteGroupCommit: true},
 		Log:      Log{Format: "auto", Level: "info"},
+		Audit:    Audit{CheckpointInterval: app.DefaultAuditCheckpointInterval, VerifyInterval: app.DefaultAuditVerifyInterval},
 		Service: Service{
 			ActivationValidity:              s.ActivationValidity,
 			SignatureMaxFailedAttempts:      s.SignatureMaxFailedAttempts,

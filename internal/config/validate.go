@@ -160,6 +160,18 @@ func (c Config) Validate() error {
 	default:
 		return bad("push.apns_environment", "unknown environment %q (use development or production)", c.Push.APNsEnvironment)
 	}
+	if c.Audit.CheckpointInterval < 0 {
+		return bad("audit.checkpoint_interval", "must not be negative")
+	}
+	if c.Audit.VerifyInterval < 0 {
+		return bad("audit.verify_interval", "must not be negative")
+	}
+	if u := c.Audit.CheckpointURL; u != "" {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return bad("audit.checkpoint_url", "must be an absolute http or https URL")
+		}
+	}
 	switch c.Log.Format {
 	case "auto", "json", "text":
 	default:

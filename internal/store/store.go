@@ -88,6 +88,8 @@ type Reader interface {
 	PushCampaignReader
 	// ConsoleReader holds the lookups of the admin console (console.go).
 	ConsoleReader
+	// AuditChainReader holds the lookups of the audit chains (auditchain.go).
+	AuditChainReader
 
 	// GetApplication returns the application with the internal id.
 	GetApplication(ctx context.Context, id int64) (domain.Application, error)
@@ -207,6 +209,8 @@ type Tx interface {
 	PushCampaignWriter
 	// ConsoleWriter holds the writes of the admin console (console.go).
 	ConsoleWriter
+	// AuditChainWriter holds the writes of audit keys and checkpoints (auditchain.go).
+	AuditChainWriter
 
 	// CreateApplication stores a new application and sets a.ID.
 	CreateApplication(ctx context.Context, a *domain.Application) error

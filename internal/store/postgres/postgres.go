@@ -135,6 +135,7 @@ func Dialect() *sqlstore.Dialect {
 		ForUpdate:           " FOR UPDATE",
 		ForUpdateSkipLocked: " FOR UPDATE SKIP LOCKED",
 		WritableCTE:         true,
+		SQLSHA256:           true,
 		Classify:            classify,
 		WriteTxOptions:      &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		ReadTxOptions:       &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},

@@ -50,3 +50,10 @@ func TestOpen(t *testing.T) {
 func BenchmarkActivationCounterUpdate(b *testing.B) {
 	storetest.BenchmarkActivationCounterUpdate(b, postgrestest.New(b))
 }
+
+// BenchmarkAuditChainCost compares chained and unchained audit writes of a
+// signature verification in one run (storetest.BenchmarkAuditChainCost).
+func BenchmarkAuditChainCost(b *testing.B) {
+	s := postgrestest.New(b)
+	storetest.BenchmarkAuditChainCost(b, s, s.UnchainedForBenchmark())
+}

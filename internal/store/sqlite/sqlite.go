@@ -24,7 +24,9 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -241,7 +243,27 @@ func Dialect() *sqlstore.Dialect {
 		Classify:      classify,
 		ReadTxOptions: &sql.TxOptions{ReadOnly: true},
 		Explain:       "EXPLAIN QUERY PLAN ",
+		ChainLinkFunc: chainLinkFunc,
 	}
+}
+
+// chainLinkFunc is the SQL function chain_link(prev, content) =
+// SHA-256(prev || content) over BLOBs (sqlstore.Dialect.ChainLinkFunc),
+// registered with the driver for every connection.
+const chainLinkFunc = "mauth_chain_link"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(chainLinkFunc, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		h := sha256.New()
+		for _, a := range args {
+			b, ok := a.([]byte)
+			if !ok {
+				return nil, fmt.Errorf("%s: BLOB arguments expected, got %T", chainLinkFunc, a)
+			}
+			h.Write(b)
+		}
+		return h.Sum(nil), nil
+	})
 }
 
 // classify maps modernc.org/sqlite errors to error classes.

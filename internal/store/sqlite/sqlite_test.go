@@ -134,3 +134,10 @@ func TestGroupCommitBatches(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkAuditChainCost compares chained and unchained audit writes of a
+// signature verification in one run (storetest.BenchmarkAuditChainCost).
+func BenchmarkAuditChainCost(b *testing.B) {
+	s := sqlitetest.New(b)
+	storetest.BenchmarkAuditChainCost(b, s, s.UnchainedForBenchmark())
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -38,14 +39,17 @@ func (c *conn) ListActivationHistory(ctx context.Context, activationID string, f
 	return listDynamic(ctx, c, "list activation history", q, scanActivationHistory, a...)
 }
 
-// CreateActivationHistory implements store.Tx.
+// createActivationHistorySQL appends a history entry as a chain link.
+var createActivationHistorySQL = newChainedInsert(store.ChainActivationHistory,
+	`activation_id, activation_status, event_reason, external_user_id, activation_name, activation_version, timestamp_created`, 7)
+
+// CreateActivationHistory implements store.Tx: the entry is the next link
+// of a chain of the activation history.
 func (c *conn) CreateActivationHistory(ctx context.Context, h *domain.ActivationHistory) error {
-	id, err := c.insertID(ctx, "create activation history",
-		`INSERT INTO pa_activation_history (activation_id, activation_status, event_reason, external_user_id,
-		 activation_name, activation_version, timestamp_created)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
-		h.ActivationID, int64(h.Status), nullString(h.EventReason), nullString(h.ExternalUserID),
-		nullString(h.ActivationName), int64(h.ActivationVersion), millis(h.Created))
+	id, err := c.insertChained(ctx, "create activation history", createActivationHistorySQL,
+		func(shard int) [store.ChainHashSize]byte { return store.ActivationHistoryContent(h, shard) },
+		[]any{h.ActivationID, int64(h.Status), nullString(h.EventReason), nullString(h.ExternalUserID),
+			nullString(h.ActivationName), int64(h.ActivationVersion), millis(h.Created)})
 	if err != nil {
 		return err
 	}
@@ -107,12 +111,15 @@ func (c *conn) ListSignatureAudits(ctx context.Context, f store.SignatureAuditFi
 	return listDynamic(ctx, c, "list signature audits", q, scanSignatureAudit, a...)
 }
 
+// signatureAuditInsertColumns are the columns a signature audit INSERT
+// sets (with the chain columns).
+const signatureAuditInsertColumns = `activation_id, user_id, application_id, activation_counter, activation_ctr_data,
+	 activation_status, additional_info, data, signature_type, signature, signature_version, signature_metadata,
+	 note, valid, version, timestamp_created`
+
 // createSignatureAuditSQL is built once: the statement cache is keyed by
 // the query text, and this runs on every signature verification.
-var createSignatureAuditSQL = `INSERT INTO pa_signature_audit (activation_id, user_id, application_id, activation_counter, activation_ctr_data,
-	 activation_status, additional_info, data, signature_type, signature, signature_version, signature_metadata,
-	 note, valid, version, timestamp_created)
-	 VALUES (` + placeholders(1, 16) + `) ON CONFLICT DO NOTHING RETURNING id`
+var createSignatureAuditSQL = newChainedInsert(store.ChainSignatureAudit, signatureAuditInsertColumns, 16)
 
 // signatureAuditArgs are the 16 parameters of createSignatureAuditSQL.
 func signatureAuditArgs(r *domain.SignatureAudit) ([]any, error) {
@@ -129,13 +136,14 @@ func signatureAuditArgs(r *domain.SignatureAudit) ([]any, error) {
 		blob(r.SignatureMetadata), nullString(r.Note), r.Valid, int64(r.Version), millis(r.Created)}, nil
 }
 
-// CreateSignatureAudit implements store.Tx.
+// CreateSignatureAudit implements store.Tx: the record is the next link of
+// a chain of the signature audit.
 func (c *conn) CreateSignatureAudit(ctx context.Context, r *domain.SignatureAudit) error {
 	a, err := signatureAuditArgs(r)
 	if err != nil {
 		return err
 	}
-	id, err := c.insertID(ctx, "create signature audit", createSignatureAuditSQL, a...)
+	id, err := c.insertChained(ctx, "create signature audit", createSignatureAuditSQL, signatureAuditContent(r), a)
 	if err != nil {
 		return err
 	}
@@ -143,20 +151,112 @@ func (c *conn) CreateSignatureAudit(ctx context.Context, r *domain.SignatureAudi
 	return nil
 }
 
+// signatureAuditContent is the content hash of r per shard.
+func signatureAuditContent(r *domain.SignatureAudit) func(int) [store.ChainHashSize]byte {
+	return func(shard int) [store.ChainHashSize]byte { return store.SignatureAuditContent(r, shard) }
+}
+
+// pairedAuditInserts are the writable CTEs s and l that insert a signature
+// audit record (parameters from sig, 16) and an audit-log entry (from log,
+// 9) as the links that the CTE h (pairHeadUpdate) returned; chain is the
+// first of the chainPairArgs parameters.
+func pairedAuditInserts(sig, log, chain int) string {
+	return `s AS (INSERT INTO pa_signature_audit (` + signatureAuditInsertColumns + `, ` + chainColumns + `)
+	 SELECT ` + placeholders(sig, 16) + fmt.Sprintf(`, h.shard, h.seq, $%d::bytea, h.hash`, chain+1) + ` FROM h
+	 WHERE h.chain = '` + store.ChainSignatureAudit + `' RETURNING id),
+	l AS (INSERT INTO audit_log (` + auditEntryInsertColumns + `, ` + chainColumns + `)
+	 SELECT ` + placeholders(log, 9) + fmt.Sprintf(`, h.shard, h.seq, $%d::bytea, h.hash`, chain+3) + ` FROM h
+	 WHERE h.chain = '` + store.ChainAuditLog + `' RETURNING id)`
+}
+
 // createSignatureAuditWithEntrySQL inserts a signature audit record and an
-// audit-log entry in one statement (writable CTEs) and returns both ids
-// (NULL for a row that already existed).
-var createSignatureAuditWithEntrySQL = `WITH s AS (INSERT INTO pa_signature_audit (activation_id, user_id, application_id,
-	 activation_counter, activation_ctr_data, activation_status, additional_info, data, signature_type, signature,
-	 signature_version, signature_metadata, note, valid, version, timestamp_created)
-	 VALUES (` + placeholders(1, 16) + `) ON CONFLICT DO NOTHING RETURNING id),
-	l AS (` + createAuditEntryInsert(17) + `)
+// audit-log entry in one statement (writable CTEs), each as the next link
+// of its chain, and returns both ids. Parameters: 16 record values, 9
+// entry values, then the record's shard and content hash and the entry's.
+var createSignatureAuditWithEntrySQL = `WITH h AS (` + pairHeadUpdate(26, 28, "") + `),
+	` + pairedAuditInserts(1, 17, 26) + `
 	SELECT (SELECT id FROM s), (SELECT id FROM l)`
 
+// unchainedSignatureAuditWithEntrySQL is createSignatureAuditWithEntrySQL
+// without the chains (UnchainedForBenchmark).
+var unchainedSignatureAuditWithEntrySQL = `WITH s AS (INSERT INTO pa_signature_audit (` + signatureAuditInsertColumns + `)
+	 VALUES (` + placeholders(1, 16) + `) RETURNING id),
+	l AS (INSERT INTO audit_log (` + auditEntryInsertColumns + `) VALUES (` + placeholders(17, 9) + `) RETURNING id)
+	SELECT (SELECT id FROM s), (SELECT id FROM l)`
+
+// createPairAdvancingHeadsOnce is CreateSignatureAuditWithEntry for
+// databases without writable CTEs but with a ChainLinkFunc: one UPDATE
+// advances both chain heads, then the two rows are inserted with their
+// links.
+func (c *conn) createPairAdvancingHeadsOnce(ctx context.Context, r *domain.SignatureAudit, e *domain.AuditEntry) error {
+	a, err := signatureAuditArgs(r)
+	if err != nil {
+		return err
+	}
+	b, err := auditEntryArgs(e)
+	if err != nil {
+		return err
+	}
+	rs, es := store.PickAuditShard(), store.PickAuditShard()
+	rh, eh := store.SignatureAuditContent(r, rs), store.AuditEntryContent(e, es)
+	q := `UPDATE audit_chain_head SET seq = seq + 1,
+		hash = ` + c.d.ChainLinkFunc + `(hash, CASE WHEN chain = '` + store.ChainSignatureAudit + `' THEN $1 ELSE $2 END)
+		WHERE (chain = '` + store.ChainSignatureAudit + `' AND shard = $3) OR (chain = '` + store.ChainAuditLog + `' AND shard = $4)
+		RETURNING chain, seq, hash`
+	var rows *sql.Rows
+	if st := c.prepared(ctx, q); st != nil {
+		rows, err = st.QueryContext(c.use(ctx), rh[:], eh[:], rs, es)
+	} else {
+		rows, err = c.q.QueryContext(ctx, q, rh[:], eh[:], rs, es)
+	}
+	if err != nil {
+		return c.d.wrap("advance audit chain heads", err)
+	}
+	links := map[string][]any{}
+	for rows.Next() {
+		var (
+			chain string
+			seq   int64
+			hash  []byte
+		)
+		if err := rows.Scan(&chain, &seq, &hash); err != nil {
+			rows.Close()
+			return c.d.wrap("advance audit chain heads", err)
+		}
+		links[chain] = []any{seq, hash}
+	}
+	if err := rows.Close(); err != nil {
+		return c.d.wrap("advance audit chain heads", err)
+	}
+	if err := rows.Err(); err != nil {
+		return c.d.wrap("advance audit chain heads", err)
+	}
+	sl, el := links[store.ChainSignatureAudit], links[store.ChainAuditLog]
+	if sl == nil || el == nil {
+		return errors.New("advance audit chain heads: a chain head is missing")
+	}
+	if r.ID, err = c.insertID(ctx, "create signature audit", createSignatureAuditSQL.inGo, append(a, rs, sl[0], rh[:], sl[1])...); err != nil {
+		return err
+	}
+	e.ID, err = c.insertID(ctx, "create audit entry", createAuditEntrySQL.inGo, append(b, es, el[0], eh[:], el[1])...)
+	return err
+}
+
+// chainPairArgs picks the shards of a signature audit record and its
+// audit-log entry and returns their shard and content-hash parameters.
+func chainPairArgs(r *domain.SignatureAudit, e *domain.AuditEntry) []any {
+	rs, es := store.PickAuditShard(), store.PickAuditShard()
+	rh, eh := store.SignatureAuditContent(r, rs), store.AuditEntryContent(e, es)
+	return []any{rs, rh[:], es, eh[:]}
+}
+
 // CreateSignatureAuditWithEntry implements store.Tx: one round trip with
-// writable CTEs, else the two inserts in turn.
+// writable CTEs and SQL SHA-256, else the two inserts in turn.
 func (c *conn) CreateSignatureAuditWithEntry(ctx context.Context, r *domain.SignatureAudit, e *domain.AuditEntry) error {
-	if !c.d.WritableCTE {
+	if !c.d.WritableCTE && c.d.ChainLinkFunc != "" && !c.d.unchained {
+		return c.createPairAdvancingHeadsOnce(ctx, r, e)
+	}
+	if !c.d.WritableCTE || (!c.d.SQLSHA256 && !c.d.unchained) {
 		if err := c.CreateSignatureAudit(ctx, r); err != nil {
 			return err
 		}
@@ -170,15 +270,16 @@ func (c *conn) CreateSignatureAuditWithEntry(ctx context.Context, r *domain.Sign
 	if err != nil {
 		return err
 	}
+	args, q := append(append(a, b...), chainPairArgs(r, e)...), createSignatureAuditWithEntrySQL
+	if c.d.unchained {
+		args, q = append(a, b...), unchainedSignatureAuditWithEntrySQL
+	}
 	var sid, lid sql.NullInt64
-	if err := c.queryRow(ctx, createSignatureAuditWithEntrySQL, append(a, b...)...).Scan(&sid, &lid); err != nil {
+	if err := c.queryRow(ctx, q, args...).Scan(&sid, &lid); err != nil {
 		return c.d.wrap("create signature audit with entry", err)
 	}
-	if !sid.Valid {
-		return fmt.Errorf("create signature audit: %w", store.ErrAlreadyExists)
-	}
-	if !lid.Valid {
-		return fmt.Errorf("create audit entry: %w", store.ErrAlreadyExists)
+	if !sid.Valid || !lid.Valid {
+		return errors.New("create signature audit with entry: audit rows missing")
 	}
 	r.ID, e.ID = sid.Int64, lid.Int64
 	return nil

@@ -60,17 +60,15 @@ func (c *conn) ListAuditEntries(ctx context.Context, f store.AuditFilter) ([]dom
 	return listDynamic(ctx, c, "list audit entries", q, scanAuditEntry, a...)
 }
 
-// createAuditEntryInsert is the audit-log INSERT with its 9 parameters
-// numbered from first.
-func createAuditEntryInsert(first int) string {
-	return `INSERT INTO audit_log (timestamp_created, type, actor, activation_id, user_id, application, ip_address,
-		 user_agent, details) VALUES (` + placeholders(first, 9) + `) ON CONFLICT DO NOTHING RETURNING id`
-}
+// auditEntryInsertColumns are the columns an audit-log INSERT sets (with
+// the chain columns).
+const auditEntryInsertColumns = `timestamp_created, type, actor, activation_id, user_id, application, ip_address,
+	 user_agent, details`
 
 // createAuditEntrySQL is built once (the statement cache is keyed by text).
-var createAuditEntrySQL = createAuditEntryInsert(1)
+var createAuditEntrySQL = newChainedInsert(store.ChainAuditLog, auditEntryInsertColumns, 9)
 
-// auditEntryArgs are the parameters of createAuditEntryInsert.
+// auditEntryArgs are the 9 values of an audit-log INSERT.
 func auditEntryArgs(e *domain.AuditEntry) ([]any, error) {
 	var details sql.NullString
 	if len(e.Details) > 0 {
@@ -84,13 +82,14 @@ func auditEntryArgs(e *domain.AuditEntry) ([]any, error) {
 		nullString(e.Application), nullString(e.IP), nullString(e.UserAgent), details}, nil
 }
 
-// CreateAuditEntry implements store.Tx.
+// CreateAuditEntry implements store.Tx: the entry is the next link of a
+// chain of the audit log.
 func (c *conn) CreateAuditEntry(ctx context.Context, e *domain.AuditEntry) error {
 	a, err := auditEntryArgs(e)
 	if err != nil {
 		return err
 	}
-	id, err := c.insertID(ctx, "create audit entry", createAuditEntrySQL, a...)
+	id, err := c.insertChained(ctx, "create audit entry", createAuditEntrySQL, auditEntryContent(e), a)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,18 @@ type Dialect struct {
 	// WritableCTE is set when INSERTs may run inside WITH clauses of one
 	// statement (PostgreSQL), to save round trips.
 	WritableCTE bool
+	// SQLSHA256 is set when the database computes SHA-256 in SQL
+	// (sha256(bytea), PostgreSQL), so that an audit INSERT computes its
+	// chain link in the same statement that advances the chain head.
+	SQLSHA256 bool
+	// ChainLinkFunc names an SQL function f(prev, content) returning
+	// SHA-256(prev || content) (BLOBs), with which a chain head advances in
+	// one UPDATE … RETURNING where SQLSHA256 does not apply (SQLite, which
+	// registers it); empty: the head is read, linked in Go and written.
+	ChainLinkFunc string
+	// unchained writes audit rows without chain links: only for the
+	// benchmark that measures what the chains cost (UnchainedForBenchmark).
+	unchained bool
 	// Classify maps a driver error to an ErrorClass. It must look through
 	// wrapping (errors.As).
 	Classify func(err error) ErrorClass

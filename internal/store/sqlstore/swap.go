@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/mauth/mauth/internal/domain"
 	"github.com/mauth/mauth/internal/store"
@@ -24,31 +23,27 @@ func swapCounterArgs(a *domain.Activation) []any {
 }
 
 // swapWithAuditSQL is SwapActivationWithSignatureAudit as one statement
-// (writable CTEs): the compare-and-swap UPDATE, and the two audit INSERTs
-// that run only when the UPDATE matched (they select from its result). A
+// (writable CTEs): the compare-and-swap UPDATE, the advance of the two
+// audit chain heads and the two audit INSERTs as their new links, which
+// run only when the UPDATE matched (they select from its result). A
 // statement is atomic, so in autocommit it needs no BEGIN or COMMIT.
-var swapWithAuditSQL = func() string {
-	sig := 9          // first signature audit parameter (after swapCounterSQL's 8)
-	entry := sig + 16 // first audit entry parameter
-	params := func(from, count int) string {
-		p := make([]string, count)
-		for i := range p {
-			p[i] = fmt.Sprintf("$%d", from+i)
-		}
-		return strings.Join(p, ", ")
-	}
-	return `WITH u AS (` + swapCounterSQL + `),
-	s AS (INSERT INTO pa_signature_audit (activation_id, user_id, application_id, activation_counter, activation_ctr_data,
-	 activation_status, additional_info, data, signature_type, signature, signature_version, signature_metadata,
-	 note, valid, version, timestamp_created) SELECT ` + params(sig, 16) + ` FROM u RETURNING id),
-	l AS (INSERT INTO audit_log (timestamp_created, type, actor, activation_id, user_id, application, ip_address,
-	 user_agent, details) SELECT ` + params(entry, 9) + ` FROM u RETURNING id)
+// Parameters: swapCounterSQL's 8, 16 record values, 9 entry values, then
+// the record's shard and content hash and the entry's.
+var swapWithAuditSQL = `WITH u AS (` + swapCounterSQL + `),
+	h AS (` + pairHeadUpdate(34, 36, " AND EXISTS (SELECT 1 FROM u)") + `),
+	` + pairedAuditInserts(9, 25, 34) + `
 	SELECT (SELECT row_revision FROM u), (SELECT id FROM s), (SELECT id FROM l)`
-}()
+
+// unchainedSwapWithAuditSQL is swapWithAuditSQL without the chains
+// (UnchainedForBenchmark).
+var unchainedSwapWithAuditSQL = `WITH u AS (` + swapCounterSQL + `),
+	s AS (INSERT INTO pa_signature_audit (` + signatureAuditInsertColumns + `) SELECT ` + placeholders(9, 16) + ` FROM u RETURNING id),
+	l AS (INSERT INTO audit_log (` + auditEntryInsertColumns + `) SELECT ` + placeholders(25, 9) + ` FROM u RETURNING id)
+	SELECT (SELECT row_revision FROM u), (SELECT id FROM s), (SELECT id FROM l)`
 
 // SwapActivationWithSignatureAudit implements store.Store.
 func (s *Store) SwapActivationWithSignatureAudit(ctx context.Context, a *domain.Activation, r *domain.SignatureAudit, e *domain.AuditEntry) (bool, error) {
-	if s.d.WritableCTE {
+	if s.d.WritableCTE && (s.d.SQLSHA256 || s.d.unchained) {
 		return s.swapWithAuditStatement(ctx, a, r, e)
 	}
 	var rev, sid, eid int64
@@ -92,11 +87,14 @@ func (s *Store) swapWithAuditStatement(ctx context.Context, a *domain.Activation
 	if err != nil {
 		return false, err
 	}
-	args := append(append(swapCounterArgs(a), sigArgs...), entryArgs...)
+	args, q := append(append(append(swapCounterArgs(a), sigArgs...), entryArgs...), chainPairArgs(r, e)...), swapWithAuditSQL
+	if s.d.unchained {
+		args, q = args[:8+16+9], unchainedSwapWithAuditSQL
+	}
 	c := &conn{q: s.write, cache: s.writeCache, d: s.d}
 	var rev, sid, eid sql.NullInt64
 	err = s.retry(ctx, func() error {
-		err := c.queryRow(ctx, swapWithAuditSQL, args...).Scan(&rev, &sid, &eid)
+		err := c.queryRow(ctx, q, args...).Scan(&rev, &sid, &eid)
 		if err != nil {
 			return s.d.wrap("swap activation with signature audit", err)
 		}

@@ -68,6 +68,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	t.Run("BulkLoad", func(t *testing.T) { testBulkLoad(t, newStore(t)) })
 	t.Run("UserListPlans", func(t *testing.T) { testUserListPlans(t, newStore(t)) })
 	t.Run("Console", func(t *testing.T) { testConsole(t, newStore) })
+	t.Run("AuditChains", func(t *testing.T) { testAuditChains(t, newStore(t)) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newStore) })
 }
 

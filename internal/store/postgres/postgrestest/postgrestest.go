@@ -74,7 +74,7 @@ func open(t testing.TB, dsn string, opts postgres.Options) *postgres.Store {
 	return s
 }
 
-// truncateAll empties the mauth tables (pa_*) of the database at dsn.
+// truncateAll empties the mauth tables (pa_*, audit_*) of the database at dsn.
 func truncateAll(dsn string) error {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
@@ -103,6 +103,12 @@ func truncateAll(dsn string) error {
 	if len(tables) == 0 {
 		return nil
 	}
-	_, err = db.ExecContext(ctx, `TRUNCATE `+strings.Join(tables, ", ")+` RESTART IDENTITY CASCADE`)
+	// The audit tables (00017_audit_chain) go too, and the chain heads
+	// start again, so that the audit chains of the empty store verify.
+	tables = append(tables, "audit_log", "audit_checkpoint", "audit_key")
+	if _, err = db.ExecContext(ctx, `TRUNCATE `+strings.Join(tables, ", ")+` RESTART IDENTITY CASCADE`); err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `UPDATE audit_chain_head SET seq = 0, hash = decode(repeat('00', 32), 'hex')`)
 	return err
 }
