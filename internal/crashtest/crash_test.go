@@ -189,6 +189,26 @@ func (f *fleet) urls() (string, string) {
 	return f.publicURL, f.privateURL
 }
 
+// waitRestart waits until the server answers again after a request to
+// pub got no answer: the restarted server listens on new ports, so the
+// fleet's public URL changes; a server still up at pub answers its
+// liveness probe.
+func (f *fleet) waitRestart(ctx context.Context, pub string) {
+	for ctx.Err() == nil {
+		if now, _ := f.urls(); now != pub {
+			return
+		}
+		if resp, err := f.httpClient.Get(pub + "/health/live"); err == nil {
+			_ = resp.Body.Close()
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 func (f *fleet) clients() (*client.Client, *coreclient.Client, error) {
 	pub, priv := f.urls()
 	cfg := client.Config{BaseURL: pub, HTTPClient: f.httpClient}
@@ -235,11 +255,20 @@ func (f *fleet) worker(ctx context.Context, id int, rng *rand.Rand) {
 		}
 		d := mine[rng.IntN(len(mine))]
 		f2 := client.PossessionBiometry
+		pub, _ := f.urls()
 		if err := c.ValidateSignature(ctx, d.dev, f2, []byte(`{"n":`+strconv.Itoa(n)+`}`)); err != nil {
 			var apiErr *client.APIError
-			if errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusUnauthorized {
+			switch {
+			case errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusUnauthorized:
 				// The server saw a counter it did not accept: resynchronise.
 				_, _ = c.Status(ctx, d.dev)
+			case !errors.As(err, &apiErr):
+				// No answer: the server is down. Each signature advances
+				// the device's counter, so a worker that kept signing
+				// while the server restarts would run its devices'
+				// counters past the server's look-ahead window, which no
+				// real phone does. Wait for the restarted server.
+				f.waitRestart(ctx, pub)
 			}
 			continue
 		}
