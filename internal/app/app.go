@@ -43,6 +43,7 @@ import (
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/store/postgres"
 	"github.com/mauth/mauth/internal/store/sqlite"
+	"github.com/mauth/mauth/internal/testserver"
 )
 
 // embedded reports whether the configuration uses the embedded SQLite database.
@@ -158,6 +159,7 @@ type App struct {
 	metrics   *metrics.Metrics       // see Metrics (health.go)
 	inboxSvc  *pushinbox.Service     // the push server's inbox (inbox.go)
 	box       *secretbox.Box         // the server key (core roles)
+	testSrv   *testserver.Server     // the test server's simulated devices (testserver.go); nil when disabled
 	// Cloud is the PowerAuth Cloud API's service (nil when it is off or
 	// outside the core roles).
 	Cloud      *cloud.Service
