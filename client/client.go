@@ -45,6 +45,12 @@ type Config struct {
 	// reuse a counter the server may have seen). An error aborts the
 	// request before anything is sent.
 	BeforeSignedRequest func(ctx context.Context, d *Device) error
+	// PINKey, when set, supplies the key that wraps a device's knowledge
+	// key for a PIN (what DerivePINKey(pin, d.PINSalt) returns) instead of
+	// deriving it on every knowledge-factor signature, so that a caller
+	// can keep derived keys in memory. It must return the key of exactly
+	// that PIN: a key of another PIN unwraps a wrong knowledge key.
+	PINKey func(d *Device, pin string) ([]byte, error)
 }
 
 // FromSDKConfig fills the application fields from a mobile SDK configuration string.

@@ -70,6 +70,16 @@ func pinKey(pin string, salt []byte) ([]byte, error) {
 	return k, nil
 }
 
+// DerivePINKey derives the 16-byte key that wraps the knowledge key of a
+// device from its PIN and Device.PINSalt (PBKDF2-HMAC-SHA1, 10,000
+// iterations): the costly part of a knowledge-factor signature. A caller
+// that signs often for the same device may keep the result in memory and
+// hand it back through Config.PINKey.
+func DerivePINKey(pin string, salt []byte) ([]byte, error) { return pinKey(pin, salt) }
+
+// pinKeyFunc supplies the PIN key of a device (see Config.PINKey).
+type pinKeyFunc func(d *Device, pin string) ([]byte, error)
+
 // newDevice stores freshly derived activation keys, protecting the
 // knowledge key with the PIN and the device private key with the vault key.
 func newDevice(activationID string, devicePriv *protocol.PrivateKey, devicePub []byte, serverPub *protocol.PublicKey, ctrData []byte, pin string) (*Device, error) {
@@ -112,8 +122,22 @@ func newDevice(activationID string, devicePriv *protocol.PrivateKey, devicePub [
 // signingKeys returns the factor keys; the knowledge key is unwrapped with
 // pin (a wrong PIN yields a wrong key, detected only by the server).
 func (d *Device) signingKeys(pin string) (*protocol.ActivationKeys, error) {
+	return d.signingKeysWith(pin, nil)
+}
+
+// signingKeysWith is signingKeys with the PIN key supplied by pkf (nil
+// derives it).
+func (d *Device) signingKeysWith(pin string, pkf pinKeyFunc) (*protocol.ActivationKeys, error) {
 	ks := &protocol.ActivationKeys{Possession: d.PossessionKey, Biometry: d.BiometryKey, Transport: d.TransportKey}
-	pk, err := pinKey(pin, d.PINSalt)
+	var (
+		pk  []byte
+		err error
+	)
+	if pkf != nil {
+		pk, err = pkf(d, pin)
+	} else {
+		pk, err = pinKey(pin, d.PINSalt)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -127,9 +151,14 @@ func (d *Device) signingKeys(pin string) (*protocol.ActivationKeys, error) {
 // (whose PBKDF2 derivation from the PIN is the costly part of a
 // signature) only when knowledge is one of the factors.
 func (d *Device) keysFor(f Factors) (*protocol.ActivationKeys, error) {
+	return d.keysWith(f, nil)
+}
+
+// keysWith is keysFor with the PIN key supplied by pkf (nil derives it).
+func (d *Device) keysWith(f Factors, pkf pinKeyFunc) (*protocol.ActivationKeys, error) {
 	for _, x := range f.Type.Factors() {
 		if x == protocol.FactorKnowledge {
-			return d.signingKeys(f.PIN)
+			return d.signingKeysWith(f.PIN, pkf)
 		}
 	}
 	return &protocol.ActivationKeys{Possession: d.PossessionKey, Biometry: d.BiometryKey, Transport: d.TransportKey}, nil

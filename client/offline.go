@@ -134,7 +134,7 @@ func (c *Client) OfflineSignature(d *Device, f Factors, q *OfflineQR) (string, e
 	if q.TOTP != "" {
 		body += "&" + q.TOTP
 	}
-	ks, err := d.signingKeys(f.PIN)
+	ks, err := d.signingKeysWith(f.PIN, c.cfg.PINKey)
 	if err != nil {
 		return "", err
 	}

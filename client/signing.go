@@ -36,7 +36,7 @@ func (c *Client) SignatureHeader(d *Device, f Factors, method, uriID string, bod
 	if d == nil || d.ActivationID == "" {
 		return "", ErrNotActivated
 	}
-	ks, err := d.keysFor(f)
+	ks, err := d.keysWith(f, c.cfg.PINKey)
 	if err != nil {
 		return "", err
 	}

@@ -48,6 +48,7 @@ import (
 	"github.com/mauth/mauth/internal/store"
 	"github.com/mauth/mauth/internal/store/postgres"
 	"github.com/mauth/mauth/internal/store/sqlite"
+	"github.com/mauth/mauth/internal/testserver"
 )
 
 // embedded reports whether the configuration uses the embedded SQLite database.
@@ -167,6 +168,7 @@ type App struct {
 	box       *secretbox.Box         // the server key (core roles; also seals the audit key)
 	auditMon  audit.Monitor          // the last audit verification (auditchain.go)
 	inboxSvc  *pushinbox.Service     // the push server's inbox (inbox.go)
+	testSrv   *testserver.Server     // the test server's simulated devices (testserver.go); nil when disabled
 	// Cloud is the PowerAuth Cloud API's service (nil when it is off or
 	// outside the core roles).
 	Cloud      *cloud.Service

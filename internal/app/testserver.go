@@ -24,6 +24,7 @@ func (a *App) mountTestServer() error {
 	if err != nil {
 		return fmt.Errorf("test server: %w", err)
 	}
+	a.testSrv = ts
 	opts := apitestserver.Options{Devices: ts, Logger: a.log}
 	if a.cfg.RestrictAccess {
 		opts.Authenticator = adminAuthenticator{a.Service}

@@ -182,6 +182,9 @@ func testTestServerFlow(t *testing.T, c Config) {
 
 	t.Run("compute-online", func(t *testing.T) {
 		body := []byte(`{"requestObject":{"amount":"100"}}`)
+		// The token was created with the PIN, so its key is in memory: the
+		// signatures below derive no PIN key, and all verify.
+		before := e.App.testSrv.PINKeyStats()
 		for i := range 3 { // each header carries the next counter
 			h := e.tsObject(t, "signature/compute-online", map[string]any{
 				"activationId": activationID, "applicationId": tsApp, "httpMethod": "post", "resourceId": "/pa/signature/validate",
@@ -191,13 +194,36 @@ func testTestServerFlow(t *testing.T, c Config) {
 				t.Fatalf("signature %d: %v", i, res)
 			}
 		}
-		// A wrong PIN computes a signature the core refuses.
+		if got := e.App.testSrv.PINKeyStats(); got.Derivations != before.Derivations || got.Hits != before.Hits+3 {
+			t.Fatalf("PIN keys: %+v before, %+v after three signatures with the cached PIN", before, got)
+		}
+		// A wrong PIN computes a signature the core refuses: its key is
+		// derived (the cached key of the right PIN is not used for it).
 		h := e.tsObject(t, "signature/compute-online", map[string]any{
 			"activationId": activationID, "applicationId": tsApp, "httpMethod": "POST", "resourceId": "/pa/signature/validate",
 			"signatureType": "POSSESSION_KNOWLEDGE", "requestBody": base64.StdEncoding.EncodeToString(body), "password": "9999",
 		})["authHeader"].(string)
 		if res := tsVerify(t, e, h, "/pa/signature/validate", body); res["signatureValid"] != false {
 			t.Fatalf("a wrong PIN verified: %v", res)
+		}
+		if got := e.App.testSrv.PINKeyStats(); got.Derivations != before.Derivations+1 {
+			t.Fatalf("PIN keys: %+v before, %+v after a wrong PIN", before, got)
+		}
+		// The wrong PIN, cached now, is still refused; the right one verifies again.
+		for _, c := range []struct {
+			pin   string
+			valid bool
+		}{{"9999", false}, {tsPIN, true}, {tsPIN, true}} {
+			h := e.tsObject(t, "signature/compute-online", map[string]any{
+				"activationId": activationID, "applicationId": tsApp, "httpMethod": "POST", "resourceId": "/pa/signature/validate",
+				"signatureType": "POSSESSION_KNOWLEDGE", "requestBody": base64.StdEncoding.EncodeToString(body), "password": c.pin,
+			})["authHeader"].(string)
+			if res := tsVerify(t, e, h, "/pa/signature/validate", body); res["signatureValid"] != c.valid {
+				t.Fatalf("PIN %s: %v, want signatureValid %v", c.pin, res, c.valid)
+			}
+		}
+		if got := e.App.testSrv.PINKeyStats(); got.Derivations != before.Derivations+2 {
+			t.Fatalf("PIN keys: %+v before, %+v after the right PIN came back", before, got)
 		}
 		// A possession signature with an empty body.
 		h = e.tsObject(t, "signature/compute-online", map[string]any{

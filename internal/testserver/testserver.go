@@ -43,12 +43,20 @@ type Options struct {
 	Version string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// PINKeyCacheSize is the number of devices whose PIN-derived key is
+	// kept in memory between signatures (default DefaultPINKeyCacheSize;
+	// negative: none, every knowledge-factor signature derives it).
+	PINKeyCacheSize int
+	// DerivePINKey derives a PIN key (default client.DerivePINKey); tests
+	// inject a counting one.
+	DerivePINKey func(pin string, salt []byte) ([]byte, error)
 }
 
 // Server simulates devices.
 type Server struct {
-	opts  Options
-	locks keyedMutex
+	opts    Options
+	locks   keyedMutex
+	pinKeys *pinKeyCache
 }
 
 // New returns a Server.
@@ -68,8 +76,18 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{opts: opts}, nil
+	if opts.PINKeyCacheSize == 0 {
+		opts.PINKeyCacheSize = DefaultPINKeyCacheSize
+	}
+	if opts.DerivePINKey == nil {
+		opts.DerivePINKey = client.DerivePINKey
+	}
+	return &Server{opts: opts, pinKeys: newPINKeyCache(opts.PINKeyCacheSize, opts.DerivePINKey)}, nil
 }
+
+// PINKeyStats returns how many PIN keys the simulated devices derived and
+// how many lookups memory answered.
+func (s *Server) PINKeyStats() PINKeyStats { return s.pinKeys.snapshot() }
 
 // PublicURL is the public API the devices talk to.
 func (s *Server) PublicURL() string { return s.opts.PublicURL }
@@ -117,7 +135,7 @@ func (s *Server) newClient(a domain.TestApplication, hook func(context.Context, 
 	return client.New(client.Config{
 		BaseURL: s.opts.PublicURL, ApplicationKey: a.ApplicationKey, ApplicationSecret: a.ApplicationSecret,
 		MasterPublicKey: master, Version: s.opts.Version, HTTPClient: s.opts.HTTPClient, Now: s.opts.Now,
-		BeforeSignedRequest: hook,
+		BeforeSignedRequest: hook, PINKey: s.pinKeys.key,
 	})
 }
 
@@ -210,6 +228,9 @@ func (s *Server) withDevice(ctx context.Context, activationID, applicationID str
 
 func (s *Server) useDevice(ctx context.Context, activationID, applicationID string, fn func(ctx context.Context, ss *session) error) error {
 	row, err := s.opts.Store.GetTestDevice(ctx, activationID)
+	if errors.Is(err, store.ErrNotFound) {
+		s.pinKeys.forget(activationID)
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && applicationID != "" && row.ApplicationID != applicationID) {
 		return errActivationFailed(fmt.Errorf("no simulated device holds activation %q of application %q", activationID, applicationID))
 	}
