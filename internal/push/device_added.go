@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -30,24 +32,28 @@ type DeviceAdded struct {
 	At time.Time
 }
 
-func (d DeviceAdded) name() string {
-	n := d.Activation.Name
-	if n == "" {
-		n = "unnamed device"
+// printable returns s as valid UTF-8 without control characters, cut to
+// at most max runes (an ellipsis marks a cut); def when nothing is left.
+func printable(s string, max int, def string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return def
 	}
-	if utf8.RuneCountInString(n) > maxNoticeName {
-		r := []rune(n)
-		n = string(r[:maxNoticeName]) + "…"
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max]) + "…"
 	}
-	return n
+	return s
 }
 
-func (d DeviceAdded) platform() string {
-	if d.Activation.Platform == "" {
-		return "unknown"
-	}
-	return d.Activation.Platform
-}
+func (d DeviceAdded) name() string { return printable(d.Activation.Name, maxNoticeName, "unnamed device") }
+
+func (d DeviceAdded) platform() string { return printable(d.Activation.Platform, 20, "unknown") }
 
 func (d DeviceAdded) at() string { return d.At.UTC().Format(time.RFC3339) }
 
@@ -57,7 +63,7 @@ const (
 )
 
 func (d DeviceAdded) text() string {
-	return fmt.Sprintf("A new device %q (%s) was activated for your account at %s.", d.name(), d.platform(), d.at())
+	return fmt.Sprintf("A new device \u201c%s\u201d (%s) was activated for your account at %s.", d.name(), d.platform(), d.at())
 }
 
 // Extras are the push message's extras: messageType, the new device's
@@ -92,7 +98,7 @@ func (d DeviceAdded) InboxMessage(now time.Time) domain.InboxMessage {
 	return domain.InboxMessage{
 		ID: uuid.NewString(), UserID: d.Activation.UserID, Type: domain.InboxTypeText,
 		Subject: deviceAddedTitle, Summary: d.text(),
-		Body: d.text() + "\nIf it was not you, block or remove the device in the list of your devices and contact your bank.",
+		Body:           d.text() + "\nIf it was not you, block or remove the device in the list of your devices and contact your bank.",
 		ApplicationIDs: []int64{d.Activation.ApplicationID}, Created: now,
 	}
 }
