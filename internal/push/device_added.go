@@ -51,7 +51,9 @@ func printable(s string, max int, def string) string {
 	return s
 }
 
-func (d DeviceAdded) name() string { return printable(d.Activation.Name, maxNoticeName, "unnamed device") }
+func (d DeviceAdded) name() string {
+	return printable(d.Activation.Name, maxNoticeName, "unnamed device")
+}
 
 func (d DeviceAdded) platform() string { return printable(d.Activation.Platform, 20, "unknown") }
 
