@@ -25,6 +25,13 @@ import (
 // with the given name and platform, leaving it PENDING_COMMIT.
 func newDeviceOf(t *testing.T, admin *coreclient.Client, publicURL, appName, userID, name, platform string) (*client.Device, *client.Client) {
 	t.Helper()
+	return newDeviceIn(t, admin, publicURL, appName, userID, name, platform, "")
+}
+
+// newDeviceIn is newDeviceOf with a commit phase (ON_KEY_EXCHANGE: the
+// key exchange commits the activation).
+func newDeviceIn(t *testing.T, admin *coreclient.Client, publicURL, appName, userID, name, platform, commitPhase string) (*client.Device, *client.Client) {
+	t.Helper()
 	ctx := context.Background()
 	d, err := admin.ApplicationDetail(ctx, appName)
 	if err != nil {
@@ -38,7 +45,7 @@ func newDeviceOf(t *testing.T, admin *coreclient.Client, publicURL, appName, use
 	if err != nil {
 		t.Fatal(err)
 	}
-	init, err := admin.InitActivation(ctx, coreclient.InitActivationRequest{UserID: userID, ApplicationID: appName})
+	init, err := admin.InitActivation(ctx, coreclient.InitActivationRequest{UserID: userID, ApplicationID: appName, CommitPhase: commitPhase})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,6 +214,19 @@ func runNewDeviceNotice(t *testing.T, c Config) {
 	}
 	if rows := deviceAddedRows(t, e); len(rows) != 3 {
 		t.Fatalf("notices after C: %d rows", len(rows))
+	}
+
+	// A device committed in its key exchange (ON_KEY_EXCHANGE) is announced too.
+	devD, _ := newDeviceIn(t, admin, pubURL, appName, "alice", "Alice's laptop", "ios", "ON_KEY_EXCHANGE")
+	if a, err := e.Store.GetActivation(ctx, devD.ActivationID); err != nil || a.Status != domain.ActivationActive {
+		t.Fatalf("D after its key exchange: %v %v", a.Status, err)
+	}
+	waitFor(t, "notices of D", func() bool { return len(received(fake, tokA)) >= 3 && len(received(fake, tokB)) >= 2 })
+	if ms := received(fake, tokA); ms[2]["activationId"] != devD.ActivationID || ms[2]["deviceName"] != "Alice's laptop" {
+		t.Fatalf("notice of D: %v", ms[2])
+	}
+	if msgs := inbox(devA, dcA); len(msgs) != 3 {
+		t.Fatalf("A's inbox after C and D: %+v", msgs)
 	}
 	raw, _ := json.Marshal(received(fake, tokBob))
 	if len(received(fake, tokBob)) != 0 {

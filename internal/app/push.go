@@ -159,6 +159,19 @@ type pushTx struct {
 	seen map[string]domain.ActivationStatus
 }
 
+// CreateActivation implements store.Tx, noting the status written; an
+// activation created ACTIVE is announced like one that becomes ACTIVE.
+func (t *pushTx) CreateActivation(ctx context.Context, a *domain.Activation) error {
+	if err := t.Tx.CreateActivation(ctx, a); err != nil {
+		return err
+	}
+	t.note(a.ActivationID, a.Status)
+	if t.s.notifyNewDevice && a.Status == domain.ActivationActive {
+		return t.deviceAdded(ctx, *a)
+	}
+	return nil
+}
+
 // GetActivationForUpdate implements store.Tx, noting the status read.
 func (t *pushTx) GetActivationForUpdate(ctx context.Context, activationID string) (domain.Activation, error) {
 	a, err := t.Tx.GetActivationForUpdate(ctx, activationID)
