@@ -261,7 +261,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 			mux := http.NewServeMux()
 			mux.Handle("/", pub.Handler())
 			MountOIDCConfig(mux, oidcActivator, apioidc.Options{Middleware: pub.Middleware(), Logger: c.Logger})
-			MountDevices(mux, a.Service, devices.Options{Middleware: pub.Middleware(), Logger: c.Logger})
+			MountDevices(mux, a.Service, devices.Options{Middleware: pub.Middleware(), Logger: c.Logger, ActivityPeriod: c.Devices.ActivityPeriod})
 			mtoken.New(mtoken.Options{Middleware: pub.Middleware(), Operations: mtoken.ServiceOperations{Service: a.Service}, Activations: a.Service, Logger: c.Logger}).Register(mux)
 			apipush.New(apipush.Options{Middleware: pub.Middleware(), Registrar: push.NewRegistry(a.Store, nil), Logger: c.Logger}).Register(mux)
 			apiinbox.NewPublic(apiinbox.PublicOptions{Middleware: pub.Middleware(), Inbox: a.inbox(), Logger: c.Logger}).Register(mux)
@@ -376,7 +376,7 @@ func (a *App) openCore(ctx context.Context) error {
 		return err
 	}
 	a.Push = push.NewService(st, box, pushCfg)
-	svc, err := service.New(newPushStore(a.observe(st), a.Push, c.Logger), box, c.Service, opts...)
+	svc, err := service.New(newPushStore(a.observe(st), a.Push, c.Logger, !c.Devices.NotifyNewDeviceDisabled), box, c.Service, opts...)
 	if err != nil {
 		_ = st.Close()
 		return err

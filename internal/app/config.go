@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mauth/mauth/internal/api/devices"
 	"github.com/mauth/mauth/internal/callbacks"
 	"github.com/mauth/mauth/internal/coreclient"
 	"github.com/mauth/mauth/internal/netguard"
@@ -125,6 +126,9 @@ type Config struct {
 	// Audit configures the audit chains' checkpoints and verification
 	// (auditchain.go).
 	Audit AuditConfig
+	// Devices configures the user's own devices: the self-service device
+	// API and the new-device notice.
+	Devices DevicesConfig
 
 	// Logger receives the server's logs (JSON or text, set by the caller).
 	Logger *slog.Logger
@@ -333,3 +337,17 @@ func sameListener(a, b string) bool {
 	na, nb := norm(ha), norm(hb)
 	return na == nb || na == "*" || nb == "*"
 }
+
+// DevicesConfig configures the user's own devices.
+type DevicesConfig struct {
+	// NotifyNewDeviceDisabled stops the new-device notice (the
+	// mauth.device.added push and inbox message to the user's other
+	// devices when an activation becomes ACTIVE).
+	NotifyNewDeviceDisabled bool
+	// ActivityPeriod is how far back /api/device/activity reaches (0:
+	// devices.DefaultActivityPeriod, 90 days).
+	ActivityPeriod time.Duration
+}
+
+// DefaultDeviceActivityPeriod is the default reach of /api/device/activity.
+const DefaultDeviceActivityPeriod = devices.DefaultActivityPeriod

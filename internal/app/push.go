@@ -102,15 +102,22 @@ func (a *App) pushConfig() (push.Config, error) {
 // queued exactly when its change commits, and survives a restart. Devices
 // of applications without push credentials go to the logging sender after
 // commit (the default when no provider is configured).
+//
+// When an activation becomes ACTIVE (leaving CREATED or PENDING_COMMIT:
+// commit, auto-commit, OIDC activation, recovery, status update) and
+// notifyNewDevice is set, the same transaction writes the new-device notice
+// (mauth.device.added) to the user's other ACTIVE devices in the
+// application: an inbox message and a push message (push.EnqueueDeviceAdded).
 type pushStore struct {
 	store.Store
-	svc      *push.Service
-	fallback push.Sender
-	log      *slog.Logger
+	svc             *push.Service
+	fallback        push.Sender
+	log             *slog.Logger
+	notifyNewDevice bool
 }
 
-func newPushStore(st store.Store, svc *push.Service, log *slog.Logger) *pushStore {
-	return &pushStore{Store: st, svc: svc, fallback: push.LogSender{Logger: log}, log: log}
+func newPushStore(st store.Store, svc *push.Service, log *slog.Logger, notifyNewDevice bool) *pushStore {
+	return &pushStore{Store: st, svc: svc, fallback: push.LogSender{Logger: log}, log: log, notifyNewDevice: notifyNewDevice}
 }
 
 type logged struct {
@@ -151,6 +158,53 @@ type pushTx struct {
 	s        *pushStore
 	fallback []logged
 	queued   bool
+	// seen are the statuses of the activations read for update in this
+	// transaction, before any write (so a transition needs no extra read).
+	seen map[string]domain.ActivationStatus
+}
+
+// CreateActivation implements store.Tx, noting the status written; an
+// activation created ACTIVE is announced like one that becomes ACTIVE.
+func (t *pushTx) CreateActivation(ctx context.Context, a *domain.Activation) error {
+	if err := t.Tx.CreateActivation(ctx, a); err != nil {
+		return err
+	}
+	t.note(a.ActivationID, a.Status)
+	if t.s.notifyNewDevice && a.Status == domain.ActivationActive {
+		return t.deviceAdded(ctx, *a)
+	}
+	return nil
+}
+
+// GetActivationForUpdate implements store.Tx, noting the status read.
+func (t *pushTx) GetActivationForUpdate(ctx context.Context, activationID string) (domain.Activation, error) {
+	a, err := t.Tx.GetActivationForUpdate(ctx, activationID)
+	if err == nil {
+		t.note(a.ActivationID, a.Status)
+	}
+	return a, err
+}
+
+func (t *pushTx) note(id string, s domain.ActivationStatus) {
+	if t.seen == nil {
+		t.seen = map[string]domain.ActivationStatus{}
+	}
+	t.seen[id] = s
+}
+
+// previous returns the status of an activation before this write.
+func (t *pushTx) previous(ctx context.Context, id string) (domain.ActivationStatus, error) {
+	if s, ok := t.seen[id]; ok {
+		return s, nil
+	}
+	a, err := t.Tx.GetActivation(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("activation before update: %w", err)
+	}
+	return a.Status, nil
 }
 
 func (t *pushTx) enqueue(ctx context.Context, op domain.Operation) error {
@@ -195,20 +249,52 @@ func (t *pushTx) UpdateOperation(ctx context.Context, op *domain.Operation) erro
 }
 
 // UpdateActivation implements store.Tx: a removed activation loses its
-// push registration.
+// push registration; an activation becoming ACTIVE is announced to the
+// user's other devices.
 func (t *pushTx) UpdateActivation(ctx context.Context, a *domain.Activation) error {
-	if err := t.Tx.UpdateActivation(ctx, a); err != nil {
-		return err
-	}
-	return t.removed(ctx, a)
+	return t.update(ctx, a, t.Tx.UpdateActivation)
 }
 
 // CompareAndSwapActivation implements store.Tx like UpdateActivation.
 func (t *pushTx) CompareAndSwapActivation(ctx context.Context, a *domain.Activation) error {
-	if err := t.Tx.CompareAndSwapActivation(ctx, a); err != nil {
+	return t.update(ctx, a, t.Tx.CompareAndSwapActivation)
+}
+
+func (t *pushTx) update(ctx context.Context, a *domain.Activation, write func(context.Context, *domain.Activation) error) error {
+	var before domain.ActivationStatus
+	if t.s.notifyNewDevice && a.Status == domain.ActivationActive {
+		var err error
+		if before, err = t.previous(ctx, a.ActivationID); err != nil {
+			return err
+		}
+	}
+	if err := write(ctx, a); err != nil {
 		return err
 	}
+	t.note(a.ActivationID, a.Status)
+	if before == domain.ActivationCreated || before == domain.ActivationPendingCommit {
+		return t.deviceAdded(ctx, *a)
+	}
 	return t.removed(ctx, a)
+}
+
+// deviceAdded queues the new-device notice of an activation that just
+// became ACTIVE.
+func (t *pushTx) deviceAdded(ctx context.Context, a domain.Activation) error {
+	at := a.LastChange
+	if at.IsZero() {
+		at = time.Now()
+	}
+	n := push.DeviceAdded{Activation: a, At: at}
+	devices, queued, err := t.s.svc.EnqueueDeviceAdded(ctx, t.Tx, n)
+	if err != nil {
+		return err
+	}
+	t.queued = t.queued || queued
+	if len(devices) > 0 {
+		t.fallback = append(t.fallback, logged{devices: devices, msg: n.Message()})
+	}
+	return nil
 }
 
 func (t *pushTx) removed(ctx context.Context, a *domain.Activation) error {

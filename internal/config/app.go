@@ -87,6 +87,7 @@ func (c Config) App() (app.Config, error) {
 			TokenLifetime:  c.Cloud.TokenLifetime,
 		},
 		MobileUtilityVersionCheckDisabled: c.MobileUtility.VersionCheckDisabled,
+		Devices:                           app.DevicesConfig{NotifyNewDeviceDisabled: !c.Devices.NotifyNewDevice, ActivityPeriod: c.Devices.ActivityPeriod},
 		Push: app.PushConfig{
 			APNsEnvironment: c.Push.APNsEnvironment, APNsDevelopmentURL: c.Push.APNsDevelopmentURL,
 			APNsProductionURL: c.Push.APNsProductionURL, FCMURL: c.Push.FCMURL, FCMTokenURL: c.Push.FCMTokenURL,

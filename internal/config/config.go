@@ -41,6 +41,8 @@ type Config struct {
 	Push Push `yaml:"push"`
 	// Audit configures the tamper-evident audit trail.
 	Audit Audit `yaml:"audit"`
+	// Devices configures the user's own devices.
+	Devices Devices `yaml:"devices"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 	// Service holds the core server's protocol knobs.
@@ -186,6 +188,15 @@ type MobileUtility struct {
 	VersionCheckDisabled bool `yaml:"version_check_disabled" doc:"leave the app version check (verifyVersionResult) out of every GET /app/init answer"`
 }
 
+// Devices configures the user's own devices: the self-service device API
+// (/api/device/...) and the new-device notice.
+type Devices struct {
+	// NotifyNewDevice announces a newly ACTIVE device to the user's others.
+	NotifyNewDevice bool `yaml:"notify_new_device" doc:"when an activation becomes ACTIVE, send the user's other ACTIVE devices in the application a push message (messageType mauth.device.added) and an inbox message naming the new device, written in the same transaction as the status change"`
+	// ActivityPeriod is how far back /api/device/activity reaches.
+	ActivityPeriod time.Duration `yaml:"activity_period" doc:"how far back the device activity list (/api/device/activity) reaches, 1h to 3660 days"`
+}
+
 // Push configures push delivery. The provider credentials are set per
 // application through the push server API, not here.
 type Push struct {
@@ -283,6 +294,7 @@ func Default() Config {
 		},
 		Private:  Private{Addr: "127.0.0.1:8081", RestrictAccess: true},
 		Cloud:    Cloud{Enabled: true},
+		Devices:  Devices{NotifyNewDevice: true, ActivityPeriod: app.DefaultDeviceActivityPeriod},
 		Database: Database{Migrate: true, SQLiteSynchronous: app.DefaultSQLiteSynchronous, SQLiteGroupCommit: true},
 		Log:      Log{Format: "auto", Level: "info"},
 		Audit:    Audit{CheckpointInterval: app.DefaultAuditCheckpointInterval, VerifyInterval: app.DefaultAuditVerifyInterval},

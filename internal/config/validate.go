@@ -29,6 +29,9 @@ func (c Config) Validate() error {
 	if lt := c.Cloud.TokenLifetime; lt != 0 && (lt < time.Minute || lt > 24*time.Hour) {
 		return bad("cloud.token_lifetime", "must be 1m to 24h (0: 1h)")
 	}
+	if p := c.Devices.ActivityPeriod; p < time.Hour || p > 3660*24*time.Hour {
+		return bad("devices.activity_period", "must be 1h to 3660 days")
+	}
 	if u := c.Cloud.ServiceBaseURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 		return bad("cloud.service_base_url", "must be an http(s) URL")
 	}
